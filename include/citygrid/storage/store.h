@@ -1,0 +1,159 @@
+#pragma once
+
+// The storage contract used by the service layer. The storage is the source of truth: anything
+// kept in memory above it (spatial index, roll-ups, caches) is rebuilt from it.
+//
+// Implementations: SQLite (embedded default, DIR/citygrid.db), PostgreSQL (--db postgresql://...),
+// and an in-memory fake for service tests (tests/testing). One conformance suite
+// (tests/storage/store_conformance_test.cc) runs against all of them.
+//
+// Thread safety: every method may be called concurrently from many threads.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "citygrid/common/status.h"
+#include "citygrid/common/time.h"
+#include "citygrid/domain/case.h"
+#include "citygrid/geo/geometry.h"
+
+namespace citygrid::storage {
+
+// A new case as intake builds it.
+struct NewCase {
+  Case initial;             // id, number and version are assigned by the store
+  CaseEvent created;        // the kCreated event (version 1); hashes are set by the store
+  std::string idempotency_key;     // "" = none
+  std::string request_fingerprint; // hash of the request payload, compared on a retried key
+};
+
+struct CreateResult {
+  Case created_case;
+  bool created = true;  // false when an idempotent retry returned the original case
+};
+
+// A roll-up counter change committed atomically with the events that cause it.
+struct CounterDelta {
+  std::string key;  // e.g. "d:2020-04-12|u:410103001|m:closed"
+  int64_t delta = 0;
+};
+
+enum class CaseSort { kCreatedDesc, kCreatedAsc, kDeadlineAsc, kUpdatedDesc };
+
+struct CaseQuery {
+  std::vector<CaseState> states;  // empty = any
+  std::string category;           // exact code, "" = any
+  std::string unit;               // assigned unit, "" = any
+  std::string district;
+  std::string subdistrict;
+  std::string community;
+  std::string grid;
+  std::optional<Channel> channel;
+  std::optional<Timestamp> created_from;  // inclusive
+  std::optional<Timestamp> created_to;    // exclusive
+  std::optional<bool> overdue;
+  std::optional<Timestamp> deadline_before;  // stage_deadline < this (for the overdue sweeper)
+  std::optional<geo::BoundingBox> bbox;      // location inside (for duplicate search)
+  std::string text;                          // substring of description or address
+  CaseSort sort = CaseSort::kCreatedDesc;    // ties broken by id, so the order is stable
+  std::string cursor;                        // opaque, from CasePage::next_cursor
+  int limit = 50;                            // 1..1000
+};
+
+struct CasePage {
+  std::vector<Case> cases;
+  std::string next_cursor;  // "" on the last page
+};
+
+// Case events and current state.
+class CaseStore {
+ public:
+  virtual ~CaseStore() = default;
+
+  // Creates a case: assigns id, the next case number of its creation day, version 1, and
+  // appends its kCreated event. With an idempotency key already used: same fingerprint →
+  // the original case (created = false); different fingerprint → kAlreadyExists.
+  virtual Result<CreateResult> CreateCase(const NewCase& new_case,
+                                          const std::vector<CounterDelta>& counters = {}) = 0;
+
+  // Appends `events` (versions expected_version+1 ...) to case `case_id` and replaces its
+  // current-state row by `next` (next.version == expected_version + events.size()), atomically
+  // with `counters`. kAborted when the stored version is not `expected_version`; kNotFound when
+  // there is no such case. Sets global_seq, prev_hash and hash of each event.
+  // Returns the stored events.
+  virtual Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,
+                                                std::vector<CaseEvent> events, const Case& next,
+                                                const std::vector<CounterDelta>& counters = {}) = 0;
+
+  virtual Result<Case> LoadCase(int64_t case_id) = 0;
+  virtual Result<Case> LoadCaseByNumber(const std::string& number) = 0;
+  // The full history, oldest first.
+  virtual Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) = 0;
+
+  virtual Result<CasePage> QueryCases(const CaseQuery& query) = 0;
+  // The number of cases matching `query` (cursor, sort and limit ignored).
+  virtual Result<int64_t> CountCases(const CaseQuery& query) = 0;
+
+  // Events with global_seq > after_seq, in commit order, at most `limit`.
+  virtual Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) = 0;
+  // The highest committed global_seq (0 when empty).
+  virtual Result<int64_t> LastGlobalSeq() = 0;
+
+  // Current values of roll-up counters whose key starts with `prefix`.
+  virtual Result<std::vector<CounterDelta>> ReadCounters(const std::string& prefix) = 0;
+};
+
+// Reference data as versioned JSON documents: geography layers, categories, units, users,
+// API keys, sessions, routing rules, settings. The service layer owns each kind's encoding.
+struct Document {
+  std::string kind;  // "user", "session", "unit", "category", "geography", "setting", ...
+  std::string key;
+  std::string json;
+  int64_t version = 0;  // 1 on first write
+};
+
+class DocumentStore {
+ public:
+  virtual ~DocumentStore() = default;
+  // Writes a document. expected_version 0 = must not exist; -1 = unconditional;
+  // otherwise kAborted unless the stored version matches.
+  virtual Result<Document> Put(const std::string& kind, const std::string& key,
+                               const std::string& json, int64_t expected_version = -1) = 0;
+  virtual Result<Document> Get(const std::string& kind, const std::string& key) = 0;
+  virtual Result<std::vector<Document>> List(const std::string& kind) = 0;
+  virtual Status Delete(const std::string& kind, const std::string& key) = 0;
+};
+
+// Photos and other blobs: files in a media directory named by their SHA-256, never in the DB.
+class MediaStore {
+ public:
+  virtual ~MediaStore() = default;
+  // Stores `bytes` and returns its hex SHA-256 (idempotent).
+  virtual Result<std::string> Put(const std::string& bytes) = 0;
+  virtual Result<std::string> Get(const std::string& hash) = 0;
+};
+
+// One opened database.
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual CaseStore& cases() = 0;
+  virtual DocumentStore& documents() = 0;
+  virtual MediaStore& media() = 0;
+  // "sqlite" or "postgres".
+  virtual std::string backend() const = 0;
+};
+
+struct StoreOptions {
+  std::string data_dir;  // SQLite file DIR/citygrid.db and media DIR/media
+  std::string db_url;    // "postgresql://..." selects PostgreSQL (media still under data_dir)
+};
+
+// Opens (creating and migrating as needed) the store `options` names. A database written by a
+// newer citygrid returns kFailedPrecondition naming both schema versions.
+Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options);
+
+}  // namespace citygrid::storage

@@ -1,0 +1,26 @@
+#include "tests/testing/paths.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace citygrid::testing {
+
+std::string SourceDir() { return CITYGRID_SOURCE_DIR; }
+
+std::string SharedDataDir() {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("CITYGRID_SHARED_DATA"); env && *env) {
+    return fs::is_directory(env) ? std::string(env) : std::string();
+  }
+  fs::path p = fs::path(CITYGRID_SOURCE_DIR) / ".." / "shared" / "data";
+  return fs::is_directory(p) ? fs::canonical(p).string() : std::string();
+}
+
+std::string MakeTempDir(const std::string& prefix) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / (prefix + ".XXXXXX")).string();
+  char* made = mkdtemp(tmpl.data());
+  return made ? std::string(made) : std::string();
+}
+
+}  // namespace citygrid::testing
