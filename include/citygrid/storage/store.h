@@ -73,17 +73,22 @@ class CaseStore {
  public:
   virtual ~CaseStore() = default;
 
-  // Creates a case: assigns id, the next case number of its creation day, version 1, and
-  // appends its kCreated event. With an idempotency key already used: same fingerprint →
-  // the original case (created = false); different fingerprint → kAlreadyExists.
+  // Creates a case: assigns id, the next case number of the Asia/Shanghai day of
+  // initial.created_at (CaseNumberDay), version 1, idempotency_key, and appends its kCreated
+  // event (case_id, version 1, global_seq, prev_hash "" and hash set by the store), atomically
+  // with `counters`. With an idempotency key already used: same fingerprint → the original
+  // case as it is now (created = false, nothing written); different fingerprint →
+  // kAlreadyExists. kInvalidArgument when `created.type` is not kCreated.
   virtual Result<CreateResult> CreateCase(const NewCase& new_case,
                                           const std::vector<CounterDelta>& counters = {}) = 0;
 
-  // Appends `events` (versions expected_version+1 ...) to case `case_id` and replaces its
-  // current-state row by `next` (next.version == expected_version + events.size()), atomically
-  // with `counters`. kAborted when the stored version is not `expected_version`; kNotFound when
-  // there is no such case. Sets global_seq, prev_hash and hash of each event.
-  // Returns the stored events.
+  // Appends `events` to case `case_id` and replaces its current-state row by `next`,
+  // atomically with `counters`: all of it or nothing. The store sets each event's case_id,
+  // version (expected_version+1, +2, ...), global_seq, prev_hash and hash, and keeps the row's
+  // id, number and idempotency_key (those of `next` are ignored).
+  // kAborted when the stored version is not `expected_version` (someone else moved first);
+  // kNotFound when there is no such case; kInvalidArgument when `events` is empty or
+  // next.version != expected_version + events.size(). Returns the stored events.
   virtual Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,
                                                 std::vector<CaseEvent> events, const Case& next,
                                                 const std::vector<CounterDelta>& counters = {}) = 0;
@@ -93,11 +98,15 @@ class CaseStore {
   // The full history, oldest first.
   virtual Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) = 0;
 
+  // One page of the cases matching `query` (semantics: storage/case_query.h, which every
+  // backend follows). kInvalidArgument for a limit outside 1..1000 or a cursor that is
+  // malformed or was made for another sort order.
   virtual Result<CasePage> QueryCases(const CaseQuery& query) = 0;
   // The number of cases matching `query` (cursor, sort and limit ignored).
   virtual Result<int64_t> CountCases(const CaseQuery& query) = 0;
 
-  // Events with global_seq > after_seq, in commit order, at most `limit`.
+  // Events with global_seq > after_seq, in commit order, at most `limit` (1..10000, else
+  // kInvalidArgument). A reader that saw global_seq N never later sees a new event below N.
   virtual Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) = 0;
   // The highest committed global_seq (0 when empty).
   virtual Result<int64_t> LastGlobalSeq() = 0;
@@ -118,12 +127,17 @@ struct Document {
 class DocumentStore {
  public:
   virtual ~DocumentStore() = default;
-  // Writes a document. expected_version 0 = must not exist; -1 = unconditional;
-  // otherwise kAborted unless the stored version matches.
+  // Writes a document and returns it with its new version (stored version + 1, or 1).
+  // expected_version: -1 = unconditional; 0 = must not exist (kAlreadyExists if it does);
+  // N > 0 = must be at version N (kNotFound if missing, kAborted if at another version).
+  // kInvalidArgument for an empty kind or key, or expected_version < -1.
   virtual Result<Document> Put(const std::string& kind, const std::string& key,
                                const std::string& json, int64_t expected_version = -1) = 0;
+  // kNotFound when there is no such document.
   virtual Result<Document> Get(const std::string& kind, const std::string& key) = 0;
+  // Every document of `kind`, ordered by key (bytewise).
   virtual Result<std::vector<Document>> List(const std::string& kind) = 0;
+  // kNotFound when there is no such document.
   virtual Status Delete(const std::string& kind, const std::string& key) = 0;
 };
 
@@ -131,8 +145,9 @@ class DocumentStore {
 class MediaStore {
  public:
   virtual ~MediaStore() = default;
-  // Stores `bytes` and returns its hex SHA-256 (idempotent).
+  // Stores `bytes` durably and returns its lowercase hex SHA-256 (idempotent).
   virtual Result<std::string> Put(const std::string& bytes) = 0;
+  // kInvalidArgument unless `hash` is 64 lowercase hex digits; kNotFound when not stored.
   virtual Result<std::string> Get(const std::string& hash) = 0;
 };
 
