@@ -1,0 +1,118 @@
+#pragma once
+
+// The route table and the pure request → response function (HandleRequest), testable without
+// sockets. API modules add their endpoints as plain handler functions:
+//
+//   router.Add(Method::kGet, "/api/v1/cases/{number}",
+//              [&](const Request& req, const RouteParams& params) {
+//                return GetCase(service, params.Get("number"));
+//              });
+//
+// Matching works on percent-decoded path segments. A pattern segment "{name}" matches any one
+// non-empty segment; a final "{name...}" matches the rest of the path (one or more segments,
+// joined by '/'). When several patterns match, the one with a literal where the others have a
+// parameter (earliest segment first) wins, so "/cases/stats" beats "/cases/{number}".
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "citygrid/common/status.h"
+#include "citygrid/http/request.h"
+#include "citygrid/http/response.h"
+
+namespace citygrid::http {
+
+// The values of a matched route's {parameters}, percent-decoded.
+class RouteParams {
+ public:
+  // The value of `name`; "" when the route has no such parameter.
+  std::string_view Get(std::string_view name) const;
+  bool Has(std::string_view name) const;
+  void Add(std::string name, std::string value) {
+    params_.emplace_back(std::move(name), std::move(value));
+  }
+  size_t size() const { return params_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> params_;
+};
+
+// A handler that answers at once. May throw: the server answers 500 (HandleRequest does too).
+using Handler = std::function<Response(const Request&, const RouteParams&)>;
+
+// Delivers the response of an asynchronous handler. Call exactly once, from any thread.
+using Responder = std::function<void(Response)>;
+// A handler that answers later (e.g. after a group commit), through `respond`.
+using AsyncHandler = std::function<void(const Request&, const RouteParams&, Responder respond)>;
+
+// Route label used for metrics when no route matched.
+inline constexpr std::string_view kUnmatchedRoute = "(unmatched)";
+
+class Router {
+ public:
+  // Adds a route. `name` labels it in metrics and logs; "" uses the pattern. Returns
+  // kInvalidArgument for a malformed pattern (not starting with '/', an empty or unclosed
+  // {param}, "{x...}" not last) and kAlreadyExists for a duplicate (method, pattern).
+  Status Add(Method method, std::string_view pattern, Handler handler, std::string name = "");
+  Status AddAsync(Method method, std::string_view pattern, AsyncHandler handler,
+                  std::string name = "");
+
+  // Handles GET/HEAD requests that match no route (e.g. static files and the console's
+  // client-side routes). Without one, unmatched requests get 404.
+  void SetFallback(Handler handler, std::string name = "static");
+
+  // Everything a dispatch decided: the handler to run and its parameters, or an immediate
+  // response (404, 405).
+  struct Match {
+    const Handler* handler = nullptr;             // set for a matched synchronous route
+    const AsyncHandler* async_handler = nullptr;  // set for a matched asynchronous route
+    RouteParams params;
+    std::string route;  // the route name (kUnmatchedRoute when none)
+    // Set when no handler runs: 404 or 405 (with Allow).
+    std::optional<Response> immediate;
+  };
+  // Finds the route for `method` and `path_segments`. HEAD falls back to a GET route.
+  Match Find(Method method, const std::vector<std::string>& path_segments) const;
+
+  size_t size() const { return routes_.size(); }
+  // "GET /api/v1/cases/{number}" for every route, in insertion order (for docs and tests).
+  std::vector<std::string> Describe() const;
+
+ private:
+  struct Segment {
+    std::string text;  // literal text, or the parameter name
+    bool is_param = false;
+    bool is_rest = false;  // "{name...}"
+  };
+  struct Route {
+    Method method;
+    std::string pattern;
+    std::vector<Segment> segments;
+    std::string name;
+    Handler handler;
+    AsyncHandler async_handler;
+  };
+  Status AddRoute(Route route);
+  static bool MatchSegments(const Route& route, const std::vector<std::string>& path,
+                            RouteParams* params);
+
+  std::vector<Route> routes_;
+  Handler fallback_;
+  std::string fallback_name_;
+};
+
+// Runs `request` through `router` and returns the response, synchronously: 404 for an unknown
+// path, 405 with Allow for a known path and another method, HEAD as GET without the body (its
+// Content-Length header kept), 500 with a JSON error when a handler throws. Asynchronous
+// handlers are waited for. Sets Response::route.
+Response HandleRequest(const Router& router, const Request& request);
+
+// As HandleRequest, but delivers the response through `respond`, which an asynchronous handler
+// may call later from another thread. The server uses this.
+void HandleRequestAsync(const Router& router, const Request& request, Responder respond);
+
+}  // namespace citygrid::http

@@ -1,0 +1,90 @@
+#include "src/http/server_state.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "citygrid/common/clock.h"
+
+namespace citygrid::http::internal {
+
+AccessLog::~AccessLog() {
+  if (owned_ && out_ != nullptr) std::fclose(out_);
+}
+
+Status AccessLog::Open(const std::string& spec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (spec.empty()) return OkStatus();
+  if (spec == "-") {
+    out_ = stderr;
+    return OkStatus();
+  }
+  out_ = std::fopen(spec.c_str(), "a");
+  if (out_ == nullptr) {
+    return UnavailableError("cannot open access log '" + spec + "': " + std::strerror(errno));
+  }
+  owned_ = true;
+  return OkStatus();
+}
+
+void AccessLog::Write(std::string_view remote, std::string_view method, std::string_view target,
+                      int status, uint64_t bytes, std::chrono::nanoseconds duration) {
+  if (out_ == nullptr) return;
+  std::string line = FormatIso8601(SystemClock::Default().Now());
+  line += ' ';
+  line += remote.empty() ? "-" : remote;
+  line += ' ';
+  line += method;
+  line += ' ';
+  // Targets are printable ASCII once parsed; anything else is escaped so a line stays a line.
+  for (char c : target) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x21 || u >= 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      line += buf;
+    } else {
+      line += c;
+    }
+  }
+  char tail[96];
+  std::snprintf(tail, sizeof tail, " %d %llu %.3fms\n", status,
+                static_cast<unsigned long long>(bytes),
+                std::chrono::duration<double, std::milli>(duration).count());
+  line += tail;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_[session.get()] = session;
+}
+
+void SessionRegistry::Remove(const Session* session) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(session);
+  if (sessions_.empty()) empty_.notify_all();
+}
+
+std::vector<std::shared_ptr<Session>> SessionRegistry::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::shared_ptr<Session>> out;
+  out.reserve(sessions_.size());
+  for (const auto& [ptr, weak] : sessions_) {
+    if (auto s = weak.lock()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+bool SessionRegistry::WaitEmpty(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  return empty_.wait_for(lock, timeout, [&] { return sessions_.empty(); });
+}
+
+}  // namespace citygrid::http::internal

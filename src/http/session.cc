@@ -1,0 +1,573 @@
+#include "src/http/session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <exception>
+
+#include "citygrid/http/error_mapping.h"
+
+namespace citygrid::http::internal {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// The handle a StreamSource writes through. Holds the session weakly: a source that outlives
+// its client writes into nothing.
+class SessionStreamWriter final : public StreamWriter {
+ public:
+  explicit SessionStreamWriter(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+
+  bool Write(std::string data) override {
+    if (!open_.load()) return false;
+    std::shared_ptr<Session> session = session_.lock();
+    if (!session) {
+      open_.store(false);
+      return false;
+    }
+    net::post(session->stream_.get_executor(),
+              [session, data = std::move(data)]() mutable { session->QueueChunk(std::move(data)); });
+    return true;
+  }
+
+  void Close() override {
+    if (!open_.exchange(false)) return;
+    if (std::shared_ptr<Session> session = session_.lock()) {
+      net::post(session->stream_.get_executor(), [session] { session->EndStream(true); });
+    }
+  }
+
+  bool open() const override { return open_.load(); }
+  void MarkClosed() { open_.store(false); }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::atomic<bool> open_{true};
+};
+
+namespace {
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  const net::ip::address address = endpoint.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+bool IsConnectionGone(const beast::error_code& ec) {
+  return ec == net::error::operation_aborted || ec == beast::error::timeout ||
+         ec == net::error::eof || ec == bhttp::error::end_of_stream ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::bad_descriptor;
+}
+
+}  // namespace
+
+Session::Session(tcp::socket&& socket, ServerState& state)
+    : stream_(std::move(socket)), state_(state) {
+  beast::error_code ec;
+  tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = FormatEndpoint(remote);
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+}
+
+Session::~Session() {
+  if (counted_) state_.metrics.RequestFinished();
+  if (source_) {
+    try {
+      source_->Stop();
+    } catch (...) {
+      // A source's teardown must not take the server down.
+    }
+  }
+  state_.sessions.Remove(this);
+}
+
+void Session::Run() {
+  state_.sessions.Add(shared_from_this());
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->state_.stopping.load()) {
+      self->Close();
+      return;
+    }
+    self->ReadHeader();
+  });
+}
+
+void Session::Shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->shutdown_requested_ = true;
+    switch (self->phase_) {
+      case Phase::kReading:
+        // A connection between requests is closed now; a request already arriving is served.
+        if (!self->parser_ || !self->parser_->got_some()) self->Close();
+        break;
+      case Phase::kStreaming:
+        self->EndStream(true);
+        break;
+      case Phase::kHandling:
+      case Phase::kWriting:
+      case Phase::kLingering:
+      case Phase::kClosed:
+        break;
+    }
+  });
+}
+
+void Session::ForceClose() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == Phase::kStreaming) {
+      self->EndStream(false);
+    } else {
+      self->Close();
+    }
+  });
+}
+
+void Session::ReadHeader() {
+  phase_ = Phase::kReading;
+  is_head_ = false;
+  keep_alive_ = true;
+  version_ = 11;
+  method_text_.clear();
+  target_.clear();
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
+  parser_->body_limit(state_.options.body_limit);
+  stream_.expires_after(first_request_ ? state_.options.header_timeout
+                                       : state_.options.idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             self->OnHeader(ec);
+                           });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    if (ec == bhttp::error::body_limit) {
+      // Content-Length above the limit is refused as soon as the header is parsed.
+      SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+    } else if (ec == bhttp::error::header_limit) {
+      SendReadError(Response::Json(
+          431, ErrorBody("resource_exhausted", "request header exceeds the limit of " +
+                                                   std::to_string(state_.options.header_limit) +
+                                                   " bytes")));
+    } else if (IsConnectionGone(ec) || !parser_->got_some()) {
+      Close();  // the client left, or the header did not arrive in time
+    } else {
+      SendReadError(
+          Response::Json(400, ErrorBody("invalid_argument", "malformed request: " + ec.message())));
+    }
+    return;
+  }
+  started_ = Clock::now();
+  auto& header = parser_->get();
+  method_text_ = std::string(header.method_string());
+  target_ = std::string(header.target());
+  version_ = header.version();
+  keep_alive_ = header.keep_alive();
+  is_head_ = header.method() == bhttp::verb::head;
+  state_.metrics.RequestStarted();
+  counted_ = true;
+
+  if (auto length = parser_->content_length();
+      length && *length > state_.options.body_limit) {
+    SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+    return;
+  }
+  if (parser_->is_done()) {
+    Dispatch();
+    return;
+  }
+  if (beast::iequals(header[bhttp::field::expect], "100-continue")) {
+    SendContinue();
+    return;
+  }
+  ReadBody();
+}
+
+void Session::SendContinue() {
+  auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                      version_);
+  in_flight_message_ = interim;
+  stream_.expires_after(state_.options.write_timeout);
+  bhttp::async_write(stream_, *interim,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->in_flight_message_.reset();
+                       if (ec) {
+                         self->Close();
+                         return;
+                       }
+                       self->ReadBody();
+                     });
+}
+
+void Session::ReadBody() {
+  stream_.expires_after(state_.options.read_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->OnBody(ec);
+                    });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (phase_ == Phase::kClosed) return;
+  if (ec == bhttp::error::body_limit) {
+    SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+    return;
+  }
+  if (ec) {
+    if (IsConnectionGone(ec)) {
+      Close();
+    } else {
+      SendReadError(Response::Json(
+          400, ErrorBody("invalid_argument", "malformed request body: " + ec.message())));
+    }
+    return;
+  }
+  Dispatch();
+}
+
+void Session::Dispatch() {
+  phase_ = Phase::kHandling;
+  stream_.expires_never();  // no socket operation is pending while the handler runs
+  try {
+    auto& message = parser_->get();
+    Request request;
+    request.method = ParseMethod(method_text_);
+    request.method_text = method_text_;
+    if (Status s = request.SetTarget(target_); !s.ok()) {
+      route_ = std::string(kUnmatchedRoute);
+      SendWhole(ErrorResponse(s), /*close=*/false);
+      return;
+    }
+    for (const auto& field : message) {
+      request.headers.Add(field.name_string(), field.value());
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_;
+    // The responder owns the session until it is called: an asynchronous handler is the only
+    // thing keeping the connection alive meanwhile.
+    HandleRequestAsync(state_.router, request, [self = shared_from_this()](Response response) {
+      net::dispatch(self->stream_.get_executor(),
+                    [self, response = std::move(response)]() mutable {
+                      self->OnResponse(std::move(response));
+                    });
+    });
+  } catch (const std::exception& e) {
+    // The session's one top-level catch: whatever escaped becomes a 500.
+    OnResponse(ErrorResponse(InternalError(std::string("request failed: ") + e.what())));
+  } catch (...) {
+    OnResponse(ErrorResponse(InternalError("request failed: unknown exception")));
+  }
+}
+
+void Session::OnResponse(Response response) {
+  if (phase_ != Phase::kHandling) return;  // the connection was cut meanwhile
+  route_ = response.route.empty() ? std::string(kUnmatchedRoute) : response.route;
+  try {
+    if (response.stream && !is_head_) {
+      StartStream(std::move(response));
+    } else {
+      if (response.stream) {
+        // HEAD of a stream: headers only; the source never starts.
+        response.stream->Stop();
+        response.stream.reset();
+      }
+      SendWhole(std::move(response), /*close=*/false);
+    }
+  } catch (const std::exception& e) {
+    SendWhole(ErrorResponse(InternalError(std::string("response failed: ") + e.what())), true);
+  }
+}
+
+void Session::SendWhole(Response response, bool close) {
+  phase_ = Phase::kWriting;
+  auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
+      static_cast<bhttp::status>(response.status), version_);
+  message->set(bhttp::field::server, "citygrid");
+  bool bodiless = response.status == 204 || response.status == 304 ||
+                  (response.status >= 100 && response.status < 200);
+  if (!bodiless && !response.content_type.empty()) {
+    message->set(bhttp::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "Content-Length") && !is_head_) continue;  // computed below
+    message->insert(name, value);
+  }
+  bool keep_alive = keep_alive_ && !close && !shutdown_requested_ && !state_.stopping.load();
+  message->keep_alive(keep_alive);
+  uint64_t bytes = response.body.size();
+  if (is_head_) {
+    // The router kept the length the GET body would have; the serializer sends no body.
+    if (!response.headers.Has("Content-Length") && !bodiless) message->content_length(0);
+  } else if (!bodiless) {
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+  }
+  if (is_head_) bytes = 0;
+  in_flight_message_ = message;
+  stream_.expires_after(state_.options.write_timeout);
+  int status = response.status;
+  bhttp::async_write(stream_, *message,
+                     [self = shared_from_this(), keep_alive, status, bytes](beast::error_code ec,
+                                                                            size_t) {
+                       self->OnWritten(keep_alive, status, bytes, ec);
+                     });
+}
+
+void Session::OnWritten(bool keep_alive, int status, uint64_t bytes, beast::error_code ec) {
+  in_flight_message_.reset();
+  Finish(status, bytes);
+  if (phase_ == Phase::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  if (phase_ == Phase::kLingering) {
+    LingeringClose();
+    return;
+  }
+  if (!keep_alive || shutdown_requested_ || state_.stopping.load()) {
+    Close();
+    return;
+  }
+  first_request_ = false;
+  ReadHeader();
+}
+
+void Session::SendReadError(Response response) {
+  // The request may be unread (a body over the limit): answer, then close without reading it.
+  if (!counted_) {
+    started_ = Clock::now();
+    state_.metrics.RequestStarted();
+    counted_ = true;
+    if (method_text_.empty() && parser_) {  // the start line, when it was parsed
+      method_text_ = std::string(parser_->get().method_string());
+      target_ = std::string(parser_->get().target());
+    }
+  }
+  route_ = RouteLabel();
+  SendWhole(std::move(response), /*close=*/true);
+  phase_ = Phase::kLingering;
+}
+
+std::string Session::RouteLabel() const {
+  Request request;
+  if (target_.empty() || !request.SetTarget(target_).ok()) return std::string(kUnmatchedRoute);
+  Router::Match match = state_.router.Find(ParseMethod(method_text_), request.path_segments);
+  return match.route.empty() ? std::string(kUnmatchedRoute) : match.route;
+}
+
+void Session::Finish(int status, uint64_t bytes) {
+  if (!counted_) return;
+  auto elapsed = Clock::now() - started_;
+  state_.metrics.Observe(route_, ParseMethod(method_text_), status, elapsed);
+  state_.metrics.RequestFinished();
+  counted_ = false;
+  state_.access_log.Write(remote_, method_text_.empty() ? "-" : method_text_,
+                          target_.empty() ? "-" : target_, status, bytes, elapsed);
+  method_text_.clear();
+  target_.clear();
+}
+
+// ---- streaming ----
+
+void Session::StartStream(Response response) {
+  phase_ = Phase::kStreaming;
+  source_ = std::move(response.stream);
+  heartbeat_ = std::move(response.heartbeat);
+  heartbeat_interval_ = response.heartbeat_interval;
+  stream_status_ = response.status;
+  auto message = std::make_shared<bhttp::response<bhttp::empty_body>>(
+      static_cast<bhttp::status>(response.status), version_);
+  message->set(bhttp::field::server, "citygrid");
+  if (!response.content_type.empty()) {
+    message->set(bhttp::field::content_type, response.content_type);
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (EqualsIgnoreCase(name, "Content-Length")) continue;
+    message->insert(name, value);
+  }
+  message->chunked(true);
+  message->keep_alive(false);  // the connection ends with the stream
+  auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*message);
+  in_flight_message_ = std::make_shared<std::pair<decltype(message), decltype(serializer)>>(
+      message, serializer);
+  stream_.expires_after(state_.options.write_timeout);
+  bhttp::async_write_header(stream_, *serializer,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnStreamHeader(ec);
+                            });
+}
+
+void Session::OnStreamHeader(beast::error_code ec) {
+  in_flight_message_.reset();
+  // The latency of a stream is its time to headers; the access log line comes at its end.
+  state_.metrics.Observe(route_, ParseMethod(method_text_), stream_status_,
+                         Clock::now() - started_);
+  if (ec || phase_ != Phase::kStreaming) {
+    EndStream(false);
+    return;
+  }
+  stream_.expires_never();
+  writer_ = std::make_shared<SessionStreamWriter>(weak_from_this());
+  heartbeat_timer_.emplace(stream_.get_executor());
+  WatchStreamClient();
+  ArmHeartbeat();
+  if (shutdown_requested_ || state_.stopping.load()) {
+    EndStream(true);
+    return;
+  }
+  try {
+    source_->Start(writer_);
+  } catch (const std::exception&) {
+    EndStream(true);
+  }
+}
+
+void Session::WatchStreamClient() {
+  // A streaming client sends nothing more; any completion (EOF, reset, stray bytes) ends it.
+  stream_.async_read_some(net::buffer(watch_buffer_),
+                          [self = shared_from_this()](beast::error_code, size_t) {
+                            if (self->phase_ == Phase::kStreaming) self->EndStream(false);
+                          });
+}
+
+void Session::ArmHeartbeat() {
+  heartbeat_timer_->expires_after(heartbeat_interval_);
+  heartbeat_timer_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || self->phase_ != Phase::kStreaming || self->stream_ending_) return;
+    if (!self->wrote_since_tick_) self->QueueChunk(self->heartbeat_);
+    self->wrote_since_tick_ = false;
+    self->ArmHeartbeat();
+  });
+}
+
+void Session::QueueChunk(std::string data) {
+  if (phase_ != Phase::kStreaming || stream_ending_ || data.empty()) return;
+  queued_bytes_ += data.size();
+  if (queued_bytes_ > state_.options.max_stream_backlog) {
+    EndStream(false);  // the client reads too slowly to keep up
+    return;
+  }
+  chunks_.push_back(std::move(data));
+  if (!chunk_in_flight_) WriteNextChunk();
+}
+
+void Session::WriteNextChunk() {
+  if (phase_ != Phase::kStreaming) return;
+  if (chunks_.empty()) {
+    if (!stream_ending_) return;
+    // Everything sent: the last chunk, then the connection closes.
+    chunk_in_flight_ = true;
+    stream_.expires_after(state_.options.write_timeout);
+    net::async_write(stream_, bhttp::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code, size_t) {
+                       self->chunk_in_flight_ = false;
+                       self->Close();
+                     });
+    return;
+  }
+  writing_chunk_ = std::move(chunks_.front());
+  chunks_.pop_front();
+  queued_bytes_ -= writing_chunk_.size();
+  chunk_in_flight_ = true;
+  wrote_since_tick_ = true;
+  stream_.expires_after(state_.options.write_timeout);
+  net::async_write(stream_, bhttp::make_chunk(net::buffer(writing_chunk_)),
+                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                     self->chunk_in_flight_ = false;
+                     if (ec) {
+                       self->EndStream(false);
+                       return;
+                     }
+                     self->streamed_bytes_ += self->writing_chunk_.size();
+                     self->WriteNextChunk();
+                   });
+}
+
+void Session::EndStream(bool graceful) {
+  if (phase_ != Phase::kStreaming) return;
+  if (!stream_ended_) {
+    stream_ended_ = true;
+    if (writer_) writer_->MarkClosed();
+    if (heartbeat_timer_) heartbeat_timer_->cancel();
+    if (source_) {
+      std::shared_ptr<StreamSource> source = std::move(source_);
+      try {
+        source->Stop();
+      } catch (...) {
+        // A source's teardown must not take the server down.
+      }
+    }
+    state_.access_log.Write(remote_, method_text_, target_, stream_status_, streamed_bytes_,
+                            Clock::now() - started_);
+    if (counted_) {
+      state_.metrics.RequestFinished();
+      counted_ = false;
+    }
+  }
+  if (!graceful) {
+    Close();
+    return;
+  }
+  if (stream_ending_) return;
+  stream_ending_ = true;
+  if (!chunk_in_flight_) WriteNextChunk();
+}
+
+// ---- closing ----
+
+void Session::LingeringClose() {
+  // Close our side for writing, then read and discard what the client still sends for a short
+  // while, so the kernel does not answer its unread body with a reset that would destroy the
+  // error response before the client reads it.
+  if (!linger_timer_) {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) {
+      Close();
+      return;
+    }
+    linger_timer_.emplace(stream_.get_executor());
+    linger_timer_->expires_after(std::chrono::seconds(2));
+    linger_timer_->async_wait([self = shared_from_this()](beast::error_code timer_ec) {
+      if (!timer_ec) self->Close();
+    });
+  }
+  stream_.expires_never();
+  stream_.async_read_some(net::buffer(watch_buffer_),
+                          [self = shared_from_this()](beast::error_code read_ec, size_t) {
+                            if (self->phase_ == Phase::kClosed) return;
+                            if (read_ec) {
+                              self->Close();
+                            } else {
+                              self->LingeringClose();
+                            }
+                          });
+}
+
+void Session::Close() {
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosed;
+  if (heartbeat_timer_) heartbeat_timer_->cancel();
+  if (linger_timer_) linger_timer_->cancel();
+  if (writer_) writer_->MarkClosed();
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+}  // namespace citygrid::http::internal

@@ -1,0 +1,116 @@
+#pragma once
+
+// One HTTP/1.1 connection (private to src/http). Reads a request with the header timeout, the
+// header and body limits, runs it through the router, writes the response, and repeats while
+// keep-alive holds. Streaming responses are pumped here. All work of a session runs on its
+// strand, so members need no lock; Shutdown and the stream writer post onto it.
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "citygrid/http/response.h"
+#include "src/http/server_state.h"
+
+namespace citygrid::http::internal {
+
+class SessionStreamWriter;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket&& socket, ServerState& state);
+  ~Session();
+
+  // Registers with the server and starts reading. Call once, right after construction.
+  void Run();
+
+  // Graceful stop: an idle connection closes now; a request being read, handled or written
+  // finishes first (its response says Connection: close); a stream ends. Thread-safe.
+  void Shutdown();
+
+  // Hard stop after the shutdown grace: closes the socket. Thread-safe.
+  void ForceClose();
+
+ private:
+  friend class SessionStreamWriter;
+  using Clock = std::chrono::steady_clock;
+  enum class Phase { kReading, kHandling, kWriting, kStreaming, kLingering, kClosed };
+
+  void ReadHeader();
+  void OnHeader(boost::beast::error_code ec);
+  void SendContinue();
+  void ReadBody();
+  void OnBody(boost::beast::error_code ec);
+  void Dispatch();
+  void OnResponse(Response response);
+
+  // Writes a whole response; `close` forces Connection: close (errors produced here).
+  void SendWhole(Response response, bool close);
+  void OnWritten(bool keep_alive, int status, uint64_t bytes, boost::beast::error_code ec);
+  // Answers an error found while reading, then closes (lingering so the client sees it).
+  void SendReadError(Response response);
+
+  void StartStream(Response response);
+  void OnStreamHeader(boost::beast::error_code ec);
+  void WatchStreamClient();
+  void ArmHeartbeat();
+  void QueueChunk(std::string data);
+  void WriteNextChunk();
+  // Ends the stream: `graceful` sends what is queued and the last chunk, else closes at once.
+  void EndStream(bool graceful);
+
+  void LingeringClose();
+  void Close();
+  void Finish(int status, uint64_t bytes);  // access log + metrics for the current request
+  std::string RouteLabel() const;
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  ServerState& state_;
+  std::string remote_;
+  Phase phase_ = Phase::kReading;
+  bool shutdown_requested_ = false;
+  bool first_request_ = true;
+
+  // The request being served.
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::string method_text_;
+  std::string target_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool is_head_ = false;
+  Clock::time_point started_;
+  bool counted_ = false;  // RequestStarted was called for the current request
+  std::string route_;
+  std::shared_ptr<void> in_flight_message_;  // kept alive while written
+
+  // Streaming.
+  std::shared_ptr<StreamSource> source_;
+  std::shared_ptr<SessionStreamWriter> writer_;
+  std::deque<std::string> chunks_;
+  size_t queued_bytes_ = 0;
+  std::string writing_chunk_;
+  bool chunk_in_flight_ = false;
+  bool stream_ending_ = false;
+  bool stream_ended_ = false;
+  bool wrote_since_tick_ = false;
+  std::string heartbeat_;
+  std::chrono::milliseconds heartbeat_interval_{15000};
+  std::optional<boost::asio::steady_timer> heartbeat_timer_;
+  uint64_t streamed_bytes_ = 0;
+  int stream_status_ = 200;
+  char watch_buffer_[512];
+
+  // Lingering close.
+  std::optional<boost::asio::steady_timer> linger_timer_;
+};
+
+}  // namespace citygrid::http::internal

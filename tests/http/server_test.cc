@@ -1,0 +1,409 @@
+#include "citygrid/http/server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "citygrid/http/error_mapping.h"
+#include "citygrid/http/sse.h"
+#include "citygrid/http/static_files.h"
+#include "citygrid/http/system_routes.h"
+#include "tests/testing/http_client.h"
+#include "tests/testing/paths.h"
+
+namespace citygrid::http {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpClient;
+using testing::HttpResponse;
+
+ServerOptions TestOptions() {
+  ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = 0;
+  o.threads = 2;
+  o.access_log = "";
+  return o;
+}
+
+// Waits (bounded) until `condition` holds.
+template <typename F>
+bool Eventually(F condition, std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return condition();
+}
+
+Router EchoRouter() {
+  Router router;
+  (void)router.Add(Method::kGet, "/hello/{name}", [](const Request& req, const RouteParams& p) {
+    return Response::Text(200, "hello " + std::string(p.Get("name")) + " from " +
+                                   (req.remote_address.empty() ? "?" : "client"));
+  });
+  (void)router.Add(Method::kPost, "/echo", [](const Request& req, const RouteParams&) {
+    Response r = Response::Json(200, req.body);
+    r.headers.Set("X-Content-Type-Seen", req.headers.GetOr("content-type", ""));
+    return r;
+  });
+  (void)router.Add(Method::kGet, "/boom", [](const Request&, const RouteParams&) -> Response {
+    throw std::runtime_error("kaput");
+  });
+  (void)router.AddAsync(Method::kGet, "/async",
+                        [](const Request&, const RouteParams&, Responder respond) {
+                          std::thread([respond] {
+                            std::this_thread::sleep_for(20ms);
+                            respond(ErrorResponse(AbortedError("version 3 is stale")));
+                          }).detach();
+                        });
+  return router;
+}
+
+std::unique_ptr<Server> StartServer(Router router, ServerOptions options = TestOptions(),
+                                    std::shared_ptr<Metrics> metrics = nullptr) {
+  auto server = std::make_unique<Server>(std::move(router), options, std::move(metrics));
+  Status started = server->Start();
+  EXPECT_TRUE(started.ok()) << started.ToString();
+  return server;
+}
+
+TEST(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  for (int i = 0; i < 5; ++i) {
+    HttpResponse r = client.Get("/hello/n" + std::to_string(i));
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, "hello n" + std::to_string(i) + " from client");
+    EXPECT_EQ(r.Header("Server"), "citygrid");
+  }
+  HttpResponse post = client.Post("/echo", R"({"a":1})");
+  EXPECT_EQ(post.status, 200);
+  EXPECT_EQ(post.body, R"({"a":1})");
+  EXPECT_EQ(post.Header("X-Content-Type-Seen"), "application/json");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST(ServerTest, AnswersErrorsAsJson) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse missing = client.Get("/nope");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.Header("Content-Type"), "application/json");
+  EXPECT_EQ(missing.body, R"({"error":{"code":"not_found","message":"no such endpoint: /nope"}})");
+
+  HttpResponse wrong_method = client.Post("/hello/x", "{}");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.Header("Allow"), "GET, HEAD");
+
+  HttpResponse boom = client.Get("/boom");
+  EXPECT_EQ(boom.status, 500);
+  EXPECT_EQ(boom.body, R"({"error":{"code":"internal","message":"the handler failed: kaput"}})");
+
+  HttpResponse stale = client.Get("/async");
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(stale.body, R"({"error":{"code":"aborted","message":"version 3 is stale"}})");
+
+  // The connection survived all of them.
+  EXPECT_EQ(client.Get("/hello/again").status, 200);
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST(ServerTest, HeadAnswersGetHeadersWithoutBody) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse head = client.Head("/hello/abc");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.Header("Content-Length"), std::to_string(std::string("hello abc from client").size()));
+  // The next request on the same connection still parses: no stray body was sent.
+  EXPECT_EQ(client.Get("/hello/abc").body, "hello abc from client");
+  EXPECT_EQ(client.connections_opened(), 1);
+}
+
+TEST(ServerTest, BadTargetIs400) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse r = client.Get("/hello/%zz");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("\"code\":\"invalid_argument\""), std::string::npos) << r.body;
+}
+
+TEST(ServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {
+  ServerOptions options = TestOptions();
+  options.body_limit = 1024;
+  auto server = StartServer(EchoRouter(), options);
+  HttpClient client("127.0.0.1", server->port());
+  EXPECT_EQ(client.Post("/echo", std::string(1024, 'x')).status, 200);  // at the limit: fine
+
+  HttpResponse r = client.Post("/echo", std::string(64 * 1024, 'x'));
+  EXPECT_EQ(r.status, 413) << r.error;
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.body, R"({"error":{"code":"resource_exhausted","message":"request body exceeds the limit of 1024 bytes"}})");
+  EXPECT_EQ(r.Header("Connection"), "close");
+  EXPECT_FALSE(client.connected());
+
+  // A chunked body, whose size is not announced, is cut off at the limit too.
+  HttpClient chunked("127.0.0.1", server->port());
+  std::string chunk(800, 'y');
+  std::ostringstream raw;
+  raw << "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) raw << std::hex << chunk.size() << "\r\n" << chunk << "\r\n";
+  raw << "0\r\n\r\n";
+  ASSERT_TRUE(chunked.SendRaw(raw.str()));
+  HttpResponse cut = chunked.ReadResponse();
+  EXPECT_EQ(cut.status, 413) << cut.error;
+  EXPECT_TRUE(chunked.WaitForClose(5s));
+
+  // The server is still fine for everyone else.
+  HttpClient other("127.0.0.1", server->port());
+  EXPECT_EQ(other.Get("/hello/ok").status, 200);
+  EXPECT_GE(server->metrics().RequestCount("/echo", Method::kPost, 413), 2u);
+}
+
+TEST(ServerTest, ExpectContinueIsHonoured) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\nExpect: 100-continue\r\n\r\n"));
+  HttpResponse interim = client.ReadResponseHead();
+  EXPECT_EQ(interim.status, 100);
+  ASSERT_TRUE(client.SendRaw(R"({"a":1})"));
+  HttpResponse r = client.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"a":1})");
+}
+
+TEST(ServerTest, SlowHeaderIsDisconnected) {
+  ServerOptions options = TestOptions();
+  options.header_timeout = 200ms;
+  auto server = StartServer(EchoRouter(), options);
+  HttpClient slow("127.0.0.1", server->port());
+  ASSERT_TRUE(slow.SendRaw("GET /hello/x HTTP/1.1\r\nHost: t\r\n"));  // never finished
+  EXPECT_TRUE(slow.WaitForClose(5s));
+
+  HttpClient silent("127.0.0.1", server->port());
+  ASSERT_TRUE(silent.Connect());
+  EXPECT_TRUE(silent.WaitForClose(5s));
+
+  HttpClient fine("127.0.0.1", server->port());
+  EXPECT_EQ(fine.Get("/hello/y").status, 200);
+}
+
+TEST(ServerTest, OversizedHeaderGets431) {
+  ServerOptions options = TestOptions();
+  options.header_limit = 1024;
+  auto server = StartServer(EchoRouter(), options);
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse r = client.Get("/hello/x", {{"X-Big", std::string(4096, 'a')}});
+  EXPECT_EQ(r.status, 431) << r.error;
+}
+
+TEST(ServerTest, GracefulShutdownLetsAnInFlightRequestFinish) {
+  std::atomic<bool> handler_started{false};
+  std::atomic<bool> drained{false};
+  Router router = EchoRouter();
+  (void)router.Add(Method::kPost, "/slow", [&](const Request& req, const RouteParams&) {
+    handler_started = true;
+    std::this_thread::sleep_for(400ms);
+    return Response::Json(201, req.body);
+  });
+  auto server = StartServer(std::move(router));
+  server->AddDrainHook([&] { drained = true; });
+  uint16_t port = server->port();
+
+  HttpClient idle("127.0.0.1", port);
+  ASSERT_EQ(idle.Get("/hello/idle").status, 200);  // an idle keep-alive connection
+
+  auto in_flight = std::async(std::launch::async, [port] {
+    HttpClient client("127.0.0.1", port);
+    return client.Post("/slow", R"({"acknowledged":true})");
+  });
+  ASSERT_TRUE(Eventually([&] { return handler_started.load(); }));
+  server->Shutdown();
+
+  HttpResponse r = in_flight.get();
+  EXPECT_EQ(r.status, 201) << r.error;
+  EXPECT_EQ(r.body, R"({"acknowledged":true})");
+  EXPECT_EQ(r.Header("Connection"), "close");
+  EXPECT_TRUE(idle.WaitForClose(5s));
+
+  server->Wait();
+  EXPECT_TRUE(drained.load());
+  HttpClient late("127.0.0.1", port);
+  EXPECT_FALSE(late.Connect());  // no longer accepting
+}
+
+TEST(ServerTest, ServerSentEventsAreDeliveredWithHeartbeats) {
+  EventHub hub;
+  Router router;
+  (void)router.Add(Method::kGet, "/events", [&hub](const Request& req, const RouteParams&) {
+    std::string only = std::string(req.query.Get("only").value_or(""));
+    EventHub::Filter filter = nullptr;
+    if (!only.empty()) {
+      filter = [only](const SseEvent& e) { return e.event == only; };
+    }
+    return hub.Subscribe(filter, 100ms);
+  });
+  auto server = StartServer(std::move(router));
+
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /events?only=case HTTP/1.1\r\nHost: t\r\n\r\n"));
+  HttpResponse head = client.ReadResponseHead();
+  ASSERT_EQ(head.status, 200) << head.error;
+  EXPECT_EQ(head.Header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(head.Header("Cache-Control"), "no-cache");
+  EXPECT_NE(client.ReadStreamUntil("retry: 3000\n\n", 5s).find("retry: 3000"), std::string::npos);
+  ASSERT_TRUE(Eventually([&] { return hub.subscriber_count() == 1; }));
+
+  hub.Publish({"1", "other", "filtered out"});
+  hub.Publish({"2", "case", "{\"number\":\"20200412-000123\"}\nsecond line"});
+  std::string got = client.ReadStreamUntil("second line\n\n", 5s);
+  EXPECT_NE(got.find("id: 2\nevent: case\ndata: {\"number\":\"20200412-000123\"}\n"
+                     "data: second line\n\n"),
+            std::string::npos)
+      << got;
+  EXPECT_EQ(got.find("filtered out"), std::string::npos);
+  EXPECT_NE(client.ReadStreamUntil(": keep-alive\n\n", 5s).find(": keep-alive"), std::string::npos);
+
+  // The client goes away: the subscription is torn down.
+  client.Disconnect();
+  EXPECT_TRUE(Eventually([&] { return hub.subscriber_count() == 0; }));
+  hub.Publish({"3", "case", "nobody listens"});
+}
+
+TEST(ServerTest, ShutdownEndsOpenStreams) {
+  EventHub hub;
+  Router router;
+  (void)router.Add(Method::kGet, "/events", [&hub](const Request&, const RouteParams&) {
+    return hub.Subscribe();
+  });
+  auto server = StartServer(std::move(router));
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /events HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(client.ReadResponseHead().status, 200);
+  ASSERT_TRUE(Eventually([&] { return hub.subscriber_count() == 1; }));
+  hub.Publish({"", "", "last words"});
+  server->Shutdown();
+  server->Wait();
+  std::string got = client.ReadStreamUntil("never appears", 5s);
+  EXPECT_NE(got.find("data: last words\n\n"), std::string::npos) << got;
+  EXPECT_TRUE(client.WaitForClose(5s));
+  EXPECT_EQ(hub.subscriber_count(), 0u);
+}
+
+TEST(ServerTest, HealthzAndMetricsExposeRouteCounters) {
+  auto metrics = std::make_shared<Metrics>();
+  Router router = EchoRouter();
+  RegisterSystemRoutes(router, *metrics, [] { return OkStatus(); });
+  metrics->AddCollector([](GaugeWriter& w) {
+    w.Gauge("citygrid_cases", "Cases by state.", {{"state", "handling"}}, 3);
+  });
+  auto server = StartServer(std::move(router), TestOptions(), metrics);
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse health = client.Get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, R"({"status":"ok"})");
+  client.Get("/hello/a");
+  client.Get("/hello/b");
+  client.Get("/missing");
+  HttpResponse m = client.Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("citygrid_http_requests_total{route=\"/hello/{name}\",method=\"GET\","
+                        "status=\"200\"} 2\n"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("citygrid_http_requests_total{route=\"(unmatched)\",method=\"GET\","
+                        "status=\"404\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("citygrid_http_request_duration_seconds_count{route=\"/hello/{name}\"} 2"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("citygrid_cases{state=\"handling\"} 3\n"), std::string::npos);
+}
+
+TEST(ServerTest, ServesStaticFilesAndRefusesTraversal) {
+  namespace fs = std::filesystem;
+  std::string dir = testing::MakeTempDir("citygrid-web");
+  ASSERT_FALSE(dir.empty());
+  fs::create_directories(fs::path(dir) / "web" / "assets");
+  std::ofstream(fs::path(dir) / "web" / "index.html") << "<html>console</html>";
+  std::ofstream(fs::path(dir) / "web" / "assets" / "main-1a2b3c4d.js") << "run()";
+  std::ofstream(fs::path(dir) / "outside.txt") << "secret";
+  Result<StaticFiles> files = StaticFiles::Open((fs::path(dir) / "web").string());
+  ASSERT_TRUE(files.ok());
+  Router router = EchoRouter();
+  router.SetFallback([files = *files](const Request& req, const RouteParams&) {
+    return files.Serve(req);
+  });
+  auto server = StartServer(std::move(router));
+  HttpClient client("127.0.0.1", server->port());
+
+  HttpResponse js = client.Get("/assets/main-1a2b3c4d.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.body, "run()");
+  EXPECT_EQ(js.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js.Header("Cache-Control"), "public, max-age=31536000, immutable");
+  HttpResponse cached = client.Get("/assets/main-1a2b3c4d.js", {{"If-None-Match", js.Header("ETag")}});
+  EXPECT_EQ(cached.status, 304);
+  EXPECT_EQ(client.Get("/cases/123").body, "<html>console</html>");
+  HttpResponse head = client.Head("/index.html");
+  EXPECT_EQ(head.Header("Content-Length"), "20");
+  EXPECT_EQ(head.body, "");
+
+  for (const char* target : {"/../outside.txt", "/assets/%2e%2e/%2e%2e/outside.txt",
+                             "/assets/..%2F..%2Foutside.txt"}) {
+    HttpResponse r = client.Get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(r.body.find("secret"), std::string::npos) << target;
+  }
+  EXPECT_EQ(client.connections_opened(), 1);
+  fs::remove_all(dir);
+}
+
+TEST(ServerTest, AccessLogWritesOneLinePerRequest) {
+  std::string dir = testing::MakeTempDir("citygrid-log");
+  ServerOptions options = TestOptions();
+  options.access_log = dir + "/access.log";
+  {
+    auto server = StartServer(EchoRouter(), options);
+    HttpClient client("127.0.0.1", server->port());
+    client.Get("/hello/log?x=1");
+    client.Get("/missing");
+  }
+  std::ifstream in(dir + "/access.log");
+  std::string first, second, third;
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_FALSE(std::getline(in, third));
+  // "2024-05-01T12:00:00.123+08:00 127.0.0.1:5555 GET /hello/log?x=1 200 21 0.123ms"
+  EXPECT_NE(first.find(" 127.0.0.1:"), std::string::npos) << first;
+  EXPECT_NE(first.find(" GET /hello/log?x=1 200 21 "), std::string::npos) << first;
+  EXPECT_EQ(first.substr(first.size() - 2), "ms");
+  EXPECT_NE(second.find(" GET /missing 404 "), std::string::npos) << second;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ServerTest, StartFailsOnABusyPortAndABadHost) {
+  auto server = StartServer(EchoRouter());
+  ServerOptions busy = TestOptions();
+  busy.port = server->port();
+  Server second(EchoRouter(), busy);
+  Status s = second.Start();
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("cannot listen on 127.0.0.1:"), std::string::npos) << s.message();
+
+  ServerOptions bad = TestOptions();
+  bad.host = "not-an-address";
+  Server third(EchoRouter(), bad);
+  EXPECT_EQ(third.Start().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace citygrid::http
