@@ -15,7 +15,6 @@ int NotYet(const char* command, const char* issue) {
 
 }  // namespace
 
-int RunServe(const Args&) { return NotYet("serve", "#5, the server"); }
 int RunDemo(const Args& args) {
   std::fprintf(stderr,
                "citygrid demo: the server arrives with issue #5; until then `demo` runs the "
