@@ -141,8 +141,8 @@ std::string Metrics::RenderPrometheus() const {
       }
     }
     out +=
-        "# HELP citygrid_http_request_duration_seconds Time from a whole request read to its "
-        "response handed to the socket.\n"
+        "# HELP citygrid_http_request_duration_seconds Time from a request's header read to its "
+        "response written (to the headers of a stream).\n"
         "# TYPE citygrid_http_request_duration_seconds histogram\n";
     const std::vector<double>& bounds = LatencyBuckets();
     for (const auto& [route, stats] : routes_) {
