@@ -1,7 +1,9 @@
 #include "citygrid/http/sse.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 namespace citygrid::http {
@@ -94,6 +96,66 @@ class Subscription final : public StreamSource,
   bool stopped_ = false;                  // GUARDED_BY(mu_)
 };
 
+namespace {
+
+// The pump thread is detached: Stop must not block, so it only asks `next` to return and the
+// thread ends on its own, keeping the shared state alive until then.
+class PulledSource final : public StreamSource {
+ public:
+  PulledSource(PullNext next, std::function<void()> close)
+      : shared_(std::make_shared<Shared>()) {
+    shared_->next = std::move(next);
+    shared_->close = std::move(close);
+  }
+
+  void Start(std::shared_ptr<StreamWriter> writer) override {
+    writer->Write("retry: 3000\n\n");
+    std::thread([shared = shared_, writer = std::move(writer)] {
+      while (!shared->stopped.load() && writer->open()) {
+        Result<std::string> text = shared->next(std::chrono::milliseconds(1000));
+        if (!text.ok()) {
+          writer->Close();
+          break;
+        }
+        if (!text->empty() && !writer->Write(std::move(*text))) break;
+      }
+    }).detach();
+  }
+
+  void Stop() override {
+    if (shared_->stopped.exchange(true)) return;
+    if (shared_->close) shared_->close();
+  }
+
+ private:
+  struct Shared {
+    PullNext next;
+    std::function<void()> close;
+    std::atomic<bool> stopped{false};
+  };
+  std::shared_ptr<Shared> shared_;
+};
+
+Response EventStreamResponse(std::shared_ptr<StreamSource> source,
+                             std::chrono::milliseconds heartbeat) {
+  Response r;
+  r.status = 200;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.headers.Set("Cache-Control", "no-cache");
+  r.headers.Set("X-Accel-Buffering", "no");  // ask reverse proxies not to buffer the stream
+  r.stream = std::move(source);
+  r.heartbeat_interval = heartbeat;
+  return r;
+}
+
+}  // namespace
+
+Response PulledEventStream(PullNext next, std::function<void()> close,
+                           std::chrono::milliseconds heartbeat) {
+  return EventStreamResponse(std::make_shared<PulledSource>(std::move(next), std::move(close)),
+                             heartbeat);
+}
+
 EventHub::EventHub() : state_(std::make_shared<State>()) {}
 
 EventHub::~EventHub() {
@@ -123,14 +185,7 @@ void EventHub::Publish(const SseEvent& event) {
 }
 
 Response EventHub::Subscribe(Filter filter, std::chrono::milliseconds heartbeat) const {
-  Response r;
-  r.status = 200;
-  r.content_type = "text/event-stream; charset=utf-8";
-  r.headers.Set("Cache-Control", "no-cache");
-  r.headers.Set("X-Accel-Buffering", "no");  // ask reverse proxies not to buffer the stream
-  r.stream = std::make_shared<Subscription>(state_, std::move(filter));
-  r.heartbeat_interval = heartbeat;
-  return r;
+  return EventStreamResponse(std::make_shared<Subscription>(state_, std::move(filter)), heartbeat);
 }
 
 size_t EventHub::subscriber_count() const {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -297,6 +299,81 @@ TEST(ServerTest, ShutdownEndsOpenStreams) {
   EXPECT_NE(got.find("data: last words\n\n"), std::string::npos) << got;
   EXPECT_TRUE(client.WaitForClose(5s));
   EXPECT_EQ(hub.subscriber_count(), 0u);
+}
+
+// A toy pull-based event source, standing in for service::FeedSubscription.
+class ToyQueue {
+ public:
+  Result<std::string> Next(std::chrono::milliseconds wait) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, wait, [&] { return closed_ || !items_.empty(); });
+    if (closed_) return UnavailableError("closed");
+    if (items_.empty()) return std::string();
+    std::string item = std::move(items_.front());
+    items_.erase(items_.begin());
+    if (item == "fail") return ResourceExhaustedError("subscriber fell behind");
+    return FormatSseEvent({"", "", item});
+  }
+  void Push(std::string item) {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.push_back(std::move(item));
+    cv_.notify_all();
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    close_calls_++;
+    cv_.notify_all();
+  }
+  int close_calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return close_calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::string> items_;
+  bool closed_ = false;
+  int close_calls_ = 0;
+};
+
+TEST(ServerTest, PulledEventStreamPumpsUntilTheClientLeaves) {
+  auto queue = std::make_shared<ToyQueue>();
+  Router router;
+  (void)router.Add(Method::kGet, "/feed", [queue](const Request&, const RouteParams&) {
+    return PulledEventStream([queue](std::chrono::milliseconds wait) { return queue->Next(wait); },
+                             [queue] { queue->Close(); });
+  });
+  auto server = StartServer(std::move(router));
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /feed HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(client.ReadResponseHead().status, 200);
+  queue->Push("first");
+  queue->Push("second");
+  std::string got = client.ReadStreamUntil("data: second\n\n", 5s);
+  EXPECT_NE(got.find("retry: 3000\n\ndata: first\n\ndata: second\n\n"), std::string::npos) << got;
+  client.Disconnect();
+  EXPECT_TRUE(Eventually([&] { return queue->close_calls() == 1; }));
+}
+
+TEST(ServerTest, PulledEventStreamEndsWhenTheSourceFails) {
+  auto queue = std::make_shared<ToyQueue>();
+  Router router;
+  (void)router.Add(Method::kGet, "/feed", [queue](const Request&, const RouteParams&) {
+    return PulledEventStream([queue](std::chrono::milliseconds wait) { return queue->Next(wait); },
+                             [queue] { queue->Close(); });
+  });
+  auto server = StartServer(std::move(router));
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /feed HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(client.ReadResponseHead().status, 200);
+  queue->Push("only");
+  queue->Push("fail");
+  std::string got = client.ReadStreamUntil("never appears", 5s);
+  EXPECT_NE(got.find("data: only\n\n"), std::string::npos) << got;
+  EXPECT_TRUE(client.WaitForClose(5s));  // the last chunk came, then the connection closed
+  EXPECT_TRUE(Eventually([&] { return queue->close_calls() == 1; }));
 }
 
 TEST(ServerTest, HealthzAndMetricsExposeRouteCounters) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "citygrid/common/status.h"
 #include "citygrid/http/response.h"
 
 namespace citygrid::http {
@@ -26,6 +27,17 @@ std::string FormatSseEvent(const SseEvent& event);
 
 // Fans published events out to every subscribed stream. Thread-safe. Subscriptions hold the
 // hub's state, so a hub may be destroyed while streams are open (they then receive nothing).
+// An event-stream response fed by a blocking pull function, for event sources that are read
+// rather than pushed (e.g. service::FeedSubscription::Next). A pump thread of its own calls
+// `next(wait)` until the stream ends; each call returns SSE text to send ("" = nothing yet; use
+// FormatSseEvent), or an error, which ends the stream. When the stream ends for another reason
+// (client gone, server stopping), `close` is called once, from a server thread, and must make a
+// pending `next` return soon (e.g. FeedSubscription::Close). `next` and `close` may be called
+// concurrently.
+using PullNext = std::function<Result<std::string>(std::chrono::milliseconds wait)>;
+Response PulledEventStream(PullNext next, std::function<void()> close,
+                           std::chrono::milliseconds heartbeat = std::chrono::seconds(15));
+
 class EventHub {
  public:
   // Returns true when the subscriber should receive `event` (e.g. the caller may see the case).
