@@ -183,10 +183,25 @@ Result<const DeadlineRow*> Category::SelectDeadline(std::string_view condition) 
   for (const DeadlineRow& row : deadlines) {
     if (row.condition == condition) return &row;
   }
+  // Conditions read like "破损、移位、松动或有异响": a word of one row picks that row.
+  const DeadlineRow* partial = nullptr;
+  int partial_count = 0;
+  for (const DeadlineRow& row : deadlines) {
+    if (row.condition.find(condition) != std::string::npos) {
+      partial = &row;
+      ++partial_count;
+    }
+  }
+  if (partial_count == 1) return partial;
   std::string known;
   for (const DeadlineRow& row : deadlines) {
     if (!known.empty()) known += ", ";
     known += "'" + row.condition + "'";
+  }
+  if (partial_count > 1) {
+    return InvalidArgumentError("condition '" + std::string(condition.substr(0, 80)) +
+                                "' of category " + code + " (" + name +
+                                ") matches several rows; it has " + known);
   }
   return NotFoundError("category " + code + " (" + name + ") has no condition '" +
                        std::string(condition.substr(0, 80)) + "'; it has " + known);

@@ -316,6 +316,27 @@ TEST_F(ShippedCategoriesTest, ManholeCoverHasUrgentAndOrdinaryRows) {
   EXPECT_EQ(c->deadlines[1].handle, (WorkDuration{1, TimeUnit::kWorkDay}));
 }
 
+TEST_F(ShippedCategoriesTest, SelectsARowByAWordOfItsCondition) {
+  auto damaged = catalog_.SelectDeadline("01001", "破损");
+  ASSERT_TRUE(damaged.ok()) << damaged.status().ToString();
+  EXPECT_EQ((*damaged)->condition, "破损、移位、松动或有异响");
+  EXPECT_EQ((*damaged)->handle, (WorkDuration{1, TimeUnit::kWorkDay}));
+}
+
+TEST(CategoryTest, AWordOfSeveralConditionsIsAmbiguous) {
+  Category c;
+  c.code = "01012";
+  c.name = "路灯";
+  c.deadlines.resize(2);
+  c.deadlines[0].condition = "连续3盏以上不亮";
+  c.deadlines[1].condition = "单灯不亮";
+  EXPECT_EQ(c.SelectDeadline("不亮").status().code(), StatusCode::kInvalidArgument);
+  auto single = c.SelectDeadline("单灯");
+  ASSERT_TRUE(single.ok());
+  EXPECT_EQ(*single, &c.deadlines[1]);
+  EXPECT_EQ(c.SelectDeadline("倒伏").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(ShippedCategoriesTest, ListsByMajorClassInCodeOrder) {
   auto list = catalog_.ListByMajor("06");
   ASSERT_GE(list.size(), 6u);

@@ -73,7 +73,9 @@ struct Category {
   std::string_view major_code() const { return std::string_view(code).substr(0, 2); }
 
   // The row for `condition`: "" picks the first (default) row; otherwise the row whose condition
-  // equals it. kNotFound names the category and lists the conditions it has.
+  // equals it, or else the one row whose condition contains it ("破损" picks
+  // "破损、移位、松动或有异响"). kInvalidArgument when it is part of several rows' conditions,
+  // kNotFound when of none; both messages name the category and list its conditions.
   Result<const DeadlineRow*> SelectDeadline(std::string_view condition) const;
 
   friend bool operator==(const Category&, const Category&) = default;
