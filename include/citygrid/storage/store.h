@@ -165,6 +165,7 @@ class Store {
 struct StoreOptions {
   std::string data_dir;  // SQLite file DIR/citygrid.db and media DIR/media
   std::string db_url;    // "postgresql://..." selects PostgreSQL (media still under data_dir)
+  int db_pool_size = 8;  // PostgreSQL: pooled connections per store (postgres_store.h)
 };
 
 // Opens (creating and migrating as needed) the store `options` names. A database written by a

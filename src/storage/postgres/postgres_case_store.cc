@@ -1,0 +1,725 @@
+#include "postgres_case_store.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <map>
+
+#include "citygrid/common/case_number.h"
+#include "citygrid/storage/audit_chain.h"
+#include "citygrid/storage/case_codec.h"
+#include "citygrid/storage/case_query.h"
+#include "pg_codec.h"
+
+namespace citygrid::storage::postgres {
+namespace {
+
+constexpr size_t kMaxBatchRequests = 256;
+constexpr int kMaxBatchAttempts = 4;
+constexpr size_t kEventsPerInsert = 500;  // 14 parameters each, far below libpq's 65535
+constexpr char kChannel[] = "citygrid_events";
+
+constexpr int kMaxEventsPerPage = 10000;
+
+// Binds the case-row columns as "$n::type, ..." for INSERT ... SELECT.
+std::string CaseRowPlaceholders(PgParams& params, const Case& c) {
+  size_t first = params.size() + 1;
+  AddCaseRow(params, c);
+  std::string out;
+  for (int i = 0; i < kCaseRowColumnCount; ++i) {
+    if (i > 0) out += ", ";
+    out += "$" + std::to_string(first + i) + "::" + kCaseRowColumnTypes[i];
+  }
+  return out;
+}
+
+std::string CaseRowColumnList() {
+  std::string out;
+  for (int i = 0; i < kCaseRowColumnCount; ++i) {
+    if (i > 0) out += ", ";
+    out += kCaseRowColumns[i];
+  }
+  return out;
+}
+
+Status CheckCounters(const std::vector<CounterDelta>& counters) {
+  for (const CounterDelta& d : counters) {
+    if (d.key.empty()) return InvalidArgumentError("a counter delta has an empty key");
+  }
+  return OkStatus();
+}
+
+Status Rollback(PgConnection& conn) {
+  if (PQtransactionStatus(conn.raw()) == PQTRANS_IDLE) return OkStatus();
+  return conn.Exec("ROLLBACK").status();
+}
+
+}  // namespace
+
+struct PostgresCaseStore::WriteRequest {
+  enum class Kind { kCreate, kAppend } kind = Kind::kAppend;
+  // Inputs (owned by the submitting thread, alive until done).
+  const NewCase* new_case = nullptr;
+  int64_t case_id = 0;
+  int64_t expected_version = 0;
+  const std::vector<CaseEvent>* events = nullptr;
+  const Case* next = nullptr;
+  const std::vector<CounterDelta>* counters = nullptr;
+  // Outputs, reset by every attempt.
+  Status status;
+  bool applies = false;  // wrote something: its counters and events join the batch
+  CreateResult created;
+  std::vector<CaseEvent> stored;
+  // Set by the committer under queue_mu_.
+  bool done = false;
+};
+
+Result<std::unique_ptr<PostgresCaseStore>> PostgresCaseStore::Open(PgPool& pool) {
+  auto store = std::unique_ptr<PostgresCaseStore>(new PostgresCaseStore(pool));
+  CITYGRID_ASSIGN_OR_RETURN(store->writer_, PgConnection::Connect(pool.dsn()));
+  CITYGRID_ASSIGN_OR_RETURN(int64_t last, store->LastGlobalSeq());
+  store->known_seq_ = last;
+  store->committer_ = std::thread([s = store.get()] { s->CommitterLoop(); });
+  store->listener_ = std::thread([s = store.get()] { s->ListenerLoop(); });
+  return store;
+}
+
+PostgresCaseStore::~PostgresCaseStore() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  {
+    std::lock_guard lock(seq_mu_);
+    listener_stop_ = true;
+  }
+  seq_cv_.notify_all();
+  if (listener_.joinable()) listener_.join();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+Result<CreateResult> PostgresCaseStore::CreateCase(const NewCase& new_case,
+                                                   const std::vector<CounterDelta>& counters) {
+  if (new_case.created.type != EventType::kCreated) {
+    return InvalidArgumentError("the first event of a case must be 'created', not '" +
+                                std::string(Name(new_case.created.type)) + "'");
+  }
+  if (!new_case.idempotency_key.empty() && new_case.idempotency_key.size() > 200) {
+    return InvalidArgumentError("idempotency key is " +
+                                std::to_string(new_case.idempotency_key.size()) +
+                                " bytes; at most 200 are allowed");
+  }
+  CITYGRID_RETURN_IF_ERROR(CheckCounters(counters));
+  WriteRequest request;
+  request.kind = WriteRequest::Kind::kCreate;
+  request.new_case = &new_case;
+  request.counters = &counters;
+  CITYGRID_RETURN_IF_ERROR(Submit(request));
+  return std::move(request.created);
+}
+
+Result<std::vector<CaseEvent>> PostgresCaseStore::Append(
+    int64_t case_id, int64_t expected_version, std::vector<CaseEvent> events, const Case& next,
+    const std::vector<CounterDelta>& counters) {
+  if (events.empty()) return InvalidArgumentError("append to case " + std::to_string(case_id) +
+                                                  ": no events");
+  if (expected_version < 1) {
+    return InvalidArgumentError("append to case " + std::to_string(case_id) +
+                                ": expected version " + std::to_string(expected_version) +
+                                " is not a version (versions start at 1)");
+  }
+  const int64_t want = expected_version + static_cast<int64_t>(events.size());
+  if (next.version != want) {
+    return InvalidArgumentError("append to case " + std::to_string(case_id) + ": next.version " +
+                                std::to_string(next.version) + " should be " +
+                                std::to_string(want) + " (expected version " +
+                                std::to_string(expected_version) + " + " +
+                                std::to_string(events.size()) + " events)");
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].type == EventType::kCreated) {
+      return InvalidArgumentError("append to case " + std::to_string(case_id) + ": event " +
+                                  std::to_string(i) + " is 'created'; only CreateCase adds it");
+    }
+  }
+  CITYGRID_RETURN_IF_ERROR(CheckCounters(counters));
+  WriteRequest request;
+  request.kind = WriteRequest::Kind::kAppend;
+  request.case_id = case_id;
+  request.expected_version = expected_version;
+  request.events = &events;
+  request.next = &next;
+  request.counters = &counters;
+  CITYGRID_RETURN_IF_ERROR(Submit(request));
+  return std::move(request.stored);
+}
+
+Status PostgresCaseStore::Submit(WriteRequest& request) {
+  std::unique_lock lock(queue_mu_);
+  if (stop_) return UnavailableError("the PostgreSQL store is closing");
+  queue_.push_back(&request);
+  queue_cv_.notify_one();
+  done_cv_.wait(lock, [&] { return request.done; });
+  return request.status;
+}
+
+void PostgresCaseStore::CommitterLoop() {
+  std::unique_lock lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stop_ and nothing left to do
+    std::vector<WriteRequest*> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatchRequests) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    ProcessBatch(batch);
+    lock.lock();
+    for (WriteRequest* r : batch) r->done = true;
+    done_cv_.notify_all();
+  }
+}
+
+void PostgresCaseStore::ProcessBatch(const std::vector<WriteRequest*>& batch) {
+  auto fail_all = [&](const Status& s) {
+    for (WriteRequest* r : batch) r->status = s;
+  };
+  Status last;
+  for (int attempt = 0; attempt < kMaxBatchAttempts; ++attempt) {
+    if (writer_ != nullptr && !writer_->CheckAlive()) writer_.reset();
+    if (writer_ == nullptr) {
+      Result<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(pool_.dsn());
+      if (!conn.ok()) return fail_all(conn.status());
+      writer_ = std::move(conn).value();
+    }
+    bool commit_unknown = false;
+    last = RunBatch(*writer_, batch, commit_unknown);
+    if (last.ok()) return;
+    if (writer_->Broken() || !Rollback(*writer_).ok()) writer_.reset();
+    if (commit_unknown) {
+      // The COMMIT may or may not have happened: retrying could apply a batch twice.
+      return fail_all(UnavailableError("the outcome of the write is unknown: " + last.message()));
+    }
+    // A deadlock, a serialization failure, or a connection lost before COMMIT (the server
+    // rolled the transaction back): the batch can run again from the start.
+    if (!IsRetryable(last) && last.code() != StatusCode::kUnavailable) break;
+  }
+  if (batch.size() > 1 && last.code() != StatusCode::kUnavailable) {
+    // One request broke the batch; run each alone so only that one fails.
+    for (WriteRequest* r : batch) ProcessBatch({r});
+    return;
+  }
+  fail_all(last);
+}
+
+Status PostgresCaseStore::RunBatch(PgConnection& conn, const std::vector<WriteRequest*>& batch,
+                                   bool& commit_unknown) {
+  CITYGRID_RETURN_IF_ERROR(conn.Exec("BEGIN"));
+  PendingTips tips;
+  for (WriteRequest* r : batch) {
+    r->status = OkStatus();
+    r->applies = false;
+    r->stored.clear();
+    Status s = r->kind == WriteRequest::Kind::kCreate ? RunCreate(conn, *r, tips)
+                                                      : RunAppend(conn, *r, tips);
+    if (!s.ok()) return s;
+  }
+
+  // Roll-up counters of the whole batch in key order, so two batches never wait on each
+  // other's counters in opposite orders.
+  std::map<std::string, int64_t> deltas;
+  std::vector<CaseEvent*> events;
+  for (WriteRequest* r : batch) {
+    if (!r->applies) continue;
+    for (const CounterDelta& d : *r->counters) deltas[d.key] += d.delta;
+    for (CaseEvent& e : r->stored) events.push_back(&e);
+  }
+  if (!deltas.empty()) {
+    PgParams p;
+    std::string sql = "INSERT INTO counters (key, value) VALUES ";
+    bool first = true;
+    for (const auto& [key, delta] : deltas) {
+      if (!first) sql += ", ";
+      first = false;
+      sql += "(" + p.Next() + "::text, ";
+      p.Add(key);
+      sql += p.Next() + "::bigint)";
+      p.Add(delta);
+    }
+    sql += " ON CONFLICT (key) DO UPDATE SET value = counters.value + EXCLUDED.value";
+    CITYGRID_RETURN_IF_ERROR(conn.Exec(sql, p));
+  }
+
+  int64_t last_seq = 0;
+  if (!events.empty()) {
+    // The log head's row lock is held from here to COMMIT: global_seq order is commit order.
+    const int64_t n = static_cast<int64_t>(events.size());
+    CITYGRID_ASSIGN_OR_RETURN(
+        PgResult head,
+        conn.Exec("WITH h AS (UPDATE event_log_head SET last_seq = last_seq + $1::bigint"
+                  " WHERE id = 1 RETURNING last_seq)"
+                  " SELECT last_seq, pg_notify('" + std::string(kChannel) +
+                      "', last_seq::text) FROM h",
+                  PgParams().Add(n)));
+    last_seq = head.Int(0, 0);
+    int64_t seq = last_seq - n;
+    for (CaseEvent* e : events) e->global_seq = ++seq;
+
+    for (size_t from = 0; from < events.size(); from += kEventsPerInsert) {
+      size_t to = std::min(events.size(), from + kEventsPerInsert);
+      PgParams p;
+      std::string sql = "INSERT INTO events (" + std::string(kEventColumns) + ") VALUES ";
+      for (size_t i = from; i < to; ++i) {
+        const CaseEvent& e = *events[i];
+        if (i > from) sql += ", ";
+        size_t b = p.size();
+        auto ph = [&](int k, const char* type) {
+          return "$" + std::to_string(b + k) + "::" + type;
+        };
+        sql += "(" + ph(1, "bigint") + "," + ph(2, "bigint") + "," + ph(3, "bigint") + "," +
+               ph(4, "text") + "," + ph(5, "text") + "," + ph(6, "text") + "," + ph(7, "text") +
+               "," + ph(8, "text") + "," + ph(9, "bigint") + "," + ph(10, "text") + "," +
+               ph(11, "bytea") + "," + ph(12, "text") + "," + ph(13, "text") + "," +
+               ph(14, "text") + ")";
+        p.Add(e.global_seq)
+            .Add(e.case_id)
+            .Add(e.version)
+            .Add(Name(e.type))
+            .Add(e.action ? Name(*e.action) : std::string_view())
+            .Add(e.actor.user)
+            .Add(Name(e.actor.role))
+            .Add(e.actor.unit)
+            .Add(ToUnixMillis(e.at))
+            .Add(e.note)
+            .Add(ByteaLiteral(EncodeStringList(e.photos)))
+            .Add(e.payload_json)
+            .Add(e.prev_hash)
+            .Add(e.hash);
+      }
+      CITYGRID_RETURN_IF_ERROR(conn.Exec(sql, p));
+    }
+  }
+
+  Result<PgResult> committed = conn.Exec("COMMIT");
+  if (!committed.ok()) {
+    commit_unknown = committed.status().code() == StatusCode::kUnavailable;
+    return committed.status();
+  }
+  if (last_seq > 0) PublishSeq(last_seq);
+  return OkStatus();
+}
+
+Status PostgresCaseStore::RunCreate(PgConnection& conn, WriteRequest& r, PendingTips& tips) {
+  const NewCase& nc = *r.new_case;
+  const std::string& key = nc.idempotency_key;
+  if (!key.empty()) {
+    // Claims the key first; a key used before (or earlier in this batch) inserts nothing.
+    // ON CONFLICT waits for a concurrent claimer to finish, so the lookup below sees its row.
+    CITYGRID_ASSIGN_OR_RETURN(
+        PgResult claimed,
+        conn.Exec("INSERT INTO idempotency_keys (key, fingerprint, case_id) VALUES ($1, $2, 0)"
+                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
+                  PgParams().Add(key).Add(nc.request_fingerprint)));
+    if (claimed.rows() == 0) {
+      CITYGRID_ASSIGN_OR_RETURN(
+          PgResult used,
+          conn.Exec("SELECT k.fingerprint, c.id, c.number, c.version, c.idempotency_key, c.body"
+                    " FROM idempotency_keys k LEFT JOIN cases c ON c.id = k.case_id"
+                    " WHERE k.key = $1",
+                    PgParams().Add(key)));
+      if (used.rows() == 0 || used.IsNull(0, 1)) {
+        // The claimer rolled back after we waited on it: run the batch again.
+        return AbortedError("idempotency key '" + key + "' changed hands [SQLSTATE 40001]");
+      }
+      if (used.Text(0, 0) != nc.request_fingerprint) {
+        r.status = AlreadyExistsError("idempotency key '" + key +
+                                      "' was already used for a different request (case id " +
+                                      used.String(0, 1) + ")");
+        return OkStatus();
+      }
+      CITYGRID_ASSIGN_OR_RETURN(r.created.created_case, DecodeCaseRow(used, 0, 1));
+      r.created.created = false;
+      return OkStatus();
+    }
+  }
+
+  Case c = nc.initial;
+  c.version = 1;
+  c.idempotency_key = key;
+  const std::chrono::year_month_day day = CaseNumberDay(c.created_at);
+  std::string prefix = CaseNumber{day, 1}.ToString();
+  prefix.resize(prefix.find('-') + 1);  // "20200412-"
+
+  // The day's number row is locked before the id is drawn, so numbers of a day follow id
+  // order even across nodes.
+  PgParams p;
+  p.Add(FormatDate(day)).Add(prefix).Add(key);
+  std::string sql =
+      "WITH n AS (INSERT INTO case_number_days (day, last_seq) VALUES ($1, 1)"
+      " ON CONFLICT (day) DO UPDATE SET last_seq = case_number_days.last_seq + 1"
+      " RETURNING last_seq), "
+      "c AS (INSERT INTO cases (id, number, idempotency_key, " + CaseRowColumnList() +
+      ") SELECT nextval('case_ids'), $2::text || CASE WHEN n.last_seq < 1000000"
+      " THEN lpad(n.last_seq::text, 6, '0') ELSE n.last_seq::text END, $3::text, " +
+      CaseRowPlaceholders(p, c) + " FROM n RETURNING id, number)";
+  if (key.empty()) {
+    sql += " SELECT id, number FROM c";
+  } else {
+    sql +=
+        ", k AS (UPDATE idempotency_keys SET case_id = c.id FROM c WHERE key = $3)"
+        " SELECT id, number FROM c";
+  }
+  CITYGRID_ASSIGN_OR_RETURN(PgResult inserted, conn.Exec(sql, p));
+  if (inserted.rows() != 1) return InternalError("creating a case inserted no row");
+
+  c.id = inserted.Int(0, 0);
+  c.number = inserted.String(0, 1);
+  CaseEvent e = nc.created;
+  e.case_id = c.id;
+  e.version = 1;
+  e.global_seq = 0;
+  SealEvent(e, "");
+  tips[c.id] = {1, e.hash};
+  r.stored.push_back(std::move(e));
+  r.created.created_case = std::move(c);
+  r.created.created = true;
+  r.applies = true;
+  return OkStatus();
+}
+
+Status PostgresCaseStore::RunAppend(PgConnection& conn, WriteRequest& r, PendingTips& tips) {
+  PgParams p;
+  p.Add(r.case_id).Add(r.expected_version);
+  std::string sets;
+  size_t first = p.size() + 1;
+  AddCaseRow(p, *r.next);
+  for (int i = 0; i < kCaseRowColumnCount; ++i) {
+    if (i > 0) sets += ", ";
+    sets += std::string(kCaseRowColumns[i]) + " = $" + std::to_string(first + i);
+  }
+  // A stale version matches no row instead of raising an error, so the batch goes on. Under
+  // READ COMMITTED an UPDATE that waited for a concurrent writer re-checks the version on the
+  // row that writer committed: of two appends with the same expected version, one wins.
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult res,
+      conn.Exec("WITH u AS (UPDATE cases SET " + sets +
+                    " WHERE id = $1 AND version = $2 RETURNING 1)"
+                    " SELECT (SELECT count(*) FROM u),"
+                    " (SELECT hash FROM events WHERE case_id = $1 AND version = $2),"
+                    " (SELECT version FROM cases WHERE id = $1)",
+                p));
+  const std::string id = std::to_string(r.case_id);
+  if (res.Int(0, 0) == 0) {
+    if (res.IsNull(0, 2)) {
+      r.status = NotFoundError("case id " + id + " not found");
+    } else {
+      int64_t found = res.Int(0, 2);
+      r.status = AbortedError(
+          "case id " + id + " is no longer at version " + std::to_string(r.expected_version) +
+          (found != r.expected_version ? " (it is at " + std::to_string(found) + ")"
+                                       : std::string()) +
+          ": someone else changed it first");
+    }
+    return OkStatus();
+  }
+
+  std::string prev;
+  if (auto it = tips.find(r.case_id); it != tips.end()) {
+    if (it->second.first != r.expected_version) {
+      return InternalError("case id " + id + ": batch tip is version " +
+                           std::to_string(it->second.first) + ", expected " +
+                           std::to_string(r.expected_version));
+    }
+    prev = it->second.second;
+  } else if (res.IsNull(0, 1)) {
+    return InternalError("case id " + id + " has no event version " +
+                         std::to_string(r.expected_version));
+  } else {
+    prev = res.String(0, 1);
+  }
+  r.stored = *r.events;
+  int64_t version = r.expected_version;
+  for (CaseEvent& e : r.stored) {
+    e.case_id = r.case_id;
+    e.version = ++version;
+    e.global_seq = 0;
+    SealEvent(e, prev);
+    prev = e.hash;
+  }
+  tips[r.case_id] = {version, prev};
+  r.applies = true;
+  return OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+Result<Case> PostgresCaseStore::LoadCase(int64_t case_id) {
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult r, pool_.Exec("SELECT " + std::string(kCaseSelect) + " FROM cases WHERE id = $1",
+                             PgParams().Add(case_id)));
+  if (r.rows() == 0) return NotFoundError("case id " + std::to_string(case_id) + " not found");
+  return DecodeCaseRow(r, 0);
+}
+
+Result<Case> PostgresCaseStore::LoadCaseByNumber(const std::string& number) {
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult r,
+      pool_.Exec("SELECT " + std::string(kCaseSelect) + " FROM cases WHERE number = $1",
+                 PgParams().Add(number)));
+  if (r.rows() == 0) return NotFoundError("case " + number + " not found");
+  return DecodeCaseRow(r, 0);
+}
+
+Result<std::vector<CaseEvent>> PostgresCaseStore::LoadHistory(int64_t case_id) {
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult r, pool_.Exec("SELECT " + std::string(kEventColumns) +
+                                 " FROM events WHERE case_id = $1 ORDER BY version",
+                             PgParams().Add(case_id)));
+  // Every case has its 'created' event, so no events means no case.
+  if (r.rows() == 0) return NotFoundError("case id " + std::to_string(case_id) + " not found");
+  std::vector<CaseEvent> events;
+  events.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) {
+    CITYGRID_ASSIGN_OR_RETURN(CaseEvent e, DecodeEvent(r, i));
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+namespace {
+
+const char* SortColumn(CaseSort sort) {
+  switch (sort) {
+    case CaseSort::kCreatedDesc:
+    case CaseSort::kCreatedAsc:
+      return "created_at";
+    case CaseSort::kDeadlineAsc:
+      return "deadline_key";
+    case CaseSort::kUpdatedDesc:
+      return "updated_at";
+  }
+  return "created_at";
+}
+
+// The WHERE clause (without the keyword; "TRUE" when unfiltered) for the filters of `q`,
+// following storage/case_query.h.
+std::string WhereClause(const CaseQuery& q, PgParams& p) {
+  std::vector<std::string> terms;
+  auto add = [&](std::string condition_head, auto value, const char* type) {
+    terms.push_back(std::move(condition_head) + p.Next() + "::" + type);
+    p.Add(value);
+  };
+  if (!q.states.empty()) {
+    std::string in = "state IN (";
+    for (size_t i = 0; i < q.states.size(); ++i) {
+      if (i > 0) in += ", ";
+      in += p.Next();
+      p.Add(Name(q.states[i]));
+    }
+    terms.push_back(in + ")");
+  }
+  if (!q.category.empty()) add("category = ", q.category, "text");
+  if (!q.unit.empty()) add("unit = ", q.unit, "text");
+  if (!q.district.empty()) add("district = ", q.district, "text");
+  if (!q.subdistrict.empty()) add("subdistrict = ", q.subdistrict, "text");
+  if (!q.community.empty()) add("community = ", q.community, "text");
+  if (!q.grid.empty()) add("grid = ", q.grid, "text");
+  if (q.channel) add("channel = ", Name(*q.channel), "text");
+  if (q.created_from) add("created_at >= ", ToUnixMillis(*q.created_from), "bigint");
+  if (q.created_to) add("created_at < ", ToUnixMillis(*q.created_to), "bigint");
+  if (q.overdue) add("overdue = ", *q.overdue, "bool");
+  if (q.deadline_before) add("deadline_key < ", ToUnixMillis(*q.deadline_before), "bigint");
+  if (q.bbox) {
+    add("lon >= ", q.bbox->min_lon, "float8");
+    add("lon <= ", q.bbox->max_lon, "float8");
+    add("lat >= ", q.bbox->min_lat, "float8");
+    add("lat <= ", q.bbox->max_lat, "float8");
+  }
+  if (!q.text.empty()) {
+    // strpos compares bytes of UTF-8 text: a case-sensitive substring test, no LIKE escaping.
+    std::string n = p.Next();
+    terms.push_back("(strpos(description, " + n + "::text) > 0 OR strpos(address, " + n +
+                    "::text) > 0)");
+    p.Add(q.text);
+  }
+  if (terms.empty()) return "TRUE";
+  std::string out;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (i > 0) out += " AND ";
+    out += terms[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<CasePage> PostgresCaseStore::QueryCases(const CaseQuery& q) {
+  CITYGRID_RETURN_IF_ERROR(ValidateCaseQuery(q));
+  PgParams p;
+  std::string where = WhereClause(q, p);
+  const char* column = SortColumn(q.sort);
+  const bool desc = IsDescending(q.sort);
+  if (!q.cursor.empty()) {
+    CITYGRID_ASSIGN_OR_RETURN(CaseSortKey after, DecodeCaseCursor(q.cursor, q.sort));
+    where += std::string(" AND (") + column + ", id) " + (desc ? "<" : ">") + " (" + p.Next() +
+             "::bigint, ";
+    p.Add(after.key);
+    where += p.Next() + "::bigint)";
+    p.Add(after.id);
+  }
+  const char* dir = desc ? " DESC" : " ASC";
+  std::string sql = "SELECT " + std::string(kCaseSelect) + " FROM cases WHERE " + where +
+                    " ORDER BY " + column + dir + ", id" + dir + " LIMIT " +
+                    std::to_string(q.limit + 1);
+  CITYGRID_ASSIGN_OR_RETURN(PgResult r, pool_.Exec(sql, p));
+  CasePage page;
+  const int n = std::min(r.rows(), q.limit);
+  page.cases.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    CITYGRID_ASSIGN_OR_RETURN(Case c, DecodeCaseRow(r, i));
+    page.cases.push_back(std::move(c));
+  }
+  if (r.rows() > q.limit) {
+    page.next_cursor = EncodeCaseCursor(q.sort, SortKeyOf(page.cases.back(), q.sort));
+  }
+  return page;
+}
+
+Result<int64_t> PostgresCaseStore::CountCases(const CaseQuery& q) {
+  CaseQuery filters = q;
+  filters.cursor.clear();
+  filters.limit = 1;
+  CITYGRID_RETURN_IF_ERROR(ValidateCaseQuery(filters));
+  PgParams p;
+  std::string where = WhereClause(filters, p);
+  CITYGRID_ASSIGN_OR_RETURN(PgResult r, pool_.Exec("SELECT count(*) FROM cases WHERE " + where, p));
+  return r.Int(0, 0);
+}
+
+Result<std::vector<CaseEvent>> PostgresCaseStore::EventsAfter(int64_t after_seq, int limit) {
+  if (limit < 1 || limit > kMaxEventsPerPage) {
+    return InvalidArgumentError("limit " + std::to_string(limit) + " is outside 1.." +
+                                std::to_string(kMaxEventsPerPage));
+  }
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult r, pool_.Exec("SELECT " + std::string(kEventColumns) +
+                                 " FROM events WHERE global_seq > $1"
+                                 " ORDER BY global_seq LIMIT $2",
+                             PgParams().Add(after_seq).Add(limit)));
+  std::vector<CaseEvent> events;
+  events.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) {
+    CITYGRID_ASSIGN_OR_RETURN(CaseEvent e, DecodeEvent(r, i));
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+Result<int64_t> PostgresCaseStore::LastGlobalSeq() {
+  CITYGRID_ASSIGN_OR_RETURN(PgResult r,
+                            pool_.Exec("SELECT last_seq FROM event_log_head WHERE id = 1"));
+  if (r.rows() == 0) return InternalError("the event log head row is missing");
+  return r.Int(0, 0);
+}
+
+Result<std::vector<CounterDelta>> PostgresCaseStore::ReadCounters(const std::string& prefix) {
+  CITYGRID_ASSIGN_OR_RETURN(
+      PgResult r, pool_.Exec("SELECT key, value FROM counters WHERE starts_with(key, $1::text)"
+                             " ORDER BY key COLLATE \"C\"",
+                             PgParams().Add(prefix)));
+  std::vector<CounterDelta> out;
+  out.reserve(r.rows());
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.String(i, 0), r.Int(i, 1)});
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications
+
+void PostgresCaseStore::PublishSeq(int64_t seq) {
+  {
+    std::lock_guard lock(seq_mu_);
+    if (seq <= known_seq_) return;
+    known_seq_ = seq;
+  }
+  seq_cv_.notify_all();
+}
+
+Result<int64_t> PostgresCaseStore::WaitForEvents(int64_t after_seq, Duration timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  constexpr auto kPollWhileDeaf = std::chrono::milliseconds(100);
+  while (true) {
+    bool deaf = false;
+    {
+      std::unique_lock lock(seq_mu_);
+      auto until = deadline;
+      if (!listener_up_) until = std::min(until, std::chrono::steady_clock::now() + kPollWhileDeaf);
+      seq_cv_.wait_until(lock, until, [&] { return known_seq_ > after_seq || listener_stop_; });
+      if (known_seq_ > after_seq) return known_seq_;
+      deaf = !listener_up_;
+    }
+    if (deaf || std::chrono::steady_clock::now() >= deadline) {
+      // Without LISTEN, other nodes' commits only show by asking; at the deadline, ask once
+      // more so a lost notification costs at most one timeout.
+      CITYGRID_ASSIGN_OR_RETURN(int64_t last, LastGlobalSeq());
+      PublishSeq(last);
+      if (last > after_seq || std::chrono::steady_clock::now() >= deadline) return last;
+    }
+  }
+}
+
+void PostgresCaseStore::ListenerLoop() {
+  std::unique_ptr<PgConnection> conn;
+  auto stopping = [&] {
+    std::lock_guard lock(seq_mu_);
+    return listener_stop_;
+  };
+  auto set_up = [&](bool up) {
+    std::lock_guard lock(seq_mu_);
+    listener_up_ = up;
+  };
+  while (!stopping()) {
+    if (conn == nullptr) {
+      Result<std::unique_ptr<PgConnection>> c = PgConnection::Connect(pool_.dsn());
+      if (c.ok() && (*c)->Exec(std::string("LISTEN ") + kChannel).ok()) {
+        conn = std::move(c).value();
+        set_up(true);
+        // Commits between the last notification seen and LISTEN taking effect.
+        Result<PgResult> r = conn->Exec("SELECT last_seq FROM event_log_head WHERE id = 1");
+        if (r.ok() && r->rows() == 1) PublishSeq(r->Int(0, 0));
+      } else {
+        std::unique_lock lock(seq_mu_);
+        seq_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return listener_stop_; });
+        continue;
+      }
+    }
+    pollfd pfd{PQsocket(conn->raw()), POLLIN, 0};
+    int ready = ::poll(&pfd, 1, 100);  // short, so a stop request is seen promptly
+    if (ready < 0) continue;
+    if (ready > 0 && PQconsumeInput(conn->raw()) == 0) {
+      conn.reset();
+      set_up(false);
+      continue;
+    }
+    int64_t newest = 0;
+    while (PGnotify* n = PQnotifies(conn->raw())) {
+      int64_t seq = 0;
+      std::string_view payload = n->extra ? n->extra : "";
+      std::from_chars(payload.data(), payload.data() + payload.size(), seq);
+      newest = std::max(newest, seq);
+      PQfreemem(n);
+    }
+    if (newest > 0) PublishSeq(newest);
+  }
+  set_up(false);
+}
+
+}  // namespace citygrid::storage::postgres

@@ -1,0 +1,96 @@
+#pragma once
+
+// CaseStore on PostgreSQL (private to src/storage/postgres; see postgres_store.h for the
+// contract and the design notes).
+//
+// Writes (CreateCase, Append) go through one committer thread per store that runs every
+// request waiting at that moment in ONE transaction on its own connection: group commit, so
+// concurrent writers share one WAL flush. Each request is a single statement that either applies
+// fully or matches no row (a stale version, a used idempotency key), so one request's expected
+// failure never aborts its batch; an unexpected error re-runs the batch's requests one by one.
+// Reads use the connection pool.
+//
+// Thread safety: every method may be called concurrently.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "citygrid/storage/event_notifier.h"
+#include "citygrid/storage/store.h"
+#include "pg_connection.h"
+#include "pg_pool.h"
+
+namespace citygrid::storage::postgres {
+
+class PostgresCaseStore final : public CaseStore, public EventNotifier {
+ public:
+  // Starts the committer and the LISTEN thread. `pool` must outlive the store.
+  static Result<std::unique_ptr<PostgresCaseStore>> Open(PgPool& pool);
+  ~PostgresCaseStore() override;
+
+  Result<CreateResult> CreateCase(const NewCase& new_case,
+                                  const std::vector<CounterDelta>& counters) override;
+  Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,
+                                        std::vector<CaseEvent> events, const Case& next,
+                                        const std::vector<CounterDelta>& counters) override;
+  Result<Case> LoadCase(int64_t case_id) override;
+  Result<Case> LoadCaseByNumber(const std::string& number) override;
+  Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) override;
+  Result<CasePage> QueryCases(const CaseQuery& query) override;
+  Result<int64_t> CountCases(const CaseQuery& query) override;
+  Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) override;
+  Result<int64_t> LastGlobalSeq() override;
+  Result<std::vector<CounterDelta>> ReadCounters(const std::string& prefix) override;
+
+  Result<int64_t> WaitForEvents(int64_t after_seq, Duration timeout) override;
+
+ private:
+  struct WriteRequest;
+  // case id → (version, hash) of its newest event written earlier in the same batch.
+  using PendingTips = std::unordered_map<int64_t, std::pair<int64_t, std::string>>;
+
+  explicit PostgresCaseStore(PgPool& pool) : pool_(pool) {}
+
+  Status Submit(WriteRequest& request);
+  void CommitterLoop();
+  void ProcessBatch(const std::vector<WriteRequest*>& batch);
+  Status RunBatch(PgConnection& conn, const std::vector<WriteRequest*>& batch,
+                  bool& commit_unknown);
+  Status RunCreate(PgConnection& conn, WriteRequest& request, PendingTips& tips);
+  Status RunAppend(PgConnection& conn, WriteRequest& request, PendingTips& tips);
+
+  void ListenerLoop();
+  void PublishSeq(int64_t seq);
+
+  PgPool& pool_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;  // the committer waits for work
+  std::condition_variable done_cv_;   // submitters wait for their request
+  // State below is protected by queue_mu_.
+  std::deque<WriteRequest*> queue_;
+  bool stop_ = false;
+
+  // Used only by the committer thread.
+  std::unique_ptr<PgConnection> writer_;
+  std::thread committer_;
+
+  std::mutex seq_mu_;
+  std::condition_variable seq_cv_;
+  // State below is protected by seq_mu_.
+  int64_t known_seq_ = 0;       // highest committed global_seq seen by this node
+  bool listener_up_ = false;    // LISTEN is active, so other nodes' commits wake waiters
+  bool listener_stop_ = false;
+
+  std::thread listener_;
+};
+
+}  // namespace citygrid::storage::postgres
