@@ -27,6 +27,5 @@ int RunBackup(const Args&) { return NotYet("backup", "#4, storage"); }
 int RunRestore(const Args&) { return NotYet("restore", "#4, storage"); }
 int RunCheck(const Args&) { return NotYet("check", "#4, storage"); }
 int RunUser(const Args&) { return NotYet("user", "#5, the server"); }
-int RunGeo(const Args&) { return NotYet("geo", "#3, geography"); }
 
 }  // namespace citygrid::cli

@@ -4,10 +4,16 @@
 // include/citygrid/geo/geometry.h. Coordinates stay degrees (lon = x, lat = y); callers that
 // need metres project first (see the local equirectangular projection in the grid generator).
 
+// GCC 12 reports false "maybe-uninitialized" positives inside Boost.Geometry's envelope and
+// validity code at -O2; they are the library's, not ours, so they are silenced for its headers
+// only (the diagnostic state is tracked by source location).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <boost/geometry.hpp>
 #include <boost/geometry/geometries/multi_polygon.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
+#pragma GCC diagnostic pop
 
 #include "citygrid/geo/geometry.h"
 
