@@ -25,7 +25,6 @@ int RunImport(const Args&) { return NotYet("import", "#5/#6, the server and Open
 int RunExport(const Args&) { return NotYet("export", "#5, the server"); }
 int RunBackup(const Args&) { return NotYet("backup", "#4, storage"); }
 int RunRestore(const Args&) { return NotYet("restore", "#4, storage"); }
-int RunCheck(const Args&) { return NotYet("check", "#4, storage"); }
 int RunUser(const Args&) { return NotYet("user", "#5, the server"); }
 
 }  // namespace citygrid::cli

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,13 @@ struct StoreBackendFactory {
   // must_run: then it fails (CI sets CITYGRID_REQUIRE_POSTGRES=1 so PostgreSQL must run).
   bool must_run = false;
   std::function<Result<std::unique_ptr<TestDatabase>>()> create;
+  // Optional: a database where commits are cheap (e.g. SQLite on tmpfs), for tests about
+  // concurrency rather than durability that commit tens of thousands of times. Defaults to
+  // `create`.
+  std::function<Result<std::unique_ptr<TestDatabase>>()> create_fast;
 };
+
+inline void PrintTo(const StoreBackendFactory& f, std::ostream* os) { *os << f.name; }
 
 inline std::vector<StoreBackendFactory>& StoreBackends() {
   static std::vector<StoreBackendFactory> backends;
@@ -72,7 +79,7 @@ class BackendTest : public ::testing::TestWithParam<StoreBackendFactory> {
  protected:
   void SetUp() override {
     const StoreBackendFactory& f = GetParam();
-    auto db = f.create();
+    auto db = fast_commits_ && f.create_fast ? f.create_fast() : f.create();
     if (!db.ok()) {
       if (db.status().code() == StatusCode::kUnavailable && !f.must_run) {
         GTEST_SKIP() << f.name << " backend unavailable: " << db.status().ToString();
@@ -96,6 +103,9 @@ class BackendTest : public ::testing::TestWithParam<StoreBackendFactory> {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
   }
+
+  // Set in a derived constructor to run on the backend's create_fast database.
+  bool fast_commits_ = false;
 
   Store& store() { return *store_; }
   CaseStore& cases() { return store_->cases(); }

@@ -1,0 +1,35 @@
+#pragma once
+
+// The embedded SQLite backend (the default): DATA_DIR/citygrid.db in WAL mode with
+// synchronous=FULL, and photos under DATA_DIR/media.
+//
+// Durability: a write returns OK only after the COMMIT of its transaction returned, and with
+// synchronous=FULL SQLite fsyncs the WAL before COMMIT returns, so an acknowledged write
+// survives kill -9 and power loss. Concurrent writes queue up and are committed by one writer
+// at a time, in groups that share one transaction and one fsync (leader-based group commit);
+// reads use a pool of separate connections and never wait for writes.
+
+#include <memory>
+#include <string>
+
+#include "citygrid/common/status.h"
+#include "citygrid/storage/store.h"
+
+namespace citygrid::storage {
+
+struct SqliteStoreOptions {
+  std::string data_dir;          // created when missing
+  int max_batch = 256;           // writes per group transaction
+  int max_readers = 8;           // pooled reader connections
+  int busy_timeout_ms = 10'000;  // waiting for another process's lock
+};
+
+// Opens (creating and migrating as needed) DATA_DIR/citygrid.db. kFailedPrecondition, naming
+// both versions, when the database was written by a newer citygrid; kUnavailable when the
+// directory or file cannot be opened.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
+
+// "DATA_DIR/citygrid.db".
+std::string SqliteDatabasePath(const std::string& data_dir);
+
+}  // namespace citygrid::storage

@@ -1,0 +1,45 @@
+#include "citygrid/storage/sqlite_store.h"
+
+#include <filesystem>
+
+#include "citygrid/storage/file_media_store.h"
+#include "src/storage/sqlite/sqlite_case_store.h"
+#include "src/storage/sqlite/sqlite_database.h"
+#include "src/storage/sqlite/sqlite_document_store.h"
+
+namespace citygrid::storage {
+namespace {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<sqlite::SqliteDatabase> db, const std::string& data_dir)
+      : db_(std::move(db)),
+        cases_(*db_),
+        documents_(*db_),
+        media_((std::filesystem::path(data_dir) / "media").string()) {}
+
+  CaseStore& cases() override { return cases_; }
+  DocumentStore& documents() override { return documents_; }
+  MediaStore& media() override { return media_; }
+  std::string backend() const override { return "sqlite"; }
+
+ private:
+  std::unique_ptr<sqlite::SqliteDatabase> db_;
+  sqlite::SqliteCaseStore cases_;
+  sqlite::SqliteDocumentStore documents_;
+  FileMediaStore media_;
+};
+
+}  // namespace
+
+std::string SqliteDatabasePath(const std::string& data_dir) {
+  return (std::filesystem::path(data_dir) / "citygrid.db").string();
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
+  CITYGRID_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SqliteDatabase> db,
+                            sqlite::SqliteDatabase::Open(options));
+  return std::unique_ptr<Store>(new SqliteStore(std::move(db), options.data_dir));
+}
+
+}  // namespace citygrid::storage
