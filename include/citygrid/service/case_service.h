@@ -1,0 +1,198 @@
+#pragma once
+
+// CaseService: intake (受理), workflow actions (案卷流转) and case queries — the application logic
+// the HTTP layer calls. No HTTP here: inputs are plain structs, errors are Status values.
+//
+// Intake (Create):
+//   1. validation, in this order, kInvalidArgument naming the field: channel (one of inspector,
+//      public, hotline, open311, video_ai, leader, media), category ("unknown category
+//      '99999'"), description (non-empty, at most max_description_bytes), lon/lat (finite,
+//      within ±180/±90), crs ("" = wgs84, gcj02, bd09), address/reporter/condition lengths,
+//      reporter phone plausibility, photos (64-hex media hashes that are stored, at most
+//      max_photos), idempotency key length; then the point, converted to WGS84, must lie in the
+//      district: "point (113.6, 34.7) is outside district 410103". kFailedPrecondition when no
+//      geography is loaded. Nothing is written on any error.
+//   2. the point resolves to grid/community/sub-district and nearest road (+ road chief);
+//      routing (service/routing.h) gives the suggested unit and the reason;
+//   3. the first stage's deadline (verify for public channels, register for inspector) comes
+//      from the category's deadline row (`condition`) and the work calendar;
+//   4. the case and its kCreated event are stored with the idempotency key: a retry with the
+//      same key and the same request returns the original case (created = false); the same key
+//      with a different request is kAlreadyExists;
+//   5. possible duplicates: open cases of the same category within
+//      ReferenceSettings::duplicate_radius_m and created within duplicate_window before it,
+//      nearest first. A video_ai report with a duplicate is merged into the nearest one at once:
+//      the system actor appends a merge action ({"into": number}); the result then shows the
+//      case in state merged and merged_into set.
+//
+// Actions (Act): load by number → visibility (service/visibility.h; an invisible case is
+// kNotFound like a missing one) → domain ApplyAction (kPermissionDenied wrong role,
+// kFailedPrecondition wrong state, kInvalidArgument bad parameters) → deadline of a newly entered
+// stage from the calendar → Append with `expected_version` (kAborted when someone else moved
+// first; the API answers 409). Dispatch without a unit takes the case's routed (suggested) unit
+// and must name a known unit; merge must name another existing case that is still open.
+// Postponement approval makes the requested `until` the handling deadline (domain rule).
+//
+// Reporter name and phone are masked in every returned case and event for roles that may not see
+// them (visibility.h).
+//
+// Thread safety: all methods may be called concurrently; consistency comes from the store's
+// optimistic versions.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "citygrid/common/clock.h"
+#include "citygrid/common/status.h"
+#include "citygrid/domain/case.h"
+#include "citygrid/domain/case_state_machine.h"
+#include "citygrid/geo/district.h"
+#include "citygrid/service/reference_data.h"
+#include "citygrid/service/routing.h"
+#include "citygrid/storage/store.h"
+
+namespace citygrid::service {
+
+struct CaseServiceOptions {
+  size_t max_description_bytes = 2000;
+  size_t max_address_bytes = 300;
+  size_t max_reporter_name_bytes = 64;
+  size_t max_reporter_phone_bytes = 32;
+  size_t max_condition_bytes = 100;
+  size_t max_note_bytes = 2000;
+  size_t max_photos = 9;
+  size_t max_idempotency_key_bytes = 128;
+  int max_duplicates = 10;  // candidates listed on create
+};
+
+// A report as intake receives it (POST /api/v1/cases).
+struct CreateCaseRequest {
+  std::string channel;      // "inspector", "public", "hotline", "open311", "video_ai", ...
+  std::string category;     // 5-digit code
+  std::string condition;    // deadline row of the category; "" = default row
+  std::string description;
+  double lon = std::numeric_limits<double>::quiet_NaN();
+  double lat = std::numeric_limits<double>::quiet_NaN();
+  std::string crs;          // "" or "wgs84", "gcj02", "bd09"
+  std::string address;
+  Reporter reporter;
+  std::vector<std::string> photos;  // media hashes already stored (MediaStore::Put)
+};
+
+// Display names of where a case is (for the API; codes live in Case::location).
+struct LocationNames {
+  std::string district;
+  std::string subdistrict;
+  std::string community;
+  std::string road;       // road segment name, "" when not on a road
+  geo::RoadChief road_chief;  // 路长 of that road (notified of the case)
+};
+
+// An open case the new report may duplicate.
+struct DuplicateCandidate {
+  std::string number;
+  CaseState state = CaseState::kReported;
+  double metres = 0;
+  Timestamp created_at{};
+
+  friend bool operator==(const DuplicateCandidate&, const DuplicateCandidate&) = default;
+};
+
+struct CreateCaseResult {
+  Case record;           // as stored now (after an automatic merge: state merged); masked
+  bool created = true;   // false: an idempotent retry returned the original case
+  LocationNames names;
+  RoutingDecision routing;
+  std::vector<DuplicateCandidate> duplicates;  // nearest first; excludes the case itself
+  std::string merged_into;  // set when a video_ai report was merged automatically
+};
+
+// One workflow action as the API receives it (POST /api/v1/cases/{number}/actions/{action}).
+struct ActRequest {
+  Action action = Action::kComment;
+  int64_t expected_version = 0;  // the version the caller saw
+  ActionParams params;           // dispatch: unit ("" = routed unit); merge: into; ...
+  std::string note;
+  std::vector<std::string> photos;  // media hashes (feedback photos)
+  std::string condition;  // deadline row for the stage the action enters; "" = default
+};
+
+struct CaseDetail {
+  Case record;                       // masked for the viewer
+  std::vector<CaseEvent> history;    // Get: the full history; Act: the events just appended
+  std::vector<Action> available_actions;  // what the viewer may do next
+  LocationNames names;
+};
+
+class CaseService {
+ public:
+  // `store`, `reference` and `clock` must outlive the service.
+  CaseService(storage::Store& store, ReferenceDataService& reference, const Clock& clock,
+              CaseServiceOptions options = {});
+
+  // Intake; see the file comment. `idempotency_key` "" = none.
+  Result<CreateCaseResult> Create(const Actor& actor, const CreateCaseRequest& request,
+                                  const std::string& idempotency_key);
+
+  // A workflow action; see the file comment.
+  Result<CaseDetail> Act(const Actor& actor, const std::string& number, const ActRequest& request);
+
+  // Adds photos (media hashes, stored) to a case the actor may see; retries on a concurrent
+  // write. kNotFound, kInvalidArgument for a bad hash or an empty list.
+  Result<CaseDetail> AddPhotos(const Actor& actor, const std::string& number,
+                               std::vector<std::string> photos, const std::string& note = "");
+
+  // The case with its full history and the actor's available actions. kNotFound when missing or
+  // invisible; kInvalidArgument when `number` is malformed.
+  Result<CaseDetail> Get(const Actor& actor, const std::string& number);
+
+  // A page of cases; handlers are restricted to their unit (query.unit is forced to it).
+  // Storage's kInvalidArgument for a bad limit or cursor.
+  Result<storage::CasePage> Query(const Actor& actor, storage::CaseQuery query);
+  Result<int64_t> Count(const Actor& actor, storage::CaseQuery query);
+
+  // Open cases of `category` within the duplicate radius of `wgs84` created within the window
+  // before `at`, nearest first, at most max_duplicates, without case `exclude_id`.
+  Result<std::vector<DuplicateCandidate>> FindDuplicates(const std::string& category,
+                                                         geo::LonLat wgs84, Timestamp at,
+                                                         int64_t exclude_id);
+
+  // Marks overdue (kOverdue event by the system actor) every case whose current stage deadline
+  // is before `now` and that is not yet marked, reloading and retrying on a concurrent write.
+  // Returns how many cases it marked. Reads only the store, so it is correct after a restart and
+  // with several nodes (a case is marked once: the loser of a race sees it already marked).
+  Result<int> SweepOverdue(Timestamp now);
+
+  // Called after every successful local write (e.g. CaseFeed::Notify), on the writer's thread.
+  void SetWriteListener(std::function<void()> listener);
+
+  // Display names for a case's location (district/sub-district/community/road and road chief).
+  LocationNames NamesFor(const Case& c) const;
+
+  const Clock& clock() const { return clock_; }
+  ReferenceDataService& reference() { return reference_; }
+
+ private:
+  Result<Case> LoadVisible(const Actor& actor, const std::string& number);
+  Status ValidateCreate(const CreateCaseRequest& request, const std::string& idempotency_key,
+                        const ReferenceData& data) const;
+  Status CheckPhotos(const std::vector<std::string>& photos) const;
+  // Applies `request` to `current` (with the new stage's deadline) and appends it.
+  Result<std::vector<CaseEvent>> ApplyAndAppend(const ReferenceData& data, const Case& current,
+                                                const ActionRequest& request,
+                                                const std::string& condition, Case* next);
+  void Notify();
+
+  storage::Store& store_;
+  ReferenceDataService& reference_;
+  const Clock& clock_;
+  const CaseServiceOptions options_;
+  std::atomic<std::shared_ptr<const std::function<void()>>> listener_;
+};
+
+}  // namespace citygrid::service

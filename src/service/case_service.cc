@@ -1,0 +1,507 @@
+#include "citygrid/service/case_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "citygrid/common/case_number.h"
+#include "citygrid/geo/coordinates.h"
+#include "citygrid/service/deadlines.h"
+#include "citygrid/service/visibility.h"
+#include "citygrid/storage/audit_chain.h"
+#include "citygrid/storage/case_query.h"
+
+namespace citygrid::service {
+namespace {
+
+constexpr CaseState kOpenStates[] = {
+    CaseState::kReported, CaseState::kPending,  CaseState::kRegistered, CaseState::kDispatched,
+    CaseState::kHandling, CaseState::kSuspended, CaseState::kChecking,  CaseState::kChecked};
+
+// States whose stage has a clock (StageOf != kNone).
+constexpr CaseState kTimedStates[] = {CaseState::kReported,   CaseState::kPending,
+                                      CaseState::kRegistered, CaseState::kDispatched,
+                                      CaseState::kHandling,   CaseState::kChecking};
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string FormatCoordinate(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.6g", v);
+  return buf;
+}
+
+Status TooLong(std::string_view field, size_t size, size_t max) {
+  return InvalidArgumentError(std::string(field) + " is too long (" + std::to_string(size) +
+                              " bytes; at most " + std::to_string(max) + ")");
+}
+
+bool IsMediaHash(std::string_view h) {
+  return h.size() == 64 && std::all_of(h.begin(), h.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// A deadline lookup error caused by the caller's condition becomes kInvalidArgument.
+Status ConditionError(const Status& s, std::string_view condition) {
+  if (s.code() == StatusCode::kNotFound && !condition.empty()) {
+    return InvalidArgumentError("condition " + Quoted(condition) + ": " + s.message());
+  }
+  return s;
+}
+
+std::string Fingerprint(const CreateCaseRequest& r) {
+  std::string text;
+  auto add = [&text](std::string_view s) {
+    text += std::to_string(s.size());
+    text += ':';
+    text += s;
+  };
+  add(r.channel);
+  add(r.category);
+  add(r.condition);
+  add(r.description);
+  char coordinates[64];
+  std::snprintf(coordinates, sizeof(coordinates), "%.17g,%.17g", r.lon, r.lat);
+  add(coordinates);
+  add(r.crs);
+  add(r.address);
+  add(r.reporter.name);
+  add(r.reporter.phone);
+  for (const auto& p : r.photos) add(p);
+  return storage::Sha256Hex(text);
+}
+
+const Actor& SystemActor() {
+  static const Actor actor{"system", Role::kSystem, ""};
+  return actor;
+}
+
+}  // namespace
+
+CaseService::CaseService(storage::Store& store, ReferenceDataService& reference, const Clock& clock,
+                         CaseServiceOptions options)
+    : store_(store), reference_(reference), clock_(clock), options_(options) {}
+
+void CaseService::SetWriteListener(std::function<void()> listener) {
+  listener_.store(std::make_shared<const std::function<void()>>(std::move(listener)));
+}
+
+void CaseService::Notify() {
+  std::shared_ptr<const std::function<void()>> l = listener_.load();
+  if (l && *l) (*l)();
+}
+
+Status CaseService::CheckPhotos(const std::vector<std::string>& photos) const {
+  if (photos.size() > options_.max_photos) {
+    return InvalidArgumentError("photos: " + std::to_string(photos.size()) + " given, at most " +
+                                std::to_string(options_.max_photos));
+  }
+  for (size_t i = 0; i < photos.size(); ++i) {
+    if (!IsMediaHash(photos[i])) {
+      return InvalidArgumentError("photos[" + std::to_string(i) + "] " + Quoted(photos[i]) +
+                                  " is not a media id (64 lowercase hex digits)");
+    }
+    Result<std::string> bytes = store_.media().Get(photos[i]);
+    if (!bytes.ok()) {
+      if (bytes.status().code() == StatusCode::kNotFound) {
+        return InvalidArgumentError("photos[" + std::to_string(i) + "] " + photos[i] +
+                                    " has not been uploaded");
+      }
+      return bytes.status();
+    }
+  }
+  return OkStatus();
+}
+
+Status CaseService::ValidateCreate(const CreateCaseRequest& r, const std::string& key,
+                                   const ReferenceData& data) const {
+  if (!ParseChannel(r.channel).ok()) {
+    return InvalidArgumentError("unknown channel " + Quoted(r.channel) +
+                                " (expected inspector, public, hotline, open311, video_ai, leader "
+                                "or media)");
+  }
+  if (r.category.empty()) return InvalidArgumentError("category is missing");
+  if (data.categories->Find(r.category) == nullptr) {
+    return InvalidArgumentError("unknown category " + Quoted(r.category));
+  }
+  if (r.description.empty()) return InvalidArgumentError("description is empty");
+  if (r.description.size() > options_.max_description_bytes) {
+    return TooLong("description", r.description.size(), options_.max_description_bytes);
+  }
+  if (!std::isfinite(r.lon) || r.lon < -180 || r.lon > 180) {
+    return InvalidArgumentError("lon " + FormatCoordinate(r.lon) + " is out of range [-180, 180]");
+  }
+  if (!std::isfinite(r.lat) || r.lat < -90 || r.lat > 90) {
+    return InvalidArgumentError("lat " + FormatCoordinate(r.lat) + " is out of range [-90, 90]");
+  }
+  if (!r.crs.empty() && !geo::ParseCrs(r.crs)) {
+    return InvalidArgumentError("unknown crs " + Quoted(r.crs) + " (expected wgs84, gcj02 or bd09)");
+  }
+  if (r.address.size() > options_.max_address_bytes) {
+    return TooLong("address", r.address.size(), options_.max_address_bytes);
+  }
+  if (r.condition.size() > options_.max_condition_bytes) {
+    return TooLong("condition", r.condition.size(), options_.max_condition_bytes);
+  }
+  if (r.reporter.name.size() > options_.max_reporter_name_bytes) {
+    return TooLong("reporter.name", r.reporter.name.size(), options_.max_reporter_name_bytes);
+  }
+  if (r.reporter.phone.size() > options_.max_reporter_phone_bytes) {
+    return TooLong("reporter.phone", r.reporter.phone.size(), options_.max_reporter_phone_bytes);
+  }
+  if (!r.reporter.phone.empty() && !geo::IsPlausiblePhone(r.reporter.phone)) {
+    return InvalidArgumentError("reporter.phone " + Quoted(r.reporter.phone) +
+                                " is not a phone number");
+  }
+  if (key.size() > options_.max_idempotency_key_bytes) {
+    return TooLong("idempotency key", key.size(), options_.max_idempotency_key_bytes);
+  }
+  return CheckPhotos(r.photos);
+}
+
+LocationNames CaseService::NamesFor(const Case& c) const {
+  LocationNames names;
+  std::shared_ptr<const ReferenceData> data = reference_.Get();
+  if (!data->geography) return names;
+  const geo::Geography& g = *data->geography;
+  if (g.district.code == c.location.district_code) names.district = g.district.name;
+  for (const auto& s : g.subdistricts) {
+    if (s.code == c.location.subdistrict_code) names.subdistrict = s.name;
+  }
+  for (const auto& m : g.communities) {
+    if (m.code == c.location.community_code) names.community = m.name;
+  }
+  if (!c.location.road_id.empty()) {
+    for (const auto& r : g.roads) {
+      if (r.id == c.location.road_id) {
+        names.road = r.name;
+        names.road_chief = r.chief;
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCaseRequest& request,
+                                             const std::string& idempotency_key) {
+  std::shared_ptr<const ReferenceData> data = reference_.Get();
+  CITYGRID_RETURN_IF_ERROR(ValidateCreate(request, idempotency_key, *data));
+  if (!data->index) {
+    return FailedPreconditionError("no geography is loaded; import the district first");
+  }
+  Channel channel = *ParseChannel(request.channel);
+  geo::Crs crs = request.crs.empty() ? geo::Crs::kWgs84 : *geo::ParseCrs(request.crs);
+  geo::LonLat wgs84 = geo::Convert({request.lon, request.lat}, crs, geo::Crs::kWgs84);
+  LocatedPoint at = LocatePoint(*data, wgs84);
+  const std::string& district = data->geography->district.code;
+  if (!at.placement.in_district) {
+    return InvalidArgumentError("point (" + FormatCoordinate(request.lon) + ", " +
+                                FormatCoordinate(request.lat) + ") is outside district " +
+                                district);
+  }
+  RoutingDecision routing = Route(*data, request.category, at);
+
+  Timestamp now = clock_.Now();
+  Stage first = StageOf(InitialState(channel));
+  Result<std::optional<Timestamp>> deadline =
+      StageDeadline(*data, request.category, request.condition, first, now);
+  if (!deadline.ok()) return ConditionError(deadline.status(), request.condition);
+
+  Case intake;
+  intake.channel = channel;
+  intake.category = request.category;
+  intake.description = request.description;
+  intake.location.lon = wgs84.lon;
+  intake.location.lat = wgs84.lat;
+  intake.location.address = request.address;
+  intake.location.district_code = district;
+  intake.location.subdistrict_code = at.subdistrict_code;
+  intake.location.community_code = at.community_code;
+  intake.location.grid_code = at.grid_code;
+  if (at.road_segment != nullptr) intake.location.road_id = at.road_segment->id;
+  intake.reporter = request.reporter;
+  intake.photos = request.photos;
+  intake.suggested_unit = routing.unit;
+  intake.idempotency_key = idempotency_key;
+  CITYGRID_ASSIGN_OR_RETURN(Case opened, OpenCase(std::move(intake), now, *deadline));
+
+  storage::NewCase new_case;
+  new_case.created = MakeCreatedEvent(opened, actor);
+  new_case.initial = std::move(opened);
+  new_case.idempotency_key = idempotency_key;
+  new_case.request_fingerprint = Fingerprint(request);
+  CITYGRID_ASSIGN_OR_RETURN(storage::CreateResult stored, store_.cases().CreateCase(new_case));
+
+  CreateCaseResult result;
+  result.created = stored.created;
+  result.routing = routing;
+  Case record = std::move(stored.created_case);
+  CITYGRID_ASSIGN_OR_RETURN(result.duplicates,
+                            FindDuplicates(record.category, wgs84, record.created_at, record.id));
+  if (stored.created) {
+    Notify();
+    if (channel == Channel::kVideoAi && !result.duplicates.empty()) {
+      // Machine reports of a known problem are merged at once (DESIGN.md §2 Duplicates). The
+      // case exists already; if the merge loses a race, the report stays open as a duplicate
+      // candidate for a person to merge.
+      ActionRequest merge;
+      merge.action = Action::kMerge;
+      merge.actor = SystemActor();
+      merge.at = now;
+      merge.params.into = result.duplicates.front().number;
+      merge.note = "automatic merge of a video_ai duplicate";
+      Case next;
+      if (ApplyAndAppend(*data, record, merge, "", &next).ok()) {
+        next.number = record.number;
+        next.idempotency_key = record.idempotency_key;
+        record = std::move(next);
+        result.merged_into = merge.params.into;
+        Notify();
+      }
+    }
+  } else if (record.state == CaseState::kMerged) {
+    result.merged_into = record.merged_into;
+  }
+  result.names = NamesFor(record);
+  result.record = MaskCase(std::move(record), actor.role);
+  return result;
+}
+
+Result<std::vector<DuplicateCandidate>> CaseService::FindDuplicates(const std::string& category,
+                                                                    geo::LonLat p, Timestamp at,
+                                                                    int64_t exclude_id) {
+  std::shared_ptr<const ReferenceData> data = reference_.Get();
+  const double radius = data->settings.duplicate_radius_m;
+  const double dlat = radius / geo::kMetresPerDegree * 1.01;  // widened against rounding
+  const double dlon = dlat / std::max(std::cos(p.lat * 3.14159265358979323846 / 180), 0.01);
+  storage::CaseQuery q;
+  q.states.assign(std::begin(kOpenStates), std::end(kOpenStates));
+  q.category = category;
+  q.created_from = at - data->settings.duplicate_window;
+  q.created_to = at + Duration(1);
+  q.bbox = geo::BoundingBox{p.lon - dlon, p.lat - dlat, p.lon + dlon, p.lat + dlat};
+  q.limit = storage::kMaxCaseQueryLimit;
+  std::vector<DuplicateCandidate> out;
+  CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, store_.cases().QueryCases(q));
+  for (const Case& c : page.cases) {
+    if (c.id == exclude_id) continue;
+    double metres = geo::HaversineMetres(p, {c.location.lon, c.location.lat});
+    if (metres > radius) continue;
+    out.push_back({c.number, c.state, metres, c.created_at});
+  }
+  std::sort(out.begin(), out.end(), [](const DuplicateCandidate& a, const DuplicateCandidate& b) {
+    if (a.metres != b.metres) return a.metres < b.metres;
+    return a.created_at < b.created_at;
+  });
+  if (out.size() > static_cast<size_t>(options_.max_duplicates)) {
+    out.resize(options_.max_duplicates);
+  }
+  return out;
+}
+
+Result<Case> CaseService::LoadVisible(const Actor& actor, const std::string& number) {
+  CITYGRID_RETURN_IF_ERROR(ParseCaseNumber(number));
+  Result<Case> c = store_.cases().LoadCaseByNumber(number);
+  if (!c.ok()) {
+    if (c.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("case " + number + " not found");
+    }
+    return c.status();
+  }
+  if (!MayView(actor, *c)) return NotFoundError("case " + number + " not found");
+  return c;
+}
+
+Result<std::vector<CaseEvent>> CaseService::ApplyAndAppend(const ReferenceData& data,
+                                                           const Case& current,
+                                                           const ActionRequest& request,
+                                                           const std::string& condition,
+                                                           Case* next) {
+  ActionRequest effective = request;
+  CITYGRID_ASSIGN_OR_RETURN(Case applied, ApplyAction(current, effective));
+  if (EntersNewStage(current, applied) && applied.stage != Stage::kNone) {
+    Result<std::optional<Timestamp>> deadline =
+        StageDeadline(data, current.category, condition, applied.stage, request.at);
+    if (!deadline.ok()) return ConditionError(deadline.status(), condition);
+    if (deadline->has_value()) {
+      effective.params.deadline = **deadline;
+      CITYGRID_ASSIGN_OR_RETURN(applied, ApplyAction(current, effective));
+    }
+  }
+  CaseEvent event = MakeActionEvent(current, effective);
+  CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> stored,
+                            store_.cases().Append(current.id, current.version, {event}, applied));
+  *next = std::move(applied);
+  return stored;
+}
+
+Result<CaseDetail> CaseService::Act(const Actor& actor, const std::string& number,
+                                    const ActRequest& request) {
+  if (request.note.size() > options_.max_note_bytes) {
+    return TooLong("note", request.note.size(), options_.max_note_bytes);
+  }
+  if (request.condition.size() > options_.max_condition_bytes) {
+    return TooLong("condition", request.condition.size(), options_.max_condition_bytes);
+  }
+  if (request.params.deadline) {
+    return InvalidArgumentError("deadline is computed by citygrid and cannot be given");
+  }
+  std::shared_ptr<const ReferenceData> data = reference_.Get();
+  CITYGRID_ASSIGN_OR_RETURN(Case current, LoadVisible(actor, number));
+  // Role and state first, so a request gets the most telling error (domain order).
+  CITYGRID_RETURN_IF_ERROR(CheckAction(current, actor, request.action));
+  if (current.version != request.expected_version) {
+    return AbortedError("case " + number + " is at version " + std::to_string(current.version) +
+                        ", not " + std::to_string(request.expected_version) +
+                        "; reload and try again");
+  }
+  CITYGRID_RETURN_IF_ERROR(CheckPhotos(request.photos));
+
+  ActionRequest action;
+  action.action = request.action;
+  action.actor = actor;
+  action.at = clock_.Now();
+  action.params = request.params;
+  action.note = request.note;
+  action.photos = request.photos;
+  if (request.action == Action::kDispatch) {
+    if (action.params.unit.empty()) action.params.unit = current.suggested_unit;
+    if (action.params.unit.empty()) {
+      return InvalidArgumentError("unit is missing and case " + number + " has no routed unit");
+    }
+    if (data->FindUnit(action.params.unit) == nullptr) {
+      return InvalidArgumentError("unknown unit " + Quoted(action.params.unit));
+    }
+  }
+  if (request.action == Action::kMerge) {
+    if (action.params.into.empty()) return InvalidArgumentError("into is missing");
+    if (action.params.into == current.number) {
+      return InvalidArgumentError("into: case " + number + " cannot be merged into itself");
+    }
+    if (!ParseCaseNumber(action.params.into).ok()) {
+      return InvalidArgumentError("into " + Quoted(action.params.into) + " is not a case number");
+    }
+    Result<Case> target = store_.cases().LoadCaseByNumber(action.params.into);
+    if (!target.ok()) {
+      if (target.status().code() == StatusCode::kNotFound) {
+        return InvalidArgumentError("into: case " + action.params.into + " does not exist");
+      }
+      return target.status();
+    }
+    if (IsTerminal(target->state)) {
+      return FailedPreconditionError("into: case " + action.params.into + " is '" +
+                                     std::string(Name(target->state)) +
+                                     "'; only an open case can take a duplicate");
+    }
+  }
+  CaseDetail detail;
+  Case next;
+  CITYGRID_ASSIGN_OR_RETURN(detail.history,
+                            ApplyAndAppend(*data, current, action, request.condition, &next));
+  Notify();
+  next.number = current.number;
+  next.idempotency_key = current.idempotency_key;
+  detail.available_actions = AvailableActions(next, actor);
+  detail.names = NamesFor(next);
+  for (CaseEvent& e : detail.history) e = MaskEvent(std::move(e), actor.role);
+  detail.record = MaskCase(std::move(next), actor.role);
+  return detail;
+}
+
+Result<CaseDetail> CaseService::AddPhotos(const Actor& actor, const std::string& number,
+                                          std::vector<std::string> photos,
+                                          const std::string& note) {
+  if (photos.empty()) return InvalidArgumentError("photos is empty");
+  if (note.size() > options_.max_note_bytes) {
+    return TooLong("note", note.size(), options_.max_note_bytes);
+  }
+  CITYGRID_RETURN_IF_ERROR(CheckPhotos(photos));
+  for (int attempt = 0;; ++attempt) {
+    CITYGRID_ASSIGN_OR_RETURN(Case current, LoadVisible(actor, number));
+    CaseEvent event = MakePhotoAddedEvent(current, actor, clock_.Now(), photos, note);
+    CITYGRID_ASSIGN_OR_RETURN(Case next, ApplyEvent(current, event));
+    Result<std::vector<CaseEvent>> stored =
+        store_.cases().Append(current.id, current.version, {event}, next);
+    if (!stored.ok() && stored.status().code() == StatusCode::kAborted && attempt < 5) continue;
+    CITYGRID_RETURN_IF_ERROR(stored);
+    Notify();
+    CaseDetail detail;
+    next.number = current.number;
+    next.idempotency_key = current.idempotency_key;
+    detail.history = std::move(*stored);
+    for (CaseEvent& e : detail.history) e = MaskEvent(std::move(e), actor.role);
+    detail.available_actions = AvailableActions(next, actor);
+    detail.names = NamesFor(next);
+    detail.record = MaskCase(std::move(next), actor.role);
+    return detail;
+  }
+}
+
+Result<CaseDetail> CaseService::Get(const Actor& actor, const std::string& number) {
+  CITYGRID_ASSIGN_OR_RETURN(Case current, LoadVisible(actor, number));
+  CaseDetail detail;
+  CITYGRID_ASSIGN_OR_RETURN(detail.history, store_.cases().LoadHistory(current.id));
+  for (CaseEvent& e : detail.history) e = MaskEvent(std::move(e), actor.role);
+  detail.available_actions = AvailableActions(current, actor);
+  detail.names = NamesFor(current);
+  detail.record = MaskCase(std::move(current), actor.role);
+  return detail;
+}
+
+Result<storage::CasePage> CaseService::Query(const Actor& actor, storage::CaseQuery query) {
+  if (actor.role == Role::kHandler) {
+    if (actor.unit.empty()) return storage::CasePage{};
+    query.unit = actor.unit;
+  }
+  CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, store_.cases().QueryCases(query));
+  for (Case& c : page.cases) c = MaskCase(std::move(c), actor.role);
+  return page;
+}
+
+Result<int64_t> CaseService::Count(const Actor& actor, storage::CaseQuery query) {
+  if (actor.role == Role::kHandler) {
+    if (actor.unit.empty()) return int64_t{0};
+    query.unit = actor.unit;
+  }
+  return store_.cases().CountCases(query);
+}
+
+Result<int> CaseService::SweepOverdue(Timestamp now) {
+  storage::CaseQuery q;
+  q.states.assign(std::begin(kTimedStates), std::end(kTimedStates));
+  q.overdue = false;
+  q.deadline_before = now;
+  q.sort = storage::CaseSort::kDeadlineAsc;
+  q.limit = 500;
+  int marked = 0;
+  for (;;) {
+    CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, store_.cases().QueryCases(q));
+    for (Case c : page.cases) {
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        if (c.overdue || !c.stage_deadline || *c.stage_deadline >= now ||
+            StageOf(c.state) == Stage::kNone) {
+          break;  // someone acted or marked it meanwhile
+        }
+        CaseEvent event = MakeOverdueEvent(c, now);
+        Result<Case> next = ApplyEvent(c, event);
+        if (!next.ok()) break;
+        Result<std::vector<CaseEvent>> stored =
+            store_.cases().Append(c.id, c.version, {event}, *next);
+        if (stored.ok()) {
+          ++marked;
+          break;
+        }
+        if (stored.status().code() != StatusCode::kAborted) return stored.status();
+        CITYGRID_ASSIGN_OR_RETURN(c, store_.cases().LoadCase(c.id));
+      }
+    }
+    if (page.next_cursor.empty()) break;
+    q.cursor = page.next_cursor;
+  }
+  if (marked > 0) Notify();
+  return marked;
+}
+
+}  // namespace citygrid::service
