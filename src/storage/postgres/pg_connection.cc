@@ -66,11 +66,11 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& d
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
 bool PgConnection::Healthy() const {
-  return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  return !poisoned_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
 bool PgConnection::CheckAlive() {
-  if (PQstatus(conn_) != CONNECTION_OK) return false;
+  if (poisoned_ || PQstatus(conn_) != CONNECTION_OK) return false;
   // An idle session receives nothing unprompted (this class never LISTENs) except the
   // server's goodbye: a FATAL error such as 57P01 "terminating connection due to administrator
   // command", then EOF. Anything readable therefore means the connection is going away.
@@ -88,6 +88,47 @@ Result<PgResult> PgConnection::Exec(const std::string& sql, const PgParams& para
   return Check(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                             values.data(), nullptr, nullptr, 0),
                sql);
+}
+
+Result<std::vector<Result<PgResult>>> PgConnection::ExecPipeline(
+    const std::vector<PgStatement>& statements) {
+  auto lost = [&](const char* what) {
+    std::string why = PQerrorMessage(conn_);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    // The protocol state is unknown now: the owner must drop this connection.
+    poisoned_ = true;
+    return UnavailableError(std::string("PostgreSQL pipeline: ") + what + ": " + why);
+  };
+  if (PQenterPipelineMode(conn_) != 1) return lost("cannot enter pipeline mode");
+  for (const PgStatement& st : statements) {
+    std::vector<const char*> values = st.params.Pointers();
+    if (PQsendQueryParams(conn_, st.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                          values.data(), nullptr, nullptr, 0) != 1) {
+      return lost("cannot send a statement");
+    }
+  }
+  if (PQpipelineSync(conn_) != 1) return lost("cannot send the sync");
+
+  std::vector<Result<PgResult>> results;
+  results.reserve(statements.size());
+  for (const PgStatement& st : statements) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) return lost("a result is missing");
+    if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);
+      results.push_back(AbortedError("PostgreSQL: skipped after an earlier error in the pipeline"));
+    } else {
+      results.push_back(Check(r, st.sql));
+    }
+    // Each statement's results end with a NULL.
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  }
+  PGresult* sync = PQgetResult(conn_);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (!synced) return lost("the sync did not arrive");
+  if (PQexitPipelineMode(conn_) != 1) return lost("cannot leave pipeline mode");
+  return results;
 }
 
 Result<PgResult> PgConnection::Check(PGresult* raw, std::string_view sql) {

@@ -76,6 +76,11 @@ class PgParams {
   std::vector<std::optional<std::string>> values_;
 };
 
+struct PgStatement {
+  std::string sql;
+  PgParams params;
+};
+
 class PgConnection {
  public:
   // Connects to `dsn` (a libpq URI or key=value string). kUnavailable when the server cannot
@@ -91,6 +96,11 @@ class PgConnection {
   // Runs one statement with text parameters $1..$n.
   Result<PgResult> Exec(const std::string& sql, const PgParams& params);
 
+  // Runs `statements` in order in ONE round trip (libpq pipeline mode) and returns each one's
+  // result. After the first failing statement the server skips the rest: they get kAborted
+  // ("skipped"). The outer Status fails only when the connection itself fails.
+  Result<std::vector<Result<PgResult>>> ExecPipeline(const std::vector<PgStatement>& statements);
+
   // True when the connection is usable and not inside a failed or open transaction.
   bool Healthy() const;
   // For an idle connection: false when the server has closed it meanwhile (restart,
@@ -98,7 +108,7 @@ class PgConnection {
   bool CheckAlive();
 
   // True when the last failure looked like a lost connection.
-  bool Broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+  bool Broken() const { return poisoned_ || PQstatus(conn_) != CONNECTION_OK; }
 
   PGconn* raw() { return conn_; }
 
@@ -107,6 +117,7 @@ class PgConnection {
   Result<PgResult> Check(PGresult* result, std::string_view sql);
 
   PGconn* conn_;
+  bool poisoned_ = false;  // a pipeline failed midway; the connection must be dropped
 };
 
 // The SQLSTATE of a failed statement travels in the Status message as "[SQLSTATE xxxxx]"; this

@@ -219,21 +219,61 @@ void PostgresCaseStore::ProcessBatch(const std::vector<WriteRequest*>& batch) {
   fail_all(last);
 }
 
+// A batch is three pipelines, each one round trip:
+//   A   BEGIN, then each request's statement: the guarded UPDATE of an append, the whole
+//       INSERT chain of an unkeyed create, or the claim of a keyed create's idempotency key;
+//   A2  (keyed creates only) the INSERT chain of each claimed key, or the lookup of a used one;
+//   B   the batch's counters in key order, the log head's UPDATE (its row lock orders commits
+//       and NOTIFY announces them), the events numbered from it, COMMIT.
+// Hashes are computed between the pipelines, from the previous hashes A returned.
 Status PostgresCaseStore::RunBatch(PgConnection& conn, const std::vector<WriteRequest*>& batch,
                                    bool& commit_unknown) {
-  CITYGRID_RETURN_IF_ERROR(conn.Exec("BEGIN"));
   PendingTips tips;
+  std::vector<PgStatement> a;
+  a.reserve(batch.size() + 1);
+  a.push_back({"BEGIN", {}});
   for (WriteRequest* r : batch) {
     r->status = OkStatus();
     r->applies = false;
     r->stored.clear();
-    Status s = r->kind == WriteRequest::Kind::kCreate ? RunCreate(conn, *r, tips)
-                                                      : RunAppend(conn, *r, tips);
-    if (!s.ok()) return s;
+    if (r->kind == WriteRequest::Kind::kAppend) {
+      a.push_back(AppendStatement(*r));
+    } else if (r->new_case->idempotency_key.empty()) {
+      a.push_back(CreateStatement(*r));
+    } else {
+      a.push_back(ClaimStatement(*r));
+    }
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::vector<Result<PgResult>> ra, conn.ExecPipeline(a));
+  for (const Result<PgResult>& res : ra) CITYGRID_RETURN_IF_ERROR(res);
+
+  std::vector<PgStatement> a2;
+  std::vector<std::pair<WriteRequest*, bool>> a2_for;  // (request, claimed)
+  for (size_t i = 0; i < batch.size(); ++i) {
+    WriteRequest& r = *batch[i];
+    const PgResult& res = *ra[i + 1];
+    if (r.kind == WriteRequest::Kind::kAppend) {
+      CITYGRID_RETURN_IF_ERROR(FinishAppend(r, res, tips));
+    } else if (r.new_case->idempotency_key.empty()) {
+      CITYGRID_RETURN_IF_ERROR(FinishCreate(r, res, tips));
+    } else {
+      const bool claimed = res.rows() == 1;
+      a2.push_back(claimed ? CreateStatement(r) : LookupStatement(r));
+      a2_for.push_back({&r, claimed});
+    }
+  }
+  if (!a2.empty()) {
+    CITYGRID_ASSIGN_OR_RETURN(std::vector<Result<PgResult>> r2, conn.ExecPipeline(a2));
+    for (const Result<PgResult>& res : r2) CITYGRID_RETURN_IF_ERROR(res);
+    for (size_t i = 0; i < a2_for.size(); ++i) {
+      auto [r, claimed] = a2_for[i];
+      CITYGRID_RETURN_IF_ERROR(claimed ? FinishCreate(*r, *r2[i], tips)
+                                       : FinishLookup(*r, *r2[i]));
+    }
   }
 
-  // Roll-up counters of the whole batch in key order, so two batches never wait on each
-  // other's counters in opposite orders.
+  // Counters of the whole batch in key order, so two batches never wait on each other's
+  // counters in opposite orders.
   std::map<std::string, int64_t> deltas;
   std::vector<CaseEvent*> events;
   for (WriteRequest* r : batch) {
@@ -241,54 +281,58 @@ Status PostgresCaseStore::RunBatch(PgConnection& conn, const std::vector<WriteRe
     for (const CounterDelta& d : *r->counters) deltas[d.key] += d.delta;
     for (CaseEvent& e : r->stored) events.push_back(&e);
   }
+  std::vector<PgStatement> b;
   if (!deltas.empty()) {
-    PgParams p;
-    std::string sql = "INSERT INTO counters (key, value) VALUES ";
+    PgStatement st;
+    st.sql = "INSERT INTO counters (key, value) VALUES ";
     bool first = true;
     for (const auto& [key, delta] : deltas) {
-      if (!first) sql += ", ";
+      if (!first) st.sql += ", ";
       first = false;
-      sql += "(" + p.Next() + "::text, ";
-      p.Add(key);
-      sql += p.Next() + "::bigint)";
-      p.Add(delta);
+      st.sql += "(" + st.params.Next() + "::text, ";
+      st.params.Add(key);
+      st.sql += st.params.Next() + "::bigint)";
+      st.params.Add(delta);
     }
-    sql += " ON CONFLICT (key) DO UPDATE SET value = counters.value + EXCLUDED.value";
-    CITYGRID_RETURN_IF_ERROR(conn.Exec(sql, p));
+    st.sql += " ON CONFLICT (key) DO UPDATE SET value = counters.value + EXCLUDED.value";
+    b.push_back(std::move(st));
   }
-
-  int64_t last_seq = 0;
-  if (!events.empty()) {
-    // The log head's row lock is held from here to COMMIT: global_seq order is commit order.
-    const int64_t n = static_cast<int64_t>(events.size());
-    CITYGRID_ASSIGN_OR_RETURN(
-        PgResult head,
-        conn.Exec("WITH h AS (UPDATE event_log_head SET last_seq = last_seq + $1::bigint"
-                  " WHERE id = 1 RETURNING last_seq)"
-                  " SELECT last_seq, pg_notify('" + std::string(kChannel) +
-                      "', last_seq::text) FROM h",
-                  PgParams().Add(n)));
-    last_seq = head.Int(0, 0);
-    int64_t seq = last_seq - n;
-    for (CaseEvent* e : events) e->global_seq = ++seq;
-
+  const int64_t n = static_cast<int64_t>(events.size());
+  size_t head_index = 0;
+  if (n > 0) {
+    // From here to COMMIT this transaction holds the log head's row lock: the next batch (of
+    // any node) numbers its events only after this one is visible, so global_seq order is
+    // commit order. The events read their numbers from the row this transaction updated.
+    head_index = b.size();
+    PgStatement head;
+    head.sql = std::string(
+                   "WITH h AS (UPDATE event_log_head SET last_seq = last_seq + $1::bigint"
+                   " WHERE id = 1 RETURNING last_seq)"
+                   " SELECT last_seq, pg_notify('") +
+               kChannel + "', last_seq::text) FROM h";
+    head.params.Add(n);
+    b.push_back(std::move(head));
     for (size_t from = 0; from < events.size(); from += kEventsPerInsert) {
-      size_t to = std::min(events.size(), from + kEventsPerInsert);
-      PgParams p;
-      std::string sql = "INSERT INTO events (" + std::string(kEventColumns) + ") VALUES ";
+      const size_t to = std::min(events.size(), from + kEventsPerInsert);
+      PgStatement st;
+      st.params.Add(n);
+      st.sql = "INSERT INTO events (" + std::string(kEventColumns) +
+               ") SELECT h.last_seq - $1 + v.ord, v.case_id, v.version, v.type, v.action,"
+               " v.actor_user, v.actor_role, v.actor_unit, v.at, v.note, v.photos,"
+               " v.payload_json, v.prev_hash, v.hash FROM event_log_head h, (VALUES ";
       for (size_t i = from; i < to; ++i) {
         const CaseEvent& e = *events[i];
-        if (i > from) sql += ", ";
-        size_t b = p.size();
+        const size_t base = st.params.size();
         auto ph = [&](int k, const char* type) {
-          return "$" + std::to_string(b + k) + "::" + type;
+          return "$" + std::to_string(base + k) + "::" + type;
         };
-        sql += "(" + ph(1, "bigint") + "," + ph(2, "bigint") + "," + ph(3, "bigint") + "," +
-               ph(4, "text") + "," + ph(5, "text") + "," + ph(6, "text") + "," + ph(7, "text") +
-               "," + ph(8, "text") + "," + ph(9, "bigint") + "," + ph(10, "text") + "," +
-               ph(11, "bytea") + "," + ph(12, "text") + "," + ph(13, "text") + "," +
-               ph(14, "text") + ")";
-        p.Add(e.global_seq)
+        if (i > from) st.sql += ", ";
+        st.sql += "(" + ph(1, "bigint") + "," + ph(2, "bigint") + "," + ph(3, "bigint") + "," +
+                  ph(4, "text") + "," + ph(5, "text") + "," + ph(6, "text") + "," +
+                  ph(7, "text") + "," + ph(8, "text") + "," + ph(9, "bigint") + "," +
+                  ph(10, "text") + "," + ph(11, "bytea") + "," + ph(12, "text") + "," +
+                  ph(13, "text") + "," + ph(14, "text") + ")";
+        st.params.Add(static_cast<int64_t>(i + 1))
             .Add(e.case_id)
             .Add(e.version)
             .Add(Name(e.type))
@@ -303,53 +347,57 @@ Status PostgresCaseStore::RunBatch(PgConnection& conn, const std::vector<WriteRe
             .Add(e.prev_hash)
             .Add(e.hash);
       }
-      CITYGRID_RETURN_IF_ERROR(conn.Exec(sql, p));
+      st.sql +=
+          ") AS v (ord, case_id, version, type, action, actor_user, actor_role, actor_unit, at,"
+          " note, photos, payload_json, prev_hash, hash) WHERE h.id = 1";
+      b.push_back(std::move(st));
     }
   }
+  b.push_back({"COMMIT", {}});
 
-  Result<PgResult> committed = conn.Exec("COMMIT");
+  Result<std::vector<Result<PgResult>>> rb = conn.ExecPipeline(b);
+  if (!rb.ok()) {
+    commit_unknown = true;  // the connection failed; COMMIT may have been executed
+    return rb.status();
+  }
+  for (size_t i = 0; i + 1 < rb->size(); ++i) CITYGRID_RETURN_IF_ERROR((*rb)[i]);
+  const Result<PgResult>& committed = rb->back();
   if (!committed.ok()) {
     commit_unknown = committed.status().code() == StatusCode::kUnavailable;
     return committed.status();
   }
-  if (last_seq > 0) PublishSeq(last_seq);
+  if (n > 0) {
+    const int64_t last_seq = (*rb)[head_index]->Int(0, 0);
+    int64_t seq = last_seq - n;
+    for (CaseEvent* e : events) e->global_seq = ++seq;
+    PublishSeq(last_seq);
+  }
   return OkStatus();
 }
 
-Status PostgresCaseStore::RunCreate(PgConnection& conn, WriteRequest& r, PendingTips& tips) {
+PgStatement PostgresCaseStore::ClaimStatement(const WriteRequest& r) {
+  // A key used before (or earlier in this batch) inserts nothing. ON CONFLICT waits for a
+  // concurrent claimer to finish, so the lookup that follows sees its row.
+  PgStatement st;
+  st.sql =
+      "INSERT INTO idempotency_keys (key, fingerprint, case_id) VALUES ($1, $2, 0)"
+      " ON CONFLICT (key) DO NOTHING RETURNING 1";
+  st.params.Add(r.new_case->idempotency_key).Add(r.new_case->request_fingerprint);
+  return st;
+}
+
+PgStatement PostgresCaseStore::LookupStatement(const WriteRequest& r) {
+  PgStatement st;
+  st.sql =
+      "SELECT k.fingerprint, c.id, c.number, c.version, c.idempotency_key, c.body"
+      " FROM idempotency_keys k LEFT JOIN cases c ON c.id = k.case_id WHERE k.key = $1";
+  st.params.Add(r.new_case->idempotency_key);
+  return st;
+}
+
+PgStatement PostgresCaseStore::CreateStatement(const WriteRequest& r) {
   const NewCase& nc = *r.new_case;
   const std::string& key = nc.idempotency_key;
-  if (!key.empty()) {
-    // Claims the key first; a key used before (or earlier in this batch) inserts nothing.
-    // ON CONFLICT waits for a concurrent claimer to finish, so the lookup below sees its row.
-    CITYGRID_ASSIGN_OR_RETURN(
-        PgResult claimed,
-        conn.Exec("INSERT INTO idempotency_keys (key, fingerprint, case_id) VALUES ($1, $2, 0)"
-                  " ON CONFLICT (key) DO NOTHING RETURNING 1",
-                  PgParams().Add(key).Add(nc.request_fingerprint)));
-    if (claimed.rows() == 0) {
-      CITYGRID_ASSIGN_OR_RETURN(
-          PgResult used,
-          conn.Exec("SELECT k.fingerprint, c.id, c.number, c.version, c.idempotency_key, c.body"
-                    " FROM idempotency_keys k LEFT JOIN cases c ON c.id = k.case_id"
-                    " WHERE k.key = $1",
-                    PgParams().Add(key)));
-      if (used.rows() == 0 || used.IsNull(0, 1)) {
-        // The claimer rolled back after we waited on it: run the batch again.
-        return AbortedError("idempotency key '" + key + "' changed hands [SQLSTATE 40001]");
-      }
-      if (used.Text(0, 0) != nc.request_fingerprint) {
-        r.status = AlreadyExistsError("idempotency key '" + key +
-                                      "' was already used for a different request (case id " +
-                                      used.String(0, 1) + ")");
-        return OkStatus();
-      }
-      CITYGRID_ASSIGN_OR_RETURN(r.created.created_case, DecodeCaseRow(used, 0, 1));
-      r.created.created = false;
-      return OkStatus();
-    }
-  }
-
   Case c = nc.initial;
   c.version = 1;
   c.idempotency_key = key;
@@ -357,30 +405,38 @@ Status PostgresCaseStore::RunCreate(PgConnection& conn, WriteRequest& r, Pending
   std::string prefix = CaseNumber{day, 1}.ToString();
   prefix.resize(prefix.find('-') + 1);  // "20200412-"
 
-  // The day's number row is locked before the id is drawn, so numbers of a day follow id
-  // order even across nodes.
-  PgParams p;
-  p.Add(FormatDate(day)).Add(prefix).Add(key);
-  std::string sql =
+  // The day's number row is locked before the id is drawn, so a day's numbers follow id order
+  // even across nodes.
+  PgStatement st;
+  st.params.Add(FormatDate(day)).Add(prefix).Add(key);
+  st.sql =
       "WITH n AS (INSERT INTO case_number_days (day, last_seq) VALUES ($1, 1)"
       " ON CONFLICT (day) DO UPDATE SET last_seq = case_number_days.last_seq + 1"
       " RETURNING last_seq), "
-      "c AS (INSERT INTO cases (id, number, idempotency_key, " + CaseRowColumnList() +
+      "c AS (INSERT INTO cases (id, number, idempotency_key, " +
+      CaseRowColumnList() +
       ") SELECT nextval('case_ids'), $2::text || CASE WHEN n.last_seq < 1000000"
       " THEN lpad(n.last_seq::text, 6, '0') ELSE n.last_seq::text END, $3::text, " +
-      CaseRowPlaceholders(p, c) + " FROM n RETURNING id, number)";
+      CaseRowPlaceholders(st.params, c) + " FROM n RETURNING id, number)";
   if (key.empty()) {
-    sql += " SELECT id, number FROM c";
+    st.sql += " SELECT id, number FROM c";
   } else {
-    sql +=
+    // The key row was inserted by the claim, an earlier statement, so it can be updated here.
+    st.sql +=
         ", k AS (UPDATE idempotency_keys SET case_id = c.id FROM c WHERE key = $3)"
         " SELECT id, number FROM c";
   }
-  CITYGRID_ASSIGN_OR_RETURN(PgResult inserted, conn.Exec(sql, p));
-  if (inserted.rows() != 1) return InternalError("creating a case inserted no row");
+  return st;
+}
 
-  c.id = inserted.Int(0, 0);
-  c.number = inserted.String(0, 1);
+Status PostgresCaseStore::FinishCreate(WriteRequest& r, const PgResult& res, PendingTips& tips) {
+  if (res.rows() != 1) return InternalError("creating a case inserted no row");
+  const NewCase& nc = *r.new_case;
+  Case c = nc.initial;
+  c.version = 1;
+  c.idempotency_key = nc.idempotency_key;
+  c.id = res.Int(0, 0);
+  c.number = res.String(0, 1);
   CaseEvent e = nc.created;
   e.case_id = c.id;
   e.version = 1;
@@ -394,12 +450,29 @@ Status PostgresCaseStore::RunCreate(PgConnection& conn, WriteRequest& r, Pending
   return OkStatus();
 }
 
-Status PostgresCaseStore::RunAppend(PgConnection& conn, WriteRequest& r, PendingTips& tips) {
-  PgParams p;
-  p.Add(r.case_id).Add(r.expected_version);
+Status PostgresCaseStore::FinishLookup(WriteRequest& r, const PgResult& used) {
+  const std::string& key = r.new_case->idempotency_key;
+  if (used.rows() == 0 || used.IsNull(0, 1)) {
+    // The claimer rolled back after our claim waited on it: run the batch again.
+    return AbortedError("idempotency key '" + key + "' changed hands [SQLSTATE 40001]");
+  }
+  if (used.Text(0, 0) != r.new_case->request_fingerprint) {
+    r.status = AlreadyExistsError("idempotency key '" + key +
+                                  "' was already used for a different request (case id " +
+                                  used.String(0, 1) + ")");
+    return OkStatus();
+  }
+  CITYGRID_ASSIGN_OR_RETURN(r.created.created_case, DecodeCaseRow(used, 0, 1));
+  r.created.created = false;
+  return OkStatus();
+}
+
+PgStatement PostgresCaseStore::AppendStatement(const WriteRequest& r) {
+  PgStatement st;
+  st.params.Add(r.case_id).Add(r.expected_version);
   std::string sets;
-  size_t first = p.size() + 1;
-  AddCaseRow(p, *r.next);
+  const size_t first = st.params.size() + 1;
+  AddCaseRow(st.params, *r.next);
   for (int i = 0; i < kCaseRowColumnCount; ++i) {
     if (i > 0) sets += ", ";
     sets += std::string(kCaseRowColumns[i]) + " = $" + std::to_string(first + i);
@@ -407,20 +480,21 @@ Status PostgresCaseStore::RunAppend(PgConnection& conn, WriteRequest& r, Pending
   // A stale version matches no row instead of raising an error, so the batch goes on. Under
   // READ COMMITTED an UPDATE that waited for a concurrent writer re-checks the version on the
   // row that writer committed: of two appends with the same expected version, one wins.
-  CITYGRID_ASSIGN_OR_RETURN(
-      PgResult res,
-      conn.Exec("WITH u AS (UPDATE cases SET " + sets +
-                    " WHERE id = $1 AND version = $2 RETURNING 1)"
-                    " SELECT (SELECT count(*) FROM u),"
-                    " (SELECT hash FROM events WHERE case_id = $1 AND version = $2),"
-                    " (SELECT version FROM cases WHERE id = $1)",
-                p));
+  st.sql = "WITH u AS (UPDATE cases SET " + sets +
+           " WHERE id = $1 AND version = $2 RETURNING 1)"
+           " SELECT (SELECT count(*) FROM u),"
+           " (SELECT hash FROM events WHERE case_id = $1 AND version = $2),"
+           " (SELECT version FROM cases WHERE id = $1)";
+  return st;
+}
+
+Status PostgresCaseStore::FinishAppend(WriteRequest& r, const PgResult& res, PendingTips& tips) {
   const std::string id = std::to_string(r.case_id);
   if (res.Int(0, 0) == 0) {
     if (res.IsNull(0, 2)) {
       r.status = NotFoundError("case id " + id + " not found");
     } else {
-      int64_t found = res.Int(0, 2);
+      const int64_t found = res.Int(0, 2);
       r.status = AbortedError(
           "case id " + id + " is no longer at version " + std::to_string(r.expected_version) +
           (found != r.expected_version ? " (it is at " + std::to_string(found) + ")"
@@ -429,9 +503,10 @@ Status PostgresCaseStore::RunAppend(PgConnection& conn, WriteRequest& r, Pending
     }
     return OkStatus();
   }
-
   std::string prev;
   if (auto it = tips.find(r.case_id); it != tips.end()) {
+    // An earlier request of this batch appended to the same case: its events are not in the
+    // table yet.
     if (it->second.first != r.expected_version) {
       return InternalError("case id " + id + ": batch tip is version " +
                            std::to_string(it->second.first) + ", expected " +

@@ -5,10 +5,12 @@
 //
 // Writes (CreateCase, Append) go through one committer thread per store that runs every
 // request waiting at that moment in ONE transaction on its own connection: group commit, so
-// concurrent writers share one WAL flush. Each request is a single statement that either applies
-// fully or matches no row (a stale version, a used idempotency key), so one request's expected
-// failure never aborts its batch; an unexpected error re-runs the batch's requests one by one.
-// Reads use the connection pool.
+// concurrent writers share one WAL flush. The transaction is sent as two or three libpq
+// pipelines (one round trip each, however many requests), which matters on a loaded machine
+// where every round trip costs a context switch. Each request is a single statement that either
+// applies fully or matches no row (a stale version, a used idempotency key), so one request's
+// expected failure never aborts its batch; an unexpected error re-runs the batch's requests one
+// by one. Reads use the connection pool.
 //
 // Thread safety: every method may be called concurrently.
 
@@ -64,8 +66,14 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
   void ProcessBatch(const std::vector<WriteRequest*>& batch);
   Status RunBatch(PgConnection& conn, const std::vector<WriteRequest*>& batch,
                   bool& commit_unknown);
-  Status RunCreate(PgConnection& conn, WriteRequest& request, PendingTips& tips);
-  Status RunAppend(PgConnection& conn, WriteRequest& request, PendingTips& tips);
+  // Statements of one request, and what to do with their results.
+  static PgStatement ClaimStatement(const WriteRequest& request);
+  static PgStatement LookupStatement(const WriteRequest& request);
+  static PgStatement CreateStatement(const WriteRequest& request);
+  static PgStatement AppendStatement(const WriteRequest& request);
+  static Status FinishCreate(WriteRequest& request, const PgResult& result, PendingTips& tips);
+  static Status FinishLookup(WriteRequest& request, const PgResult& result);
+  static Status FinishAppend(WriteRequest& request, const PgResult& result, PendingTips& tips);
 
   void ListenerLoop();
   void PublishSeq(int64_t seq);
