@@ -49,9 +49,7 @@ PolygonIndex PolygonIndex::Build(const std::vector<const MultiPolygon*>& feature
                                  const PolygonIndexOptions& options) {
   PolygonIndex idx;
   const std::size_t n = features.size();
-  idx.feature_row0_.assign(n, 0);
-  idx.feature_rows_.assign(n, 0);
-  idx.feature_rowbase_.assign(n, 0);
+  idx.features_ = n;
 
   // Edges of every feature, and the overall bounding box.
   std::vector<std::vector<RawEdge>> raw(n);
@@ -71,7 +69,7 @@ PolygonIndex PolygonIndex::Build(const std::vector<const MultiPolygon*>& feature
     }
     total_edges += raw[f].size();
   }
-  if (total_edges == 0) return idx;  // nx_ == 0: nothing is ever found
+  if (total_edges == 0) return idx;  // empty box: nothing is ever found
 
   double w = std::max(max_x - min_x, 1e-9), h = std::max(max_y - min_y, 1e-9);
   double want = std::clamp(static_cast<double>(total_edges) * options.cells_per_edge, 1.0,
@@ -91,11 +89,10 @@ PolygonIndex PolygonIndex::Build(const std::vector<const MultiPolygon*>& feature
   idx.inv_ch_ = 1 / idx.ch_;
   const double ex = idx.cw_ * kCellMargin, ey = idx.ch_ * kCellMargin;
 
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> items;  // (cell, item)
+  std::vector<std::pair<std::uint32_t, Item>> items;  // (cell, item)
   std::vector<std::uint32_t> touched;
-  std::vector<std::uint32_t> row_count;
+  std::vector<std::vector<Edge>> row_edges;
   std::vector<double> xs;
-  idx.row_start_.reserve(n * 4);
   idx.edges_.reserve(total_edges * 2);
 
   for (std::size_t f = 0; f < n; ++f) {
@@ -137,60 +134,51 @@ PolygonIndex PolygonIndex::Build(const std::vector<const MultiPolygon*>& feature
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
 
-    // 2. The feature's non-horizontal edges, canonical (lower end first), bucketed by row.
+    // 2. The feature's non-horizontal edges, canonical (lower end first), bucketed by the rows
+    //    their y-range maps to (the same Row() as queries, so no query row can miss an edge),
+    //    each row sorted by decreasing max x: the edges that can lie east of a point in a cell
+    //    are a prefix.
     const int rows = r1 - r0 + 1;
-    row_count.assign(rows + 1, 0);
-    auto canonical = [](const RawEdge& e) {
-      return e.a.lat < e.b.lat ? Edge{e.a.lon, e.a.lat, e.b.lon, e.b.lat}
-                               : Edge{e.b.lon, e.b.lat, e.a.lon, e.a.lat};
-    };
+    row_edges.assign(rows, {});
     for (const RawEdge& e : edges) {
       if (e.a.lat == e.b.lat) continue;
-      Edge ce = canonical(e);
-      for (int r = idx.Row(ce.ya); r <= idx.Row(ce.yb); ++r) ++row_count[r - r0 + 1];
-    }
-    for (int i = 0; i < rows; ++i) row_count[i + 1] += row_count[i];
-    const std::uint32_t edge_base = static_cast<std::uint32_t>(idx.edges_.size());
-    idx.edges_.resize(edge_base + row_count[rows]);
-    idx.feature_row0_[f] = r0;
-    idx.feature_rows_[f] = rows;
-    idx.feature_rowbase_[f] = static_cast<std::uint32_t>(idx.row_start_.size());
-    for (int i = 0; i <= rows; ++i) idx.row_start_.push_back(edge_base + row_count[i]);
-    {
-      std::vector<std::uint32_t> fill(row_count.begin(), row_count.end() - 1);
-      for (const RawEdge& e : edges) {
-        if (e.a.lat == e.b.lat) continue;
-        Edge ce = canonical(e);
-        for (int r = idx.Row(ce.ya); r <= idx.Row(ce.yb); ++r) {
-          idx.edges_[edge_base + fill[r - r0]++] = ce;
-        }
-      }
+      Edge ce = e.a.lat < e.b.lat ? Edge{e.a.lon, e.a.lat, e.b.lon, e.b.lat}
+                                  : Edge{e.b.lon, e.b.lat, e.a.lon, e.a.lat};
+      for (int r = idx.Row(ce.ya); r <= idx.Row(ce.yb); ++r) row_edges[r - r0].push_back(ce);
     }
 
     // 3. Every cell of the feature's box: boundary cell, fully covered, or outside. The centre
     //    of an untouched cell is far from the boundary, so its status holds for the whole cell.
     std::size_t t = 0;
     for (int r = r0; r <= r1; ++r) {
+      std::vector<Edge>& re = row_edges[r - r0];
+      auto xmax = [](const Edge& e) { return std::max(e.xa, e.xb); };
+      std::sort(re.begin(), re.end(),
+                [&](const Edge& a, const Edge& b) { return xmax(a) > xmax(b); });
+      const std::uint32_t begin = static_cast<std::uint32_t>(idx.edges_.size());
+      idx.edges_.insert(idx.edges_.end(), re.begin(), re.end());
       const double yc = idx.y0_ + (r + 0.5) * idx.ch_;
       xs.clear();
-      const std::uint32_t* rs = &idx.row_start_[idx.feature_rowbase_[f] + (r - r0)];
-      for (std::uint32_t i = rs[0]; i < rs[1]; ++i) {
-        const Edge& e = idx.edges_[i];
+      for (const Edge& e : re) {
         if (e.ya <= yc && yc < e.yb) xs.push_back(e.xa + (yc - e.ya) * (e.xb - e.xa) / (e.yb - e.ya));
       }
       std::sort(xs.begin(), xs.end());
       std::size_t k = 0;
+      std::size_t reach = re.size();  // edges [0, reach) have max x >= the cell's west side
       for (int c = c0; c <= c1; ++c) {
         const std::uint32_t cell = static_cast<std::uint32_t>(r) * nx + c;
         while (t < touched.size() && touched[t] < cell) ++t;
         if (t < touched.size() && touched[t] == cell) {
-          items.emplace_back(cell, static_cast<std::uint32_t>(f));
+          const double west = idx.x0_ + c * idx.cw_ - ex;
+          while (reach > 0 && xmax(re[reach - 1]) < west) --reach;
+          items.emplace_back(cell, Item{static_cast<std::uint32_t>(f), begin,
+                                        begin + static_cast<std::uint32_t>(reach)});
           continue;
         }
         const double xc = idx.x0_ + (c + 0.5) * idx.cw_;
         while (k < xs.size() && xs[k] <= xc) ++k;
         if ((xs.size() - k) % 2 == 1) {
-          items.emplace_back(cell, static_cast<std::uint32_t>(f) | kFullCell);
+          items.emplace_back(cell, Item{static_cast<std::uint32_t>(f) | kFullCell, 0, 0});
         }
       }
     }
@@ -198,25 +186,31 @@ PolygonIndex PolygonIndex::Build(const std::vector<const MultiPolygon*>& feature
 
   // Counting sort by cell; items of one cell stay in feature order.
   const std::size_t cells = static_cast<std::size_t>(nx) * ny;
-  idx.cell_start_.assign(cells + 1, 0);
-  for (const auto& [cell, item] : items) ++idx.cell_start_[cell + 1];
-  for (std::size_t c = 0; c < cells; ++c) idx.cell_start_[c + 1] += idx.cell_start_[c];
-  idx.cell_items_.resize(items.size());
+  std::vector<std::uint32_t> start(cells + 1, 0);
+  for (const auto& it : items) ++start[it.first + 1];
+  for (std::size_t c = 0; c < cells; ++c) start[c + 1] += start[c];
+  idx.items_.resize(items.size());
   {
-    std::vector<std::uint32_t> fill(idx.cell_start_.begin(), idx.cell_start_.end() - 1);
-    for (const auto& [cell, item] : items) idx.cell_items_[fill[cell]++] = item;
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (const auto& [cell, item] : items) idx.items_[fill[cell]++] = item;
   }
-  idx.row_start_.shrink_to_fit();
+  idx.cells_.resize(cells);
+  for (std::size_t c = 0; c < cells; ++c) {
+    const std::uint32_t count = start[c + 1] - start[c];
+    if (count == 1 && (idx.items_[start[c]].feature & kFullCell)) {
+      idx.cells_[c] = {idx.items_[start[c]].feature & ~kFullCell, kDirect};
+    } else {
+      idx.cells_[c] = {start[c], count};
+    }
+  }
   idx.edges_.shrink_to_fit();
   return idx;
 }
 
-bool PolygonIndex::ContainsInRow(std::uint32_t feature, int row, double x, double y) const {
-  const std::uint32_t i = static_cast<std::uint32_t>(row - feature_row0_[feature]);
-  if (i >= static_cast<std::uint32_t>(feature_rows_[feature])) return false;
-  const std::uint32_t* rs = &row_start_[feature_rowbase_[feature] + i];
+bool PolygonIndex::EdgesContain(const Item& item, double x, double y) const {
   bool inside = false;
-  for (const Edge* e = &edges_[rs[0]], *end = &edges_[0] + rs[1]; e != end; ++e) {
+  for (const Edge *e = edges_.data() + item.edge_begin, *end = edges_.data() + item.edge_end;
+       e != end; ++e) {
     if (!(e->ya <= y && y < e->yb)) continue;
     if (x < std::min(e->xa, e->xb)) {
       inside = !inside;
@@ -228,55 +222,50 @@ bool PolygonIndex::ContainsInRow(std::uint32_t feature, int row, double x, doubl
   return inside;
 }
 
+const PolygonIndex::Cell* PolygonIndex::CellOf(LonLat p) const {
+  if (!(p.lon >= x0_ && p.lon < x1_ && p.lat >= y0_ && p.lat < y1_)) return nullptr;
+  return &cells_[static_cast<std::size_t>(Row(p.lat)) * nx_ + Col(p.lon)];
+}
+
 std::uint32_t PolygonIndex::Locate(LonLat p) const {
-  const double x = p.lon, y = p.lat;
-  if (!(x >= x0_ && x < x1_ && y >= y0_ && y < y1_)) {
-    return kNone;
-  }
-  const int r = Row(y);
-  const std::size_t cell = static_cast<std::size_t>(r) * nx_ + Col(x);
-  for (std::uint32_t i = cell_start_[cell], end = cell_start_[cell + 1]; i < end; ++i) {
-    const std::uint32_t item = cell_items_[i];
-    if (item & kFullCell) return item & ~kFullCell;
-    if (ContainsInRow(item, r, x, y)) return item;
+  const Cell* cell = CellOf(p);
+  if (!cell) return kNone;
+  if (cell->count == kDirect) return cell->start;
+  for (const Item *it = items_.data() + cell->start, *end = it + cell->count; it != end; ++it) {
+    if (it->feature & kFullCell) return it->feature & ~kFullCell;
+    if (EdgesContain(*it, p.lon, p.lat)) return it->feature;
   }
   return kNone;
 }
 
 void PolygonIndex::LocateAll(LonLat p, std::vector<std::uint32_t>* out) const {
-  const double x = p.lon, y = p.lat;
-  if (!(x >= x0_ && x < x1_ && y >= y0_ && y < y1_)) {
+  const Cell* cell = CellOf(p);
+  if (!cell) return;
+  if (cell->count == kDirect) {
+    out->push_back(cell->start);
     return;
   }
-  const int r = Row(y);
-  const std::size_t cell = static_cast<std::size_t>(r) * nx_ + Col(x);
-  for (std::uint32_t i = cell_start_[cell], end = cell_start_[cell + 1]; i < end; ++i) {
-    const std::uint32_t item = cell_items_[i];
-    if ((item & kFullCell) || ContainsInRow(item, r, x, y)) out->push_back(item & ~kFullCell);
+  for (const Item *it = items_.data() + cell->start, *end = it + cell->count; it != end; ++it) {
+    if ((it->feature & kFullCell) || EdgesContain(*it, p.lon, p.lat)) {
+      out->push_back(it->feature & ~kFullCell);
+    }
   }
 }
 
 bool PolygonIndex::Contains(std::uint32_t feature, LonLat p) const {
-  const double x = p.lon, y = p.lat;
-  if (!(x >= x0_ && x < x1_ && y >= y0_ && y < y1_)) {
-    return false;
-  }
-  const int r = Row(y);
-  const std::size_t cell = static_cast<std::size_t>(r) * nx_ + Col(x);
-  for (std::uint32_t i = cell_start_[cell], end = cell_start_[cell + 1]; i < end; ++i) {
-    const std::uint32_t item = cell_items_[i];
-    if ((item & ~kFullCell) != feature) continue;
-    return (item & kFullCell) || ContainsInRow(feature, r, x, y);
+  const Cell* cell = CellOf(p);
+  if (!cell) return false;
+  if (cell->count == kDirect) return cell->start == feature;
+  for (const Item *it = items_.data() + cell->start, *end = it + cell->count; it != end; ++it) {
+    if ((it->feature & ~kFullCell) != feature) continue;
+    return (it->feature & kFullCell) || EdgesContain(*it, p.lon, p.lat);
   }
   return false;
 }
 
 std::size_t PolygonIndex::MemoryBytes() const {
-  return sizeof(*this) + cell_start_.capacity() * sizeof(std::uint32_t) +
-         cell_items_.capacity() * sizeof(std::uint32_t) +
-         feature_row0_.capacity() * sizeof(std::int32_t) * 2 +
-         feature_rowbase_.capacity() * sizeof(std::uint32_t) +
-         row_start_.capacity() * sizeof(std::uint32_t) + edges_.capacity() * sizeof(Edge);
+  return sizeof(*this) + cells_.capacity() * sizeof(Cell) + items_.capacity() * sizeof(Item) +
+         edges_.capacity() * sizeof(Edge);
 }
 
 }  // namespace citygrid::geo

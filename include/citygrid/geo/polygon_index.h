@@ -20,11 +20,13 @@
 // Locate() returns the lowest-numbered feature containing the point when features overlap.
 //
 // Structure. A uniform grid of cells over the bounding box of all features (about
-// `cells_per_edge` cells per edge, at most 2^22 cells). Each cell lists, sorted by feature,
-// the features whose boundary passes through it (slightly widened, so floating-point cell
-// assignment can never miss a boundary) and the features that cover the whole cell (no edge
-// test needed). Each feature keeps its edges bucketed by the same grid rows, so testing a
-// boundary cell only looks at the feature's edges in that row.
+// `cells_per_edge` cells per edge, at most `max_cells`). A cell covered by exactly one feature
+// and crossed by no boundary answers from its 8-byte entry alone. Otherwise the cell lists,
+// sorted by feature, the features covering it whole and the features whose boundary passes
+// through it (slightly widened, so floating-point cell assignment can never miss a boundary);
+// each such entry points at that feature's edges in the cell's row, sorted so that only the
+// edges reaching east of the cell's west side are scanned. Typical cost: one cell entry, one
+// item, two to four edge tests.
 
 #include <cstddef>
 #include <cstdint>
@@ -62,7 +64,7 @@ class PolygonIndex {
   // True if feature `feature` contains `p` (same rule as Locate).
   bool Contains(std::uint32_t feature, LonLat p) const;
 
-  std::size_t size() const { return feature_row0_.size(); }
+  std::size_t size() const { return features_; }
   std::size_t MemoryBytes() const;
   std::size_t cell_count() const { return static_cast<std::size_t>(nx_) * ny_; }
 
@@ -71,25 +73,32 @@ class PolygonIndex {
   struct Edge {
     double xa, ya, xb, yb;
   };
+  // A feature listed in a cell: covering the cell whole (kFullCell set), or to be tested
+  // against edges_[edge_begin, edge_end).
+  struct Item {
+    std::uint32_t feature;
+    std::uint32_t edge_begin, edge_end;
+  };
+  // Items of a cell: items_[start, start + count); when count == kDirect the cell is covered by
+  // feature `start` alone.
+  struct Cell {
+    std::uint32_t start = 0, count = 0;
+  };
   static constexpr std::uint32_t kFullCell = 0x80000000u;
+  static constexpr std::uint32_t kDirect = 0xFFFFFFFFu;
 
   int Col(double x) const;
   int Row(double y) const;
-  bool ContainsInRow(std::uint32_t feature, int row, double x, double y) const;
+  bool EdgesContain(const Item& item, double x, double y) const;
+  const Cell* CellOf(LonLat p) const;
 
   // Points outside [x0_, x1_) x [y0_, y1_) are in no feature: by the half-open rule even a
   // point on the east or north edge of the box is outside. x1_ == x0_ while empty.
   double x0_ = 0, y0_ = 0, x1_ = 0, y1_ = 0, cw_ = 1, ch_ = 1, inv_cw_ = 1, inv_ch_ = 1;
   int nx_ = 0, ny_ = 0;
-  // Cell c lists cell_items_[cell_start_[c] .. cell_start_[c+1]): feature | kFullCell flag.
-  std::vector<std::uint32_t> cell_start_;
-  std::vector<std::uint32_t> cell_items_;
-  // Feature f covers rows feature_row0_[f] .. + feature_rows_[f]; its row r edges are
-  // edges_[row_start_[feature_rowbase_[f] + r - row0] .. row_start_[... + 1]).
-  std::vector<std::int32_t> feature_row0_;
-  std::vector<std::int32_t> feature_rows_;
-  std::vector<std::uint32_t> feature_rowbase_;
-  std::vector<std::uint32_t> row_start_;
+  std::size_t features_ = 0;
+  std::vector<Cell> cells_;
+  std::vector<Item> items_;
   std::vector<Edge> edges_;
 };
 
