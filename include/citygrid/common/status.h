@@ -3,7 +3,7 @@
 // Status and Result<T>: expected failures as values (see STYLE.md "Errors").
 //
 // The codes form a small closed set; each maps to exactly one HTTP status in
-// http/error_mapping (400, 404, 409, 412, 409, 401, 403, 429, 503, 500).
+// http/error_mapping (400, 404, 409, 400, 409, 401, 403, 429, 503, 500).
 
 #include <cassert>
 #include <optional>
@@ -19,7 +19,7 @@ enum class StatusCode {
   kInvalidArgument,     // the caller's input is malformed or out of range (400)
   kNotFound,            // the named thing does not exist, or the caller may not see it (404)
   kAlreadyExists,       // a create collided with an existing thing (409)
-  kFailedPrecondition,  // the thing is in the wrong state for this request (412/409)
+  kFailedPrecondition,  // the thing is in the wrong state for this request (400: an illegal transition)
   kAborted,             // a concurrent writer moved first: stale version (409)
   kUnauthenticated,     // no or bad credentials (401)
   kPermissionDenied,    // authenticated, but this role may not do this (403)
