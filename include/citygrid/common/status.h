@@ -19,7 +19,7 @@ enum class StatusCode {
   kInvalidArgument,     // the caller's input is malformed or out of range (400)
   kNotFound,            // the named thing does not exist, or the caller may not see it (404)
   kAlreadyExists,       // a create collided with an existing thing (409)
-  kFailedPrecondition,  // the thing is in the wrong state for this request (400: an illegal transition)
+  kFailedPrecondition,  // the thing is in the wrong state: an illegal transition (400)
   kAborted,             // a concurrent writer moved first: stale version (409)
   kUnauthenticated,     // no or bad credentials (401)
   kPermissionDenied,    // authenticated, but this role may not do this (403)
