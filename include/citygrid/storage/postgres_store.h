@@ -7,9 +7,10 @@
 // TEXT, DOUBLE PRECISION, BOOLEAN, BYTEA; no extensions); the version is in schema_version.
 // Media stay in files under options.data_dir/media (FileMediaStore), never in the database.
 //
-// Writes. Each store runs one committer thread with its own connection: every CreateCase and
-// Append waiting at that moment joins ONE transaction (READ COMMITTED), so concurrent writers
-// of a node share one WAL flush (group commit, as in the SQLite backend). Optimistic
+// Writes. Each store has one writer connection; the CreateCase/Append at the front of its queue
+// writes itself and every request waiting behind it in ONE transaction (READ COMMITTED), sent as
+// two or three libpq pipelines, so concurrent writers of a node share one WAL flush (group
+// commit, as in the SQLite backend). Optimistic
 // concurrency is a row version: UPDATE cases ... WHERE id = $1 AND version = $2 matches no row
 // when someone moved first (kAborted), on this node or another — PostgreSQL re-checks the
 // version after waiting for a concurrent writer of the same row, so of two appends with one
@@ -26,11 +27,12 @@
 // until it commits: the next writer gets its numbers only after the previous one is visible,
 // so global_seq order is commit order and EventsAfter never skips an event.
 // The trade-off: event-writing transactions of the whole cluster serialize on that row from
-// the moment they take it to their COMMIT. The committer takes it last (after the case rows,
+// the moment they take it to their COMMIT. A batch takes it last (after the case rows,
 // idempotency keys and counters — counters in key order — are written), so it covers only
 // the event INSERT and the COMMIT's WAL flush, and one lock hold covers a whole batch of
 // requests. Cluster-wide event throughput is thus bounded by about (batch size) / (INSERT +
-// WAL flush time), which group commit keeps well above one node's intake.
+// WAL flush time): bench/storage measures it beside a bare libpq INSERT loop, which gives no
+// order at all and so commits in parallel.
 //
 // Notifications. Each batch's transaction calls pg_notify('citygrid_events', last_seq), which
 // PostgreSQL delivers at commit to every listening node. The store's cases() also implements

@@ -72,7 +72,7 @@ struct PostgresCaseStore::WriteRequest {
   bool applies = false;  // wrote something: its counters and events join the batch
   CreateResult created;
   std::vector<CaseEvent> stored;
-  // Set by the committer under queue_mu_.
+  // Set by the batch's leader under queue_mu_.
   bool done = false;
 };
 
@@ -81,18 +81,11 @@ Result<std::unique_ptr<PostgresCaseStore>> PostgresCaseStore::Open(PgPool& pool)
   CITYGRID_ASSIGN_OR_RETURN(store->writer_, PgConnection::Connect(pool.dsn()));
   CITYGRID_ASSIGN_OR_RETURN(int64_t last, store->LastGlobalSeq());
   store->known_seq_ = last;
-  store->committer_ = std::thread([s = store.get()] { s->CommitterLoop(); });
   store->listener_ = std::thread([s = store.get()] { s->ListenerLoop(); });
   return store;
 }
 
 PostgresCaseStore::~PostgresCaseStore() {
-  {
-    std::lock_guard lock(queue_mu_);
-    stop_ = true;
-  }
-  queue_cv_.notify_all();
-  if (committer_.joinable()) committer_.join();
   {
     std::lock_guard lock(seq_mu_);
     listener_stop_ = true;
@@ -160,31 +153,26 @@ Result<std::vector<CaseEvent>> PostgresCaseStore::Append(
   return std::move(request.stored);
 }
 
+// Group commit without a committer thread (as LevelDB's writer queue): requests queue up; the
+// one at the front leads, running itself and everything queued behind it (up to a batch) in one
+// transaction, while the rest wait. When it is done, the next request at the front leads. A
+// lone writer thus talks to the server from its own thread, with no hand-off.
 Status PostgresCaseStore::Submit(WriteRequest& request) {
   std::unique_lock lock(queue_mu_);
-  if (stop_) return UnavailableError("the PostgreSQL store is closing");
   queue_.push_back(&request);
-  queue_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return request.done; });
-  return request.status;
-}
-
-void PostgresCaseStore::CommitterLoop() {
-  std::unique_lock lock(queue_mu_);
-  while (true) {
-    queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stop_ and nothing left to do
-    std::vector<WriteRequest*> batch;
-    while (!queue_.empty() && batch.size() < kMaxBatchRequests) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    ProcessBatch(batch);
-    lock.lock();
-    for (WriteRequest* r : batch) r->done = true;
-    done_cv_.notify_all();
+  done_cv_.wait(lock, [&] { return request.done || queue_.front() == &request; });
+  if (request.done) return request.status;
+  const size_t n = std::min(queue_.size(), kMaxBatchRequests);
+  std::vector<WriteRequest*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+  lock.unlock();
+  ProcessBatch(batch);
+  lock.lock();
+  for (WriteRequest* r : batch) {
+    queue_.pop_front();
+    r->done = true;
   }
+  done_cv_.notify_all();
+  return request.status;
 }
 
 void PostgresCaseStore::ProcessBatch(const std::vector<WriteRequest*>& batch) {

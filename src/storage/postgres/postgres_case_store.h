@@ -3,8 +3,8 @@
 // CaseStore on PostgreSQL (private to src/storage/postgres; see postgres_store.h for the
 // contract and the design notes).
 //
-// Writes (CreateCase, Append) go through one committer thread per store that runs every
-// request waiting at that moment in ONE transaction on its own connection: group commit, so
+// Writes (CreateCase, Append) queue up; the request at the front runs every request waiting at
+// that moment in ONE transaction on the store's writer connection: group commit, so
 // concurrent writers share one WAL flush. The transaction is sent as two or three libpq
 // pipelines (one round trip each, however many requests), which matters on a loaded machine
 // where every round trip costs a context switch. Each request is a single statement that either
@@ -34,7 +34,7 @@ namespace citygrid::storage::postgres {
 
 class PostgresCaseStore final : public CaseStore, public EventNotifier {
  public:
-  // Starts the committer and the LISTEN thread. `pool` must outlive the store.
+  // Opens the writer connection and starts the LISTEN thread. `pool` must outlive the store.
   static Result<std::unique_ptr<PostgresCaseStore>> Open(PgPool& pool);
   ~PostgresCaseStore() override;
 
@@ -62,7 +62,6 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
   explicit PostgresCaseStore(PgPool& pool) : pool_(pool) {}
 
   Status Submit(WriteRequest& request);
-  void CommitterLoop();
   void ProcessBatch(const std::vector<WriteRequest*>& batch);
   Status RunBatch(PgConnection& conn, const std::vector<WriteRequest*>& batch,
                   bool& commit_unknown);
@@ -81,15 +80,12 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
   PgPool& pool_;
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;  // the committer waits for work
-  std::condition_variable done_cv_;   // submitters wait for their request
+  std::condition_variable done_cv_;  // waiting requests: done, or now at the front
   // State below is protected by queue_mu_.
-  std::deque<WriteRequest*> queue_;
-  bool stop_ = false;
+  std::deque<WriteRequest*> queue_;  // the front batch is being written by its leader
 
-  // Used only by the committer thread.
+  // Used only by the leader of the moment (the request at the front of queue_).
   std::unique_ptr<PgConnection> writer_;
-  std::thread committer_;
 
   std::mutex seq_mu_;
   std::condition_variable seq_cv_;
