@@ -68,6 +68,14 @@ void ExpectSequentialCodes(const std::vector<UnitGrid>& grids, const std::string
   }
 }
 
+// Every grid is an OGC-valid (multi)polygon: no self-intersections, no overlapping parts.
+void ExpectValidGeometry(const std::vector<UnitGrid>& grids) {
+  for (const UnitGrid& g : grids) {
+    std::string reason;
+    EXPECT_TRUE(boost::geometry::is_valid(bgx::ToBg(g.area), reason)) << g.code << ": " << reason;
+  }
+}
+
 // Counts, for deterministic pseudo-random points in the box, how many grids contain each point,
 // and checks it is exactly 1 inside the community and 0 outside.
 void ExpectExactCover(const Community& community, const std::vector<UnitGrid>& grids,
@@ -136,6 +144,7 @@ TEST(GridGeneratorTest, GridAreasSumToTheCommunityArea) {
   Community c = MakeCommunity({Polygon{Blob(0, 0, 1000), {}}});
   Result<std::vector<UnitGrid>> grids = GenerateGrids(c);
   ASSERT_TRUE(grids.ok()) << grids.status().ToString();
+  ExpectValidGeometry(*grids);
   const double expected = AreaSquareMetres(c.area);
   EXPECT_NEAR(TotalArea(*grids) / expected, 1.0, 1e-3);
   // About one grid per 10,000 m², never more than the lattice squares touched.
@@ -149,6 +158,7 @@ TEST(GridGeneratorTest, NoGridIsSmallerThanTheSliverThreshold) {
   options.min_area_fraction = 0.3;
   Result<std::vector<UnitGrid>> grids = GenerateGrids(c, options);
   ASSERT_TRUE(grids.ok()) << grids.status().ToString();
+  ExpectValidGeometry(*grids);
   for (const UnitGrid& g : *grids) {
     EXPECT_GE(AreaSquareMetres(g.area), 0.3 * 10000 * 0.999) << g.code;
   }
@@ -169,6 +179,7 @@ TEST(GridGeneratorTest, HoleIsLeftUncovered) {
   Community c = MakeCommunity({Polygon{Rect(-450, -450, 450, 450), {hole}}});
   Result<std::vector<UnitGrid>> grids = GenerateGrids(c);
   ASSERT_TRUE(grids.ok()) << grids.status().ToString();
+  ExpectValidGeometry(*grids);
   ExpectSequentialCodes(*grids, c.code);
   const double expected = 900.0 * 900.0 - 300.0 * 250.0;
   EXPECT_NEAR(TotalArea(*grids) / expected, 1.0, 1e-3);
@@ -182,6 +193,7 @@ TEST(GridGeneratorTest, MultiPolygonCommunityWithATinyIsland) {
                                Polygon{Rect(0, -600, 40, -560), {}}});
   Result<std::vector<UnitGrid>> grids = GenerateGrids(c);
   ASSERT_TRUE(grids.ok()) << grids.status().ToString();
+  ExpectValidGeometry(*grids);
   ExpectSequentialCodes(*grids, c.code);
   EXPECT_NEAR(TotalArea(*grids) / AreaSquareMetres(c.area), 1.0, 1e-3);
   for (const UnitGrid& g : *grids) EXPECT_GE(AreaSquareMetres(g.area), 2500 * 0.999) << g.code;

@@ -5,7 +5,9 @@
 //
 // Codes: district 6 digits (admin code, e.g. 410103 二七区); sub-district code = district + 3;
 // community code = sub-district + 3; grid code = community + 3 (15 digits), the 3-digit grid
-// sequence numbered west→east then north→south inside its community.
+// sequence numbered west→east then north→south inside its community. GridCode (grid_code.h)
+// parses and builds these codes; GenerateGrids (grid_generator.h) cuts communities into unit
+// grids; GenerateDemoDistrict (demo_district.h) builds a whole demo snapshot.
 
 #include <string>
 #include <string_view>
