@@ -11,7 +11,8 @@
 //     the westernmost column.
 //  3. Clip every square to the community (Boost.Geometry intersection). Each connected polygon
 //     of a clipped square is a "piece"; pieces smaller than 1 cm² are discarded as rounding
-//     debris.
+//     debris. Cut points on a lattice line are snapped onto it and rounded to 2^-16 m along
+//     it, so neighbouring pieces share bit-identical edges (what makes step 4's union robust).
 //  4. Slivers are merged, never dropped, so the grids cover the community exactly: while some
 //     group of pieces is smaller than min_area_fraction × target_area_m2, the smallest such
 //     group (ties: lowest anchor position, see 5) joins the adjacent group it shares the longest
