@@ -15,16 +15,9 @@ int NotYet(const char* command, const char* issue) {
 
 }  // namespace
 
-int RunDemo(const Args& args) {
-  std::fprintf(stderr,
-               "citygrid demo: the server arrives with issue #5; until then `demo` runs the "
-               "domain self-check.\n");
-  return RunSelfCheck(args);
-}
 int RunImport(const Args&) { return NotYet("import", "#5/#6, the server and Open311"); }
 int RunExport(const Args&) { return NotYet("export", "#5, the server"); }
 int RunBackup(const Args&) { return NotYet("backup", "#4, storage"); }
 int RunRestore(const Args&) { return NotYet("restore", "#4, storage"); }
-int RunUser(const Args&) { return NotYet("user", "#5, the server"); }
 
 }  // namespace citygrid::cli

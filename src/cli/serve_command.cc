@@ -1,5 +1,5 @@
-// citygrid serve: the HTTP server. Wires the routes of every API module into one Router and
-// serves it until SIGTERM/SIGINT.
+// citygrid serve: the HTTP server. Opens the App (store + services), wires the routes of every
+// API module into one Router and serves it until SIGTERM/SIGINT.
 
 #include <charconv>
 #include <cstdio>
@@ -8,19 +8,25 @@
 #include <string>
 #include <thread>
 
+#include "citygrid/http/api.h"
 #include "citygrid/http/router.h"
 #include "citygrid/http/server.h"
 #include "citygrid/http/static_files.h"
 #include "citygrid/http/system_routes.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 
 namespace citygrid::cli {
 namespace {
 
 constexpr const char* kServeUsage =
-    "usage: citygrid serve [--data DIR] [--listen HOST:PORT] [--threads N] [--web DIR]\n"
-    "                      [--body-limit BYTES] [--access-log FILE|-|off]\n"
+    "usage: citygrid serve [--data DIR] [--db URL] [--listen HOST:PORT] [--threads N]\n"
+    "                      [--web DIR] [--body-limit BYTES] [--access-log FILE|-|off]\n"
+    "                      [--data-files DIR]\n"
     "  --data DIR          the data directory (created when missing; default ./citygrid-data)\n"
+    "  --db URL            use PostgreSQL (postgresql://...) instead of SQLite in DIR; media\n"
+    "                      stay in DIR\n"
+    "  --data-files DIR    seed files (categories, calendar; default: the source tree's data/)\n"
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6;\n"
     "                      port 0 picks a free port)\n"
     "  --threads N         server threads (default: the number of cores)\n"
@@ -54,46 +60,54 @@ bool ParseSize(const std::string& text, uint64_t min, uint64_t max, uint64_t* ou
   return true;
 }
 
-// The seam where API modules add their endpoints. Each module, as it lands, adds one call here
-// with the services it needs, e.g. `http::api::RegisterCaseRoutes(router, services);`.
-void RegisterApiRoutes(http::Router& /*router*/) {}
-
 }  // namespace
 
-int RunServe(const Args& args) {
-  http::ServerOptions options;
-  std::string data_dir = "citygrid-data";
-  std::string web_dir;
+int ParseServeArgs(const std::string& command, const Args& args, const char* usage,
+                   ServeArgs* out) {
+  http::ServerOptions& options = out->server;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
-      std::fputs(kServeUsage, stdout);
+      std::fputs(usage, stdout);
       return 0;
     }
-    if (arg != "--data" && arg != "--listen" && arg != "--threads" && arg != "--web" &&
-        arg != "--body-limit" && arg != "--access-log") {
-      return UsageError("serve", "unknown option '" + arg + "'\n" + kServeUsage);
+    if (arg != "--data" && arg != "--db" && arg != "--data-files" && arg != "--listen" &&
+        arg != "--threads" && arg != "--web" && arg != "--body-limit" &&
+        arg != "--access-log" && !(arg == "--cases" && command == "demo")) {
+      return UsageError(command, "unknown option '" + arg + "'\n" + usage);
     }
-    if (i + 1 >= args.size()) return UsageError("serve", "option " + arg + " needs a value");
+    if (i + 1 >= args.size()) return UsageError(command, "option " + arg + " needs a value");
     const std::string& value = args[++i];
     uint64_t number = 0;
     if (arg == "--data") {
-      data_dir = value;
+      out->app.data_dir = value;
+    } else if (arg == "--db") {
+      if (value.rfind("postgresql://", 0) != 0 && value.rfind("postgres://", 0) != 0) {
+        return UsageError(command, "--db '" + value + "' is not a postgresql:// URL");
+      }
+      out->app.db_url = value;
+    } else if (arg == "--data-files") {
+      out->app.data_files = value;
+    } else if (arg == "--cases") {
+      if (!ParseSize(value, 0, 1000000, &number)) {
+        return UsageError(command, "--cases '" + value + "' is not a number from 0 to 1000000");
+      }
+      out->cases = static_cast<int>(number);
     } else if (arg == "--listen") {
       if (!ParseListen(value, &options.host, &options.port)) {
-        return UsageError("serve",
+        return UsageError(command,
                           "--listen '" + value + "' is not HOST:PORT (e.g. 127.0.0.1:8080)");
       }
     } else if (arg == "--threads") {
       if (!ParseSize(value, 1, 256, &number)) {
-        return UsageError("serve", "--threads '" + value + "' is not a number from 1 to 256");
+        return UsageError(command, "--threads '" + value + "' is not a number from 1 to 256");
       }
       options.threads = static_cast<int>(number);
     } else if (arg == "--web") {
-      web_dir = value;
+      out->web_dir = value;
     } else if (arg == "--body-limit") {
       if (!ParseSize(value, 1024, uint64_t{1} << 32, &number)) {
-        return UsageError("serve", "--body-limit '" + value +
+        return UsageError(command, "--body-limit '" + value +
                                        "' is not a byte count from 1024 to 4294967296");
       }
       options.body_limit = number;
@@ -101,24 +115,25 @@ int RunServe(const Args& args) {
       options.access_log = value == "off" ? "" : value;
     }
   }
+  return -1;
+}
 
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec || !std::filesystem::is_directory(data_dir)) {
-    std::fprintf(stderr, "citygrid serve: cannot use data directory '%s': %s\n", data_dir.c_str(),
-                 ec ? ec.message().c_str() : "not a directory");
-    return 1;
-  }
-
+int ServeApp(const std::string& command, App& app, const ServeArgs& args,
+             const std::function<void(const std::string& address)>& on_listening) {
   http::Router router;
   auto metrics = std::make_shared<http::Metrics>();
-  // The storage ping joins here when the service layer opens the store of --data.
-  http::RegisterSystemRoutes(router, *metrics, nullptr);
-  RegisterApiRoutes(router);
-  if (!web_dir.empty()) {
-    Result<http::StaticFiles> files = http::StaticFiles::Open(web_dir);
+  http::RegisterSystemRoutes(router, *metrics, [&app] { return app.Ping(); });
+  metrics->AddCollector([&app](http::GaugeWriter& out) { app.CollectMetrics(out); });
+  Status routes = http::RegisterApiRoutes(router, app.services());
+  if (!routes.ok()) {
+    std::fprintf(stderr, "citygrid %s: %s\n", command.c_str(), routes.ToString().c_str());
+    return 1;
+  }
+  if (!args.web_dir.empty()) {
+    Result<http::StaticFiles> files = http::StaticFiles::Open(args.web_dir);
     if (!files.ok()) {
-      std::fprintf(stderr, "citygrid serve: --web: %s\n", files.status().message().c_str());
+      std::fprintf(stderr, "citygrid %s: --web: %s\n", command.c_str(),
+                   files.status().message().c_str());
       return 1;
     }
     router.SetFallback([files = std::move(*files)](const http::Request& request,
@@ -126,21 +141,46 @@ int RunServe(const Args& args) {
       return files.Serve(request);
     });
   }
-
-  http::Server server(std::move(router), options, metrics);
-  Status run = server.RunUntilSignal([&](const http::Server& s) {
-    std::printf("citygrid: listening on http://%s (data %s, %d threads)\n", s.address().c_str(),
-                data_dir.c_str(),
-                options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency()));
-    std::fflush(stdout);
-  });
-  if (!run.ok()) {
-    std::fprintf(stderr, "citygrid serve: %s\n", run.message().c_str());
+  Status started = app.Start();
+  if (!started.ok()) {
+    std::fprintf(stderr, "citygrid %s: %s\n", command.c_str(), started.ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "citygrid serve: stopped\n");
+
+  http::Server server(std::move(router), args.server, metrics);
+  // After the last request: stop the background work before the store closes.
+  server.AddDrainHook([&app] { app.Stop(); });
+  Status run = server.RunUntilSignal([&](const http::Server& s) {
+    if (on_listening) on_listening(s.address());
+    std::fflush(stdout);
+  });
+  app.Stop();
+  if (!run.ok()) {
+    std::fprintf(stderr, "citygrid %s: %s\n", command.c_str(), run.message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "citygrid %s: stopped\n", command.c_str());
   return 0;
+}
+
+int RunServe(const Args& args) {
+  ServeArgs parsed;
+  int code = ParseServeArgs("serve", args, kServeUsage, &parsed);
+  if (code >= 0) return code;
+  Result<std::unique_ptr<App>> app = App::Open(parsed.app);
+  if (!app.ok()) {
+    std::fprintf(stderr, "citygrid serve: %s\n", app.status().ToString().c_str());
+    return 1;
+  }
+  const int threads = parsed.server.threads > 0
+                          ? parsed.server.threads
+                          : static_cast<int>(std::thread::hardware_concurrency());
+  const std::string where =
+      parsed.app.db_url.empty() ? "data " + parsed.app.data_dir : std::string("PostgreSQL");
+  return ServeApp("serve", **app, parsed, [&](const std::string& address) {
+    std::printf("citygrid: listening on http://%s (%s, %d threads)\n", address.c_str(),
+                where.c_str(), threads);
+  });
 }
 
 }  // namespace citygrid::cli

@@ -1,0 +1,92 @@
+#include "cli/app.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "citygrid/storage/postgres_store.h"
+
+namespace citygrid::cli {
+
+std::string DefaultDataFilesDir() { return std::string(CITYGRID_SOURCE_DIR) + "/data"; }
+
+Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
+  if (options.data_dir.empty()) return InvalidArgumentError("--data: empty directory name");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec || !std::filesystem::is_directory(options.data_dir)) {
+    return InvalidArgumentError("cannot use data directory '" + options.data_dir +
+                                "': " + (ec ? ec.message() : std::string("not a directory")));
+  }
+  std::unique_ptr<App> app(new App(SystemClock::Default()));
+  storage::StoreOptions store_options;
+  store_options.data_dir = options.data_dir;
+  store_options.db_url = options.db_url;
+  CITYGRID_ASSIGN_OR_RETURN(app->store_, storage::OpenStore(store_options));
+
+  std::string seed_dir = options.data_files.empty() ? DefaultDataFilesDir() : options.data_files;
+  Result<std::unique_ptr<service::ReferenceDataService>> reference =
+      service::ReferenceDataService::Open(app->store_->documents(), seed_dir);
+  if (!reference.ok()) {
+    return Status(reference.status().code(), "reference data (seed files from " + seed_dir +
+                                                 "): " + reference.status().message());
+  }
+  app->reference_ = std::move(*reference);
+  app->auth_ = std::make_unique<service::AuthService>(app->store_->documents(), app->clock_);
+  app->cases_ =
+      std::make_unique<service::CaseService>(*app->store_, *app->reference_, app->clock_);
+  app->feed_ = std::make_unique<service::CaseFeed>(
+      app->store_->cases(), service::FeedOptions{},
+      storage::PostgresEventNotifier(*app->store_));  // null on SQLite: the feed polls
+  service::CaseFeed* feed = app->feed_.get();
+  app->cases_->SetWriteListener([feed] { feed->Notify(); });
+  app->sweeper_ = std::make_unique<service::OverdueSweeper>(*app->cases_, options.sweep_interval);
+  app->services_.reset(new http::ApiServices{*app->store_, *app->auth_, *app->reference_,
+                                             *app->cases_, app->feed_.get(), app->clock_});
+  return app;
+}
+
+App::~App() { Stop(); }
+
+Status App::Start() {
+  if (started_) return OkStatus();
+  CITYGRID_RETURN_IF_ERROR(feed_->Start());
+  sweeper_->Start();
+  started_ = true;
+  return OkStatus();
+}
+
+void App::Stop() {
+  if (sweeper_) sweeper_->Stop();
+  if (feed_) feed_->Stop();
+  started_ = false;
+}
+
+Status App::Ping() {
+  Result<int64_t> seq = store_->cases().LastGlobalSeq();
+  return seq.ok() ? OkStatus() : seq.status();
+}
+
+void App::CollectMetrics(http::GaugeWriter& out) {
+  for (int s = 0; s < kCaseStateCount; ++s) {
+    storage::CaseQuery q;
+    q.states = {static_cast<CaseState>(s)};
+    Result<int64_t> n = store_->cases().CountCases(q);
+    if (!n.ok()) continue;
+    out.Gauge("citygrid_cases", "Cases by workflow state.",
+              {{"state", std::string(Name(static_cast<CaseState>(s)))}},
+              static_cast<double>(*n));
+  }
+  storage::CaseQuery overdue;
+  overdue.overdue = true;
+  Result<int64_t> n = store_->cases().CountCases(overdue);
+  if (n.ok()) {
+    out.Gauge("citygrid_cases_overdue", "Open cases past their current stage deadline.", {},
+              static_cast<double>(*n));
+  }
+  out.Gauge("citygrid_overdue_sweeps", "Overdue sweeps run by this process.", {},
+            static_cast<double>(sweeper_->sweeps()));
+  out.Gauge("citygrid_overdue_marked", "Cases marked overdue by this process.", {},
+            static_cast<double>(sweeper_->marked()));
+}
+
+}  // namespace citygrid::cli

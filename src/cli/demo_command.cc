@@ -1,0 +1,139 @@
+// citygrid demo: on an empty (or missing) data directory, generates the demo district (二七区),
+// its units, routing rules, one user per role plus one handler per unit (passwords written to
+// DIR/demo-users.txt, mode 0600) and a history of cases over the last 60 days; then serves it
+// like `citygrid serve`. On a non-empty directory it just serves.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "citygrid/service/demo_seed.h"
+#include "cli/app.h"
+#include "cli/commands.h"
+
+namespace citygrid::cli {
+namespace {
+
+constexpr const char* kDemoUsage =
+    "usage: citygrid demo [--data DIR] [--db URL] [--listen HOST:PORT] [--cases N]\n"
+    "                     [--threads N] [--web DIR] [--access-log FILE|-|off]\n"
+    "  --data DIR          the data directory (default ./demo-data). When it is empty or\n"
+    "                      missing, the demo district, users and cases are generated first\n"
+    "  --cases N           how many cases to generate (default 2000)\n"
+    "  other options as for `citygrid serve`\n";
+
+Status WritePrivateFile(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return UnavailableError("cannot create " + path + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = UnavailableError("cannot write " + path + ": " + std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return UnavailableError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return OkStatus();
+}
+
+bool IsFresh(const ServeArgs& args, App* app) {
+  if (!args.app.db_url.empty()) {
+    // PostgreSQL: fresh when nobody has used the database yet.
+    Result<int64_t> cases = app->store().cases().CountCases(storage::CaseQuery{});
+    Result<std::vector<service::User>> users = app->auth().ListUsers();
+    return cases.ok() && *cases == 0 && users.ok() && users->empty();
+  }
+  return false;  // decided before opening (see RunDemo)
+}
+
+Status Seed(App& app, const ServeArgs& args, const std::string& users_path) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::printf("citygrid demo: generating the demo district 二七区 ...\n");
+  std::fflush(stdout);
+  CITYGRID_RETURN_IF_ERROR(service::SeedDemoReference(app.reference()));
+  CITYGRID_ASSIGN_OR_RETURN(std::vector<service::DemoCredential> users,
+                            service::SeedDemoUsers(app.auth(), *app.reference().Get()));
+  CITYGRID_RETURN_IF_ERROR(WritePrivateFile(users_path, service::FormatDemoCredentials(users)));
+  std::printf("citygrid demo: %zu users; their passwords are in %s\n", users.size(),
+              users_path.c_str());
+  std::printf("citygrid demo: generating %d cases over the last 60 days ...\n", args.cases);
+  std::fflush(stdout);
+  auto t1 = std::chrono::steady_clock::now();
+  service::DemoSeedOptions options;
+  options.cases = args.cases;
+  options.end = app.clock().Now();
+  CITYGRID_ASSIGN_OR_RETURN(service::DemoSeedReport report,
+                            service::SeedDemoCases(app.store(), app.reference(), options));
+  auto t2 = std::chrono::steady_clock::now();
+  std::printf("citygrid demo: %d cases, %d overdue marks in %.1f s (district and users %.1f s)\n",
+              report.cases_created, report.overdue_marks,
+              std::chrono::duration<double>(t2 - t1).count(),
+              std::chrono::duration<double>(t1 - t0).count());
+  std::string states;
+  for (const auto& [state, n] : report.by_state) {
+    states += (states.empty() ? "" : ", ") + std::string(Name(state)) + " " + std::to_string(n);
+  }
+  std::printf("citygrid demo: by state: %s\n", states.c_str());
+  return OkStatus();
+}
+
+}  // namespace
+
+int RunDemo(const Args& args) {
+  ServeArgs parsed;
+  parsed.app.data_dir = "demo-data";
+  int code = ParseServeArgs("demo", args, kDemoUsage, &parsed);
+  if (code >= 0) return code;
+
+  std::error_code ec;
+  const std::string& dir = parsed.app.data_dir;
+  bool fresh = !std::filesystem::exists(dir, ec) ||
+               (std::filesystem::is_directory(dir, ec) && std::filesystem::is_empty(dir, ec));
+  Result<std::unique_ptr<App>> opened = App::Open(parsed.app);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "citygrid demo: %s\n", opened.status().ToString().c_str());
+    return 1;
+  }
+  App& app = **opened;
+  if (!parsed.app.db_url.empty()) fresh = IsFresh(parsed, &app);
+  const std::string users_path = (std::filesystem::path(dir) / "demo-users.txt").string();
+  if (fresh) {
+    Status seeded = Seed(app, parsed, users_path);
+    if (!seeded.ok()) {
+      std::fprintf(stderr, "citygrid demo: seeding failed: %s\n", seeded.ToString().c_str());
+      return 1;
+    }
+  } else {
+    std::printf("citygrid demo: %s already holds data; serving it as it is\n", dir.c_str());
+  }
+  Result<int64_t> cases = app.store().cases().CountCases(storage::CaseQuery{});
+  const bool have_users_file = std::filesystem::exists(users_path, ec);
+  return ServeApp("demo", app, parsed, [&](const std::string& address) {
+    std::printf("\n  citygrid demo is running:  http://%s\n", address.c_str());
+    if (have_users_file) {
+      std::printf("  users and passwords:       %s\n", users_path.c_str());
+    }
+    std::printf("  cases:                     %lld\n",
+                static_cast<long long>(cases.ok() ? *cases : -1));
+    std::printf("  try: curl -s http://%s/api/v1/auth/login -d "
+                "'{\"username\":\"operator\",\"password\":\"...\"}'\n"
+                "  stop with Ctrl-C\n\n",
+                address.c_str());
+  });
+}
+
+}  // namespace citygrid::cli
