@@ -1,0 +1,13 @@
+#include "citygrid/http/api.h"
+
+namespace citygrid::http {
+
+Status RegisterApiRoutes(Router& router, ApiServices& services) {
+  CITYGRID_RETURN_IF_ERROR(RegisterAuthRoutes(router, services));
+  CITYGRID_RETURN_IF_ERROR(RegisterCaseRoutes(router, services));
+  CITYGRID_RETURN_IF_ERROR(RegisterReferenceRoutes(router, services));
+  CITYGRID_RETURN_IF_ERROR(RegisterOpenApiRoute(router));
+  return Status::Ok();
+}
+
+}  // namespace citygrid::http

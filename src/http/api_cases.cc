@@ -1,0 +1,616 @@
+// The cases API: intake, photos, media, reads, list, workflow actions and the live feed.
+//
+// Decisions (also in docs/openapi.json):
+//   - Idempotency-Key is optional on POST /api/v1/cases: with it a retry returns the same case
+//     (200 instead of 201); without it every POST creates a case.
+//   - Unknown body fields and unknown query parameters are 400 (they are typos, not extensions).
+//   - An unknown action name is 400 invalid_argument naming it.
+//   - Photos: multipart/form-data (every file part) or a raw image/* body; JPEG, PNG and WebP by
+//     content sniffing; a file over ApiServices::max_photo_bytes is 413; anything else is 415.
+//   - GET /api/v1/media/{hash}: any signed-in user (hashes are unguessable SHA-256 values).
+//   - GET /api/v1/stream takes the token from Authorization or ?access_token=.
+
+#include <boost/json.hpp>
+
+#include <cctype>
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "citygrid/common/time.h"
+#include "citygrid/domain/case_state_machine.h"
+#include "citygrid/http/api.h"
+#include "citygrid/http/error_mapping.h"
+#include "citygrid/http/sse.h"
+#include "citygrid/service/routing.h"
+#include "src/http/api_common.h"
+#include "src/http/json_util.h"
+
+namespace citygrid::http {
+
+namespace {
+
+using boost::json::array;
+using boost::json::object;
+using boost::json::value;
+
+value OptionalTime(const std::optional<Timestamp>& t) {
+  if (!t) return nullptr;
+  return value(FormatIso8601(*t));
+}
+
+
+object LocationJson(const Case& c, const service::LocationNames& names) {
+  object loc;
+  loc["lon"] = c.location.lon;
+  loc["lat"] = c.location.lat;
+  loc["address"] = c.location.address;
+  loc["district"] = c.location.district_code;
+  loc["district_name"] = names.district;
+  loc["subdistrict"] = c.location.subdistrict_code;
+  loc["subdistrict_name"] = names.subdistrict;
+  loc["community"] = c.location.community_code;
+  loc["community_name"] = names.community;
+  loc["grid"] = c.location.grid_code;
+  loc["road"] = c.location.road_id;
+  loc["road_name"] = names.road;
+  if (!names.road_chief.name.empty() || !names.road_chief.phone.empty()) {
+    object chief;
+    chief["name"] = names.road_chief.name;
+    chief["phone"] = names.road_chief.phone;
+    loc["road_chief"] = std::move(chief);
+  } else {
+    loc["road_chief"] = nullptr;
+  }
+  return loc;
+}
+
+object CaseJson(ApiServices& services, const Case& c, const service::LocationNames& names) {
+  std::shared_ptr<const service::ReferenceData> data = services.reference.Get();
+  object o;
+  o["number"] = c.number;
+  o["state"] = std::string(Name(c.state));
+  o["version"] = c.version;
+  o["channel"] = std::string(Name(c.channel));
+  o["category"] = c.category;
+  const Category* category = data->categories->Find(c.category);
+  o["category_name"] = category ? category->name : "";
+  o["description"] = c.description;
+  o["location"] = LocationJson(c, names);
+  o["suggested_unit"] = c.suggested_unit;
+  o["unit"] = c.unit;
+  const service::Unit* unit = data->FindUnit(c.unit);
+  o["unit_name"] = unit ? unit->name : "";
+  o["stage"] = std::string(Name(c.stage));
+  o["stage_started"] = OptionalTime(c.stage_started);
+  o["stage_deadline"] = OptionalTime(c.stage_deadline);
+  o["handle_deadline"] = OptionalTime(c.handle_deadline);
+  o["overdue"] = c.overdue;
+  o["handle_overdue"] = c.handle_overdue;
+  object counters;
+  counters["rework"] = c.rework_count;
+  counters["return"] = c.return_count;
+  counters["supervise"] = c.supervise_count;
+  o["counters"] = std::move(counters);
+  o["postpone_requested_until"] = OptionalTime(c.postpone_requested_until);
+  o["merged_into"] = c.merged_into;
+  o["created_at"] = FormatIso8601(c.created_at);
+  o["updated_at"] = FormatIso8601(c.updated_at);
+  o["registered_at"] = OptionalTime(c.registered_at);
+  o["dispatched_at"] = OptionalTime(c.dispatched_at);
+  o["handled_at"] = OptionalTime(c.handled_at);
+  o["closed_at"] = OptionalTime(c.closed_at);
+  object reporter;
+  reporter["name"] = c.reporter.name;
+  reporter["phone"] = c.reporter.phone;
+  o["reporter"] = std::move(reporter);
+  array photos;
+  for (const std::string& p : c.photos) photos.emplace_back(p);
+  o["photos"] = std::move(photos);
+  return o;
+}
+
+object EventJson(const CaseEvent& e) {
+  object o;
+  o["version"] = e.version;
+  o["type"] = std::string(Name(e.type));
+  o["action"] = e.action ? value(std::string(Name(*e.action))) : value(nullptr);
+  object actor;
+  actor["user"] = e.actor.user;
+  actor["role"] = std::string(Name(e.actor.role));
+  actor["unit"] = e.actor.unit;
+  o["actor"] = std::move(actor);
+  o["at"] = FormatIso8601(e.at);
+  o["note"] = e.note;
+  array photos;
+  for (const std::string& p : e.photos) photos.emplace_back(p);
+  o["photos"] = std::move(photos);
+  boost::system::error_code ec;
+  value payload = boost::json::parse(e.payload_json.empty() ? "{}" : e.payload_json, ec);
+  o["payload"] = ec ? value(object()) : std::move(payload);
+  return o;
+}
+
+object DetailJson(ApiServices& services, const service::CaseDetail& detail,
+                  const char* events_key) {
+  object o = CaseJson(services, detail.record, detail.names);
+  array history;
+  for (const CaseEvent& e : detail.history) history.emplace_back(EventJson(e));
+  o[events_key] = std::move(history);
+  array actions;
+  for (Action a : detail.available_actions) actions.emplace_back(std::string(Name(a)));
+  o["available_actions"] = std::move(actions);
+  return o;
+}
+
+// ---- POST /api/v1/cases ----
+
+Result<Response> CreateCase(ApiServices& services, const Request& request) {
+  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
+  CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(request.body));
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
+  CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"channel", "category", "condition", "description",
+                                               "lon", "lat", "crs", "address", "reporter",
+                                               "photos"}));
+  service::CreateCaseRequest create;
+  CITYGRID_ASSIGN_OR_RETURN(create.channel, form.String("channel", 32));
+  CITYGRID_ASSIGN_OR_RETURN(create.category, form.String("category", 32));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> condition,
+                            form.OptionalString("condition"));
+  create.condition = condition.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(create.description, form.String("description"));
+  CITYGRID_ASSIGN_OR_RETURN(create.lon, form.Number("lon", -180, 180));
+  CITYGRID_ASSIGN_OR_RETURN(create.lat, form.Number("lat", -90, 90));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> crs, form.OptionalString("crs", 16));
+  create.crs = crs.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> address, form.OptionalString("address"));
+  create.address = address.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<json::ObjectReader> reporter,
+                            form.OptionalObject("reporter"));
+  if (reporter) {
+    CITYGRID_RETURN_IF_ERROR(reporter->RejectUnknown({"name", "phone"}));
+    CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> name, reporter->OptionalString("name"));
+    CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> phone,
+                              reporter->OptionalString("phone"));
+    create.reporter.name = name.value_or("");
+    create.reporter.phone = phone.value_or("");
+  }
+  if (form.Has("photos")) {
+    CITYGRID_ASSIGN_OR_RETURN(create.photos, form.StringArray("photos", 100));
+  }
+  std::string key(request.headers.GetOr("Idempotency-Key", ""));
+  CITYGRID_ASSIGN_OR_RETURN(service::CreateCaseResult result,
+                            services.cases.Create(who.ToActor(), create, key));
+  object o = CaseJson(services, result.record, result.names);
+  object routing;
+  routing["unit"] = result.routing.unit;
+  routing["reason"] = std::string(service::Name(result.routing.reason));
+  routing["matched"] = result.routing.matched;
+  routing["explain"] = result.routing.Explain();
+  o["routing"] = std::move(routing);
+  array duplicates;
+  for (const service::DuplicateCandidate& d : result.duplicates) {
+    object dup;
+    dup["number"] = d.number;
+    dup["state"] = std::string(Name(d.state));
+    dup["metres"] = d.metres;
+    dup["created_at"] = FormatIso8601(d.created_at);
+    duplicates.emplace_back(std::move(dup));
+  }
+  o["duplicates"] = std::move(duplicates);
+  o["merged_into"] = result.record.merged_into;
+  Response response = json::JsonResponse(result.created ? 201 : 200, o);
+  response.headers.Set("Location", "/api/v1/cases/" + result.record.number);
+  return response;
+}
+
+// ---- GET /api/v1/cases ----
+
+Result<bool> ParseBool(std::string_view name, std::string_view text) {
+  if (text == "true" || text == "1") return true;
+  if (text == "false" || text == "0") return false;
+  return InvalidArgumentError("parameter '" + std::string(name) +
+                              "' must be true or false, got '" + std::string(text) + "'");
+}
+
+Result<Timestamp> ParseTimeParam(std::string_view name, std::string_view text) {
+  Result<Timestamp> t = ParseIso8601(text);
+  if (!t.ok()) {
+    return InvalidArgumentError("parameter '" + std::string(name) +
+                                "' must be an ISO-8601 time such as 2026-03-10T09:30:00+08:00, "
+                                "got '" + std::string(text) + "'");
+  }
+  return t;
+}
+
+Result<storage::CaseQuery> ParseListQuery(const QueryParams& params) {
+  storage::CaseQuery q;
+  for (const auto& [name, raw] : params) {
+    const std::string_view v = raw;
+    if (name == "state") {
+      size_t start = 0;
+      while (start <= v.size()) {
+        size_t comma = v.find(',', start);
+        std::string_view one = v.substr(start, comma == std::string_view::npos
+                                                   ? std::string_view::npos
+                                                   : comma - start);
+        Result<CaseState> s = ParseCaseState(one);
+        if (!s.ok()) {
+          return InvalidArgumentError("parameter 'state': unknown state '" + std::string(one) +
+                                      "'");
+        }
+        q.states.push_back(*s);
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+    } else if (name == "category") {
+      q.category = raw;
+    } else if (name == "unit") {
+      q.unit = raw;
+    } else if (name == "subdistrict") {
+      q.subdistrict = raw;
+    } else if (name == "community") {
+      q.community = raw;
+    } else if (name == "grid") {
+      q.grid = raw;
+    } else if (name == "channel") {
+      Result<Channel> c = ParseChannel(v);
+      if (!c.ok()) {
+        return InvalidArgumentError("parameter 'channel': unknown channel '" + raw + "'");
+      }
+      q.channel = *c;
+    } else if (name == "overdue") {
+      CITYGRID_ASSIGN_OR_RETURN(bool b, ParseBool(name, v));
+      q.overdue = b;
+    } else if (name == "q") {
+      q.text = raw;
+    } else if (name == "from") {
+      CITYGRID_ASSIGN_OR_RETURN(Timestamp t, ParseTimeParam(name, v));
+      q.created_from = t;
+    } else if (name == "to") {
+      CITYGRID_ASSIGN_OR_RETURN(Timestamp t, ParseTimeParam(name, v));
+      q.created_to = t;
+    } else if (name == "sort") {
+      if (v == "created_desc") {
+        q.sort = storage::CaseSort::kCreatedDesc;
+      } else if (v == "created_asc") {
+        q.sort = storage::CaseSort::kCreatedAsc;
+      } else if (v == "deadline_asc") {
+        q.sort = storage::CaseSort::kDeadlineAsc;
+      } else if (v == "updated_desc") {
+        q.sort = storage::CaseSort::kUpdatedDesc;
+      } else {
+        return InvalidArgumentError("parameter 'sort' must be created_desc, created_asc, "
+                                    "deadline_asc or updated_desc, got '" + raw + "'");
+      }
+    } else if (name == "cursor") {
+      q.cursor = raw;
+    } else if (name == "limit") {
+      int limit = 0;
+      bool ok = !v.empty() && v.size() <= 4;
+      for (char ch : v) ok = ok && ch >= '0' && ch <= '9';
+      if (ok) limit = std::stoi(raw);
+      if (!ok || limit < 1 || limit > 1000) {
+        return InvalidArgumentError("parameter 'limit' must be an integer between 1 and 1000, "
+                                    "got '" + raw + "'");
+      }
+      q.limit = limit;
+    } else {
+      return InvalidArgumentError("unknown parameter '" + name + "'");
+    }
+  }
+  return q;
+}
+
+Result<Response> ListCases(ApiServices& services, const Request& request) {
+  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
+  CITYGRID_ASSIGN_OR_RETURN(storage::CaseQuery query, ParseListQuery(request.query));
+  CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, services.cases.Query(who.ToActor(), query));
+  array cases;
+  for (const Case& c : page.cases) {
+    cases.emplace_back(CaseJson(services, c, services.cases.NamesFor(c)));
+  }
+  object o;
+  o["count"] = cases.size();
+  o["cases"] = std::move(cases);
+  o["next_cursor"] = page.next_cursor;
+  return json::JsonResponse(200, o);
+}
+
+Result<Response> GetCase(ApiServices& services, const Request& request,
+                         std::string_view number) {
+  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
+  CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail,
+                            services.cases.Get(who.ToActor(), std::string(number)));
+  return json::JsonResponse(200, DetailJson(services, detail, "history"));
+}
+
+// ---- POST /api/v1/cases/{number}/actions/{action} ----
+
+Result<Response> TakeAction(ApiServices& services, const Request& request,
+                            std::string_view number, std::string_view action_name) {
+  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
+  Result<Action> action = ParseAction(action_name);
+  if (!action.ok()) {
+    return InvalidArgumentError("unknown action '" + std::string(action_name) + "'");
+  }
+  CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(request.body));
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
+  CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"version", "note", "photos", "condition", "valid",
+                                               "unit", "into", "until", "reason", "result"}));
+  service::ActRequest act;
+  act.action = *action;
+  CITYGRID_ASSIGN_OR_RETURN(act.expected_version,
+                            form.Integer("version", 1, std::numeric_limits<int64_t>::max()));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> note, form.OptionalString("note"));
+  act.note = note.value_or("");
+  if (form.Has("photos")) {
+    CITYGRID_ASSIGN_OR_RETURN(act.photos, form.StringArray("photos", 100));
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> condition,
+                            form.OptionalString("condition"));
+  act.condition = condition.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<bool> valid, form.OptionalBool("valid"));
+  act.params.valid = valid;
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> unit, form.OptionalString("unit", 64));
+  act.params.unit = unit.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> into, form.OptionalString("into", 64));
+  act.params.into = into.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> until, form.OptionalString("until", 64));
+  if (until) {
+    CITYGRID_ASSIGN_OR_RETURN(Timestamp t, ParseTimeParam("until", *until));
+    act.params.until = t;
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> reason, form.OptionalString("reason"));
+  if (reason && act.action != Action::kPostponeRequest) {
+    // Other actions (check_fail, return, reject, cancel...) record their reason as the note.
+    act.note = act.note.empty() ? *reason : *reason + "\n" + act.note;
+  } else {
+    act.params.reason = reason.value_or("");
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> result_text,
+                            form.OptionalString("result"));
+  act.params.result = result_text.value_or("");
+  CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail,
+                            services.cases.Act(who.ToActor(), std::string(number), act));
+  return json::JsonResponse(200, DetailJson(services, detail, "events"));
+}
+
+// ---- photos and media ----
+
+// "image/jpeg", "image/png", "image/webp", or "" when `bytes` is none of them.
+std::string SniffImage(std::string_view bytes) {
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF) {
+    return "image/jpeg";
+  }
+  if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) {
+    return "image/png";
+  }
+  if (bytes.size() >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP") {
+    return "image/webp";
+  }
+  return "";
+}
+
+struct Upload {
+  std::string name;  // file name or "body"
+  std::string bytes;
+};
+
+// The files of a multipart/form-data body (parts with a filename, or any part when none has
+// one).
+Result<std::vector<Upload>> ParseMultipart(std::string_view content_type, std::string_view body) {
+  size_t b = content_type.find("boundary=");
+  if (b == std::string_view::npos) {
+    return InvalidArgumentError("multipart/form-data without a boundary parameter");
+  }
+  std::string_view boundary = content_type.substr(b + 9);
+  if (size_t semi = boundary.find(';'); semi != std::string_view::npos) {
+    boundary = boundary.substr(0, semi);
+  }
+  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') {
+    boundary = boundary.substr(1, boundary.size() - 2);
+  }
+  if (boundary.empty()) return InvalidArgumentError("multipart boundary is empty");
+  const std::string delimiter = "--" + std::string(boundary);
+  size_t pos = body.find(delimiter);
+  if (pos == std::string_view::npos) {
+    return InvalidArgumentError("multipart body does not contain its boundary");
+  }
+  std::vector<Upload> uploads;
+  int index = 0;
+  while (true) {
+    pos += delimiter.size();
+    if (body.substr(pos, 2) == "--") break;  // closing delimiter
+    if (body.substr(pos, 2) != "\r\n") {
+      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
+                                  ": malformed boundary line");
+    }
+    pos += 2;
+    size_t header_end = body.find("\r\n\r\n", pos);
+    if (header_end == std::string_view::npos) {
+      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
+                                  ": headers not terminated");
+    }
+    std::string_view headers = body.substr(pos, header_end - pos);
+    size_t data_start = header_end + 4;
+    size_t next = body.find("\r\n" + delimiter, data_start);
+    if (next == std::string_view::npos) {
+      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
+                                  ": no closing boundary");
+    }
+    ++index;
+    std::string name = "part " + std::to_string(index);
+    if (size_t fn = headers.find("filename=\""); fn != std::string_view::npos) {
+      size_t end = headers.find('"', fn + 10);
+      if (end != std::string_view::npos) name = std::string(headers.substr(fn + 10, end - fn - 10));
+    }
+    uploads.push_back({name, std::string(body.substr(data_start, next - data_start))});
+    pos = next + 2;
+  }
+  if (uploads.empty()) return InvalidArgumentError("multipart body has no parts");
+  return uploads;
+}
+
+Response UnsupportedMedia(const std::string& message) {
+  return Response::Json(415, ErrorBody("unsupported_media_type", message));
+}
+
+Response AddPhotos(ApiServices& services, const Request& request, std::string_view number) {
+  Result<service::Principal> who = Authenticate(services, request);
+  if (!who.ok()) return ErrorResponse(who.status());
+  std::string content_type(request.headers.GetOr("Content-Type", ""));
+  std::string lower;
+  for (char ch : content_type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::vector<Upload> uploads;
+  if (lower.rfind("multipart/form-data", 0) == 0) {
+    Result<std::vector<Upload>> parts = ParseMultipart(content_type, request.body);
+    if (!parts.ok()) return ErrorResponse(parts.status());
+    uploads = std::move(*parts);
+  } else if (lower.rfind("image/", 0) == 0) {
+    uploads.push_back({"body", request.body});
+  } else {
+    return UnsupportedMedia("photos must be sent as multipart/form-data or an image/* body, "
+                            "got Content-Type '" + content_type + "'");
+  }
+  for (const Upload& u : uploads) {
+    if (u.bytes.size() > services.max_photo_bytes) {
+      Response r = PayloadTooLargeResponse(services.max_photo_bytes);
+      r.body = ErrorBody("resource_exhausted",
+                         "photo '" + u.name + "' is " + std::to_string(u.bytes.size()) +
+                             " bytes, over the limit of " +
+                             std::to_string(services.max_photo_bytes));
+      return r;
+    }
+    if (SniffImage(u.bytes).empty()) {
+      return UnsupportedMedia("photo '" + u.name + "' is not a JPEG, PNG or WebP image");
+    }
+  }
+  // The case must be visible before anything is stored.
+  Result<service::CaseDetail> before = services.cases.Get(who->ToActor(), std::string(number));
+  if (!before.ok()) return ErrorResponse(before.status());
+  std::vector<std::string> hashes;
+  for (const Upload& u : uploads) {
+    Result<std::string> hash = services.store.media().Put(u.bytes);
+    if (!hash.ok()) return ErrorResponse(hash.status());
+    hashes.push_back(*hash);
+  }
+  Result<service::CaseDetail> detail =
+      services.cases.AddPhotos(who->ToActor(), std::string(number), hashes);
+  if (!detail.ok()) return ErrorResponse(detail.status());
+  object o;
+  array added;
+  for (const std::string& h : hashes) added.emplace_back(h);
+  o["photos"] = std::move(added);
+  o["case"] = CaseJson(services, detail->record, detail->names);
+  return json::JsonResponse(201, o);
+}
+
+Response GetMedia(ApiServices& services, const Request& request, std::string_view hash) {
+  Result<service::Principal> who = Authenticate(services, request);
+  if (!who.ok()) return ErrorResponse(who.status());
+  Result<std::string> bytes = services.store.media().Get(std::string(hash));
+  if (!bytes.ok()) return ErrorResponse(bytes.status());
+  Response r;
+  r.status = 200;
+  std::string type = SniffImage(*bytes);
+  r.content_type = type.empty() ? "application/octet-stream" : type;
+  r.body = std::move(*bytes);
+  r.headers.Set("Cache-Control", "private, max-age=31536000, immutable");
+  r.headers.Set("ETag", "\"" + std::string(hash) + "\"");
+  r.headers.Set("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+// ---- GET /api/v1/stream ----
+
+std::string FeedEventText(const service::FeedItem& item) {
+  object data;
+  data["number"] = item.number;
+  data["version"] = item.version;
+  data["state"] = std::string(Name(item.state));
+  data["type"] = std::string(Name(item.event.type));
+  data["action"] =
+      item.event.action ? value(std::string(Name(*item.event.action))) : value(nullptr);
+  data["at"] = FormatIso8601(item.event.at);
+  data["category"] = item.category;
+  data["unit"] = item.unit;
+  data["subdistrict"] = item.subdistrict;
+  data["overdue"] = item.overdue;
+  SseEvent event;
+  event.id = std::to_string(item.event.global_seq);
+  event.event = item.event.action ? std::string(Name(*item.event.action))
+                                  : std::string(Name(item.event.type));
+  event.data = json::Serialize(data);
+  return FormatSseEvent(event);
+}
+
+Response Stream(ApiServices& services, const Request& request) {
+  Result<service::Principal> who = Authenticate(services, request, /*allow_query=*/true);
+  if (!who.ok()) return ErrorResponse(who.status());
+  if (services.feed == nullptr) {
+    return ErrorResponse(Status(StatusCode::kUnavailable, "the live feed is not running"));
+  }
+  std::shared_ptr<service::FeedSubscription> sub = services.feed->Subscribe(who->ToActor());
+  return PulledEventStream(
+      [sub](std::chrono::milliseconds wait) -> Result<std::string> {
+        CITYGRID_ASSIGN_OR_RETURN(std::vector<service::FeedItem> items, sub->Next(wait));
+        std::string text;
+        for (const service::FeedItem& item : items) text += FeedEventText(item);
+        return text;
+      },
+      [sub] { sub->Close(); });
+}
+
+Response Answer(Result<Response> result) {
+  if (!result.ok()) return ErrorResponse(result.status());
+  return std::move(*result);
+}
+
+}  // namespace
+
+Status RegisterCaseRoutes(Router& router, ApiServices& services) {
+  ApiServices* s = &services;
+  CITYGRID_RETURN_IF_ERROR(router.Add(Method::kPost, "/api/v1/cases",
+                                      [s](const Request& request, const RouteParams&) {
+                                        return Answer(CreateCase(*s, request));
+                                      }));
+  CITYGRID_RETURN_IF_ERROR(router.Add(Method::kGet, "/api/v1/cases",
+                                      [s](const Request& request, const RouteParams&) {
+                                        return Answer(ListCases(*s, request));
+                                      }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.Add(Method::kGet, "/api/v1/cases/{number}",
+                 [s](const Request& request, const RouteParams& params) {
+                   return Answer(GetCase(*s, request, params.Get("number")));
+                 }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.Add(Method::kPost, "/api/v1/cases/{number}/actions/{action}",
+                 [s](const Request& request, const RouteParams& params) {
+                   return Answer(
+                       TakeAction(*s, request, params.Get("number"), params.Get("action")));
+                 }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.Add(Method::kPost, "/api/v1/cases/{number}/photos",
+                 [s](const Request& request, const RouteParams& params) {
+                   return AddPhotos(*s, request, params.Get("number"));
+                 }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.Add(Method::kGet, "/api/v1/media/{hash}",
+                 [s](const Request& request, const RouteParams& params) {
+                   return GetMedia(*s, request, params.Get("hash"));
+                 }));
+  CITYGRID_RETURN_IF_ERROR(router.Add(Method::kGet, "/api/v1/stream",
+                                      [s](const Request& request, const RouteParams&) {
+                                        return Stream(*s, request);
+                                      }));
+  return Status::Ok();
+}
+
+}  // namespace citygrid::http
