@@ -82,6 +82,75 @@ Result<DeadlineRow> ReadRow(const boost::json::value& item, const std::string& w
   return row;
 }
 
+bool IsAttributeCode(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+  });
+}
+
+bool IsList(AttributeDatatype d) {
+  return d == AttributeDatatype::kSingleValueList || d == AttributeDatatype::kMultiValueList;
+}
+
+// `index` is the default order, so a file may leave "order" out and keep its listed order.
+Result<CategoryAttribute> ReadAttribute(const boost::json::value& item, const std::string& where,
+                                        int index) {
+  if (!item.is_object()) return domain_json::ContextError(where, "must be an object");
+  ObjectReader r(item.get_object(), where);
+  CITYGRID_RETURN_IF_ERROR(r.RejectUnknownKeys({"code", "description", "datatype",
+                                                "datatype_description", "variable", "required",
+                                                "order", "values"}));
+  CategoryAttribute a;
+  CITYGRID_ASSIGN_OR_RETURN(a.code, r.RequiredString("code"));
+  if (!IsAttributeCode(a.code)) {
+    return r.Error("code", "'" + a.code.substr(0, 80) +
+                               "' is not 1-64 letters, digits, '_' or '-'");
+  }
+  ObjectReader named(item.get_object(), where + " (" + a.code + ")");
+  CITYGRID_ASSIGN_OR_RETURN(a.description, named.RequiredString("description"));
+  CITYGRID_ASSIGN_OR_RETURN(a.datatype_description, named.OptionalString("datatype_description"));
+  CITYGRID_ASSIGN_OR_RETURN(std::string datatype, named.RequiredString("datatype"));
+  Result<AttributeDatatype> d = ParseAttributeDatatype(datatype);
+  if (!d.ok()) return named.Error("datatype", d.status().message());
+  a.datatype = *d;
+  CITYGRID_ASSIGN_OR_RETURN(a.variable, named.OptionalBool("variable", true));
+  CITYGRID_ASSIGN_OR_RETURN(a.required, named.OptionalBool("required", false));
+  a.order = index + 1;
+  if (named.Has("order")) {
+    CITYGRID_ASSIGN_OR_RETURN(int64_t order, named.RequiredInt("order"));
+    if (order < 0 || order > 10000) {
+      return named.Error("order", std::to_string(order) + " is outside 0..10000");
+    }
+    a.order = static_cast<int>(order);
+  }
+  CITYGRID_ASSIGN_OR_RETURN(const boost::json::array* values, named.OptionalArray("values"));
+  if (IsList(a.datatype) && values->empty()) {
+    return named.Error("values", "is needed for datatype '" + datatype + "'");
+  }
+  if (!IsList(a.datatype) && !values->empty()) {
+    return named.Error("values", "is only for singlevaluelist and multivaluelist, not '" +
+                                     datatype + "'");
+  }
+  for (size_t i = 0; i < values->size(); ++i) {
+    std::string value_where = named.context() + ": values[" + std::to_string(i) + "]";
+    const boost::json::value& v = (*values)[i];
+    if (!v.is_object()) return domain_json::ContextError(value_where, "must be an object");
+    ObjectReader vr(v.get_object(), value_where);
+    CITYGRID_RETURN_IF_ERROR(vr.RejectUnknownKeys({"key", "name"}));
+    AttributeValue value;
+    CITYGRID_ASSIGN_OR_RETURN(value.key, vr.RequiredString("key"));
+    CITYGRID_ASSIGN_OR_RETURN(value.name, vr.RequiredString("name"));
+    for (const AttributeValue& before : a.values) {
+      if (before.key == value.key) {
+        return vr.Error("key", "'" + value.key + "' is given twice");
+      }
+    }
+    a.values.push_back(std::move(value));
+  }
+  return a;
+}
+
 Result<Category> ReadCategory(const boost::json::value& item, size_t index,
                               std::string_view source_name,
                               const std::map<std::string, const MajorClass*>& majors,
@@ -95,7 +164,8 @@ Result<Category> ReadCategory(const boost::json::value& item, size_t index,
   ObjectReader named(item.get_object(), where + " (" + c.code + ")");
   CITYGRID_RETURN_IF_ERROR(
       named.RejectUnknownKeys({"code", "name", "name_en", "kind", "register_standard",
-                               "close_standard", "unit_type", "public", "deadlines"}));
+                               "close_standard", "unit_type", "public", "deadlines",
+                               "attributes"}));
   if (c.code.size() != 5 || !AllDigits(c.code)) {
     return named.Error("code", "'" + c.code +
                                    "' is not a 5-digit code (2-digit major class + "
@@ -140,10 +210,52 @@ Result<Category> ReadCategory(const boost::json::value& item, size_t index,
     }
     c.deadlines.push_back(std::move(row));
   }
+  CITYGRID_ASSIGN_OR_RETURN(const boost::json::array* attributes,
+                            named.OptionalArray("attributes"));
+  for (size_t i = 0; i < attributes->size(); ++i) {
+    std::string attr_where = named.context() + ": attributes[" + std::to_string(i) + "]";
+    CITYGRID_ASSIGN_OR_RETURN(CategoryAttribute a,
+                              ReadAttribute((*attributes)[i], attr_where, static_cast<int>(i)));
+    for (const CategoryAttribute& before : c.attributes) {
+      if (before.code == a.code) {
+        return domain_json::ContextError(attr_where,
+                                         "field 'code': '" + a.code + "' is given twice");
+      }
+    }
+    c.attributes.push_back(std::move(a));
+  }
+  std::stable_sort(c.attributes.begin(), c.attributes.end(),
+                   [](const CategoryAttribute& a, const CategoryAttribute& b) {
+                     return a.order < b.order;
+                   });
   return c;
 }
 
 }  // namespace
+
+std::string_view Name(AttributeDatatype datatype) {
+  switch (datatype) {
+    case AttributeDatatype::kString: return "string";
+    case AttributeDatatype::kNumber: return "number";
+    case AttributeDatatype::kDatetime: return "datetime";
+    case AttributeDatatype::kText: return "text";
+    case AttributeDatatype::kSingleValueList: return "singlevaluelist";
+    case AttributeDatatype::kMultiValueList: return "multivaluelist";
+  }
+  return "string";
+}
+
+Result<AttributeDatatype> ParseAttributeDatatype(std::string_view name) {
+  for (AttributeDatatype d :
+       {AttributeDatatype::kString, AttributeDatatype::kNumber, AttributeDatatype::kDatetime,
+        AttributeDatatype::kText, AttributeDatatype::kSingleValueList,
+        AttributeDatatype::kMultiValueList}) {
+    if (Name(d) == name) return d;
+  }
+  return InvalidArgumentError("unknown datatype '" + std::string(name.substr(0, 40)) +
+                              "'; expected string, number, datetime, text, singlevaluelist or "
+                              "multivaluelist");
+}
 
 std::string_view Name(CategoryKind kind) {
   return kind == CategoryKind::kComponent ? "component" : "event";

@@ -58,6 +58,42 @@ struct DeadlineRow {
   friend bool operator==(const DeadlineRow&, const DeadlineRow&) = default;
 };
 
+// The type of a category's extra field (Open311 GeoReport v2 attribute datatype).
+enum class AttributeDatatype {
+  kString,           // one line of text
+  kNumber,           // a decimal number
+  kDatetime,         // ISO-8601 with offset
+  kText,             // free text, several lines
+  kSingleValueList,  // one key of `values`
+  kMultiValueList,   // one or more keys of `values`
+};
+// "string", "number", "datetime", "text", "singlevaluelist", "multivaluelist".
+std::string_view Name(AttributeDatatype datatype);
+Result<AttributeDatatype> ParseAttributeDatatype(std::string_view name);
+
+// One allowed value of a list attribute.
+struct AttributeValue {
+  std::string key;   // what a client sends
+  std::string name;  // what a person reads
+
+  friend bool operator==(const AttributeValue&, const AttributeValue&) = default;
+};
+
+// An extra question a report of a category may answer (e.g. 井盖 "type of cover"), published as
+// an Open311 service-definition attribute. The answers are kept with the request, not the case.
+struct CategoryAttribute {
+  std::string code;         // 1-64 of [A-Za-z0-9_-], unique within the category
+  std::string description;  // the question, shown to the reporter
+  std::string datatype_description;  // a hint on the format, may be ""
+  AttributeDatatype datatype = AttributeDatatype::kString;
+  bool variable = true;   // false: an informational text, no answer expected
+  bool required = false;  // a report must answer it
+  int order = 0;          // display order (1, 2, ...); the list is sorted by it
+  std::vector<AttributeValue> values;  // list datatypes only; at least one, unique keys
+
+  friend bool operator==(const CategoryAttribute&, const CategoryAttribute&) = default;
+};
+
 // A minor class (小类): the unit a case is filed under.
 struct Category {
   std::string code;     // 5 digits: major + minor
@@ -69,6 +105,7 @@ struct Category {
   std::string unit_type;  // default responsible unit type: "环卫", "市政", "城管局", ...
   bool is_public = true;  // open to public / Open311 reporting
   std::vector<DeadlineRow> deadlines;  // at least one; the first is the default
+  std::vector<CategoryAttribute> attributes;  // extra fields, by `order`; may be empty
 
   std::string_view major_code() const { return std::string_view(code).substr(0, 2); }
 
@@ -93,7 +130,12 @@ class CategoryCatalog {
   //    "categories": [{"code": "06010", "name": "暴露垃圾", "name_en": "Exposed garbage",
   //                    "kind": "event", "register_standard": "...", "close_standard": "...",
   //                    "unit_type": "环卫", "public": true,
-  //                    "deadlines": [{"condition": "", "handle": "2 work_hour"}]}, ...]}
+  //                    "deadlines": [{"condition": "", "handle": "2 work_hour"}],
+  //                    "attributes": [{"code": "kind", "description": "...",
+  //                                    "datatype": "singlevaluelist", "required": true,
+  //                                    "variable": true, "order": 1,
+  //                                    "datatype_description": "",
+  //                                    "values": [{"key": "k", "name": "..."}]}]}, ...]}
   // A duration is "2 work_hour" or {"amount": 2, "unit": "work_hour"}; a row's verify, register,
   // dispatch and check default to stage_defaults. "kind" of a category defaults to its major's.
   //
@@ -101,7 +143,9 @@ class CategoryCatalog {
   // field, for: bad JSON (line and column), unknown fields, a code that is not 5 digits or whose
   // first two digits are not a listed major class, a code given twice, a missing name, a kind
   // that differs from the major's, no deadline rows, a row without a condition when there are
-  // several, a condition given twice, a duration with an unknown unit or a non-positive amount.
+  // several, a condition given twice, a duration with an unknown unit or a non-positive amount,
+  // an attribute with a bad or repeated code, an unknown datatype, a list datatype without
+  // values, values on a datatype that is not a list, or a value key given twice.
   static Result<CategoryCatalog> Parse(std::string_view json_text, std::string_view source_name);
 
   // Sorted by code.
