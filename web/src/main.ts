@@ -95,8 +95,8 @@ export function render(): void {
   if (!user || path === '/login') {
     if (user && path === '/login') { navigate(homeFor(user), true); return; }
     document.title = `${t('login')} · citygrid`;
-    root.appendChild(renderLogin((u) => navigate(homeFor(u), true)));
     if (path !== '/login') history.replaceState(null, '', `/login?next=${encodeURIComponent(path + location.search)}`);
+    root.appendChild(renderLogin((u) => navigate(homeFor(u), true)));
     return;
   }
   const { page, params } = match(path);

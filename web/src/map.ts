@@ -64,6 +64,7 @@ export interface DistrictMap {
   renderer: L.Renderer;
   ready: Promise<void>;
   layers: Record<string, L.GeoJSON>;
+  alive: () => boolean;  // false once map.remove() ran (a page left before the data came)
 }
 
 export interface MapOptions {
@@ -72,6 +73,7 @@ export interface MapOptions {
   roads?: boolean;        // default true
   labels?: boolean;       // sub-district names (default true)
   control?: boolean;      // layer switcher (default true)
+  interactive?: boolean;  // grid/road tooltips; false leaves every click to the map (default true)
 }
 
 export function districtMap(container: HTMLElement, opts: MapOptions = {}): DistrictMap {
@@ -85,6 +87,8 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
   }
   const coordsToLatLng = (c: number[]) => toMap(c[1], c[0]);
   const layers: Record<string, L.GeoJSON> = {};
+  let alive = true;
+  map.on('unload', () => { alive = false; });
   const ready = (async () => {
     const wanted: [string, boolean][] = [
       ['subdistricts', true],
@@ -93,6 +97,7 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
       ['roads', opts.roads !== false],
     ];
     const data = await Promise.all(wanted.map(([n, on]) => (on ? geographyLayer(n) : Promise.resolve(null))));
+    if (!alive) return;
     const styles: Record<string, L.PathOptions> = {
       grids: { color: '#5b8db8', weight: 0.6, opacity: 0.7, fillColor: '#cfe3f5', fillOpacity: 0.25 },
       communities: { color: '#2c6aa0', weight: 1.2, opacity: 0.8, fill: false },
@@ -106,7 +111,7 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
       const layer = L.geoJSON(fc, {
         style: () => ({ ...styles[name], renderer }),
         coordsToLatLng: coordsToLatLng as (c: [number, number]) => L.LatLng,
-        interactive: name === 'roads' || name === 'grids',
+        interactive: opts.interactive !== false && (name === 'roads' || name === 'grids'),
         onEachFeature: (f, l) => {
           const p = f.properties as Record<string, unknown>;
           if (name === 'grids') l.bindTooltip(`${t('grid')} ${p.code}`, { sticky: true });
@@ -125,7 +130,7 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
     const sd = data[0];
     if (sd?.bbox && sd.bbox.length === 4) {
       const [minLon, minLat, maxLon, maxLat] = sd.bbox;
-      map.fitBounds(L.latLngBounds(toMap(minLat, minLon), toMap(maxLat, maxLon)), { padding: [8, 8] });
+      map.fitBounds(L.latLngBounds(toMap(minLat, minLon), toMap(maxLat, maxLon)), { padding: [8, 8], animate: false });
     }
     if (opts.control !== false) {
       const overlays: Record<string, L.Layer> = {};
@@ -136,5 +141,5 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
     }
     container.dataset.grids = String(layers.grids?.getLayers().length ?? 0);
   })();
-  return { map, renderer, ready, layers };
+  return { map, renderer, ready, layers, alive: () => alive };
 }

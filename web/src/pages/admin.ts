@@ -81,7 +81,7 @@ async function usersTab(box: HTMLElement, reload: () => void): Promise<void> {
   box.replaceChildren(
     h('div', { class: 'toolbar' }, h('button', { class: 'btn primary', onclick: () => formArea.replaceChildren(createForm()) }, `+ ${t('create')}`)),
     formArea,
-    h('table', { class: 'data' }, h('thead', null, h('tr', null, [t('username'), t('displayName'), t('role'), t('unit'), t('disabled'), t('createdAt'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+    h('table', { class: 'data' }, h('thead', null, h('tr', null, [t('username'), t('displayName'), t('role'), t('unit'), t('disabled'), t('createdOn'), ''].map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', null, users.map((u) => h('tr', null, h('td', null, u.username), h('td', null, u.display_name), h('td', null, roleName(u.role)),
         h('td', null, u.unit ? unitName(u.unit) : '—'), h('td', null, u.disabled ? t('yes') : t('no')), h('td', null, fmtTime(u.created_at)),
         h('td', null, h('button', { class: 'btn small', onclick: () => formArea.replaceChildren(editForm(u)) }, t('edit'))))))));

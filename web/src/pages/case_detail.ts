@@ -226,7 +226,7 @@ export function renderCaseDetail(main: HTMLElement, ctx: PageContext): Dispose {
     map = dm.map;
     const pt = toMap(loc.lat, loc.lon);
     L.circleMarker(pt, { radius: 9, color: '#fff', weight: 2, fillColor: '#d7301f', fillOpacity: 1, renderer: dm.renderer }).addTo(dm.map);
-    dm.ready.then(() => dm.map.setView(pt, 16)).catch(() => {});
+    dm.ready.then(() => { if (dm.alive()) dm.map.setView(pt, 16, { animate: false }); }).catch(() => {});
   };
   load();
   return () => { closed = true; map?.remove(); };

@@ -100,7 +100,7 @@ export function renderCaseList(main: HTMLElement, _ctx: PageContext): Dispose {
   const cursor = params.get('cursor');
   if (cursor) query.set('cursor', cursor);
   const prev = (params.get('prev') ?? '').split(' ').filter(Boolean);
-  const pageNo = prev.length + (cursor ? 1 : 0) + 1;
+  const pageNo = prev.length + 1;
 
   get<CasePage>(`/api/v1/cases?${query}`).then((page) => {
     const withParam = (mut: (p: URLSearchParams) => void) => { const p = new URLSearchParams(params); mut(p); return p; };

@@ -146,7 +146,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
   (async () => {
     try {
       await dm.ready;
-      if (closed) return;
+      if (closed || !dm.alive()) return;
       clusters.addTo(dm.map);
       const [open, recent] = await Promise.all([
         allCases(new URLSearchParams({ state: OPEN_STATES.join(',') })),

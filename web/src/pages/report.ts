@@ -84,7 +84,8 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
   major.addEventListener('change', fillCategories);
   category.addEventListener('change', fillConditions);
 
-  const dm = districtMap(mapEl, { labels: true, control: false });
+  const dm = districtMap(mapEl, { labels: true, control: false, interactive: false });
+  dm.ready.then(() => { mapEl.dataset.ready = 'true'; }).catch((e) => msg.replaceChildren(errorBox(errMsg(e))));
   let picked: { lat: number; lon: number } | null = null;
   let marker: L.CircleMarker | null = null;
   const pick = (p: { lat: number; lon: number }) => {
@@ -103,7 +104,7 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
     navigator.geolocation.getCurrentPosition((pos) => {
       locate.disabled = false;
       pick({ lat: pos.coords.latitude, lon: pos.coords.longitude });
-      dm.map.setView(toMap(pos.coords.latitude, pos.coords.longitude), 16);
+      if (dm.alive()) dm.map.setView(toMap(pos.coords.latitude, pos.coords.longitude), 16);
     }, (err) => {
       locate.disabled = false;
       msg.replaceChildren(errorBox(t('geoFailed', { m: err.message })));

@@ -1,0 +1,367 @@
+// Browser tests of the web console: a real `citygrid demo` (temp data dir, free port) driven by
+// Debian's Chromium through playwright-core. Four roles take one public report through
+// verify → register → dispatch → accept → feedback → check → close in the UI; a handler of another
+// unit cannot see it; the map shows grids; the language switch works; screenshots of every main
+// page at 1920×1080 and 390×844 go to $SCREENSHOT_DIR. Any console error fails the test.
+//
+// usage: node --test tests/browser/console.test.mjs   with CITYGRID_BINARY=path/to/citygrid
+//        [SCREENSHOT_DIR=dir] [CITYGRID_WEB_DIR=web/dist] [CITYGRID_DATA_FILES=dir]
+// Exits 77 (skipped) when /usr/bin/chromium or the built console is missing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const webDir = process.env.CITYGRID_WEB_DIR || path.join(root, 'web/dist');
+const binary = process.env.CITYGRID_BINARY || path.join(root, 'build/src/citygrid');
+const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
+
+function skip(why) {
+  console.log(`SKIP: ${why}`);
+  process.exit(77);
+}
+if (!fs.existsSync(chromiumPath)) skip(`${chromiumPath} is missing (apt-get install chromium; scripts/install-deps)`);
+if (!fs.existsSync(path.join(webDir, 'index.html'))) skip(`${webDir}/index.html is missing (scripts/build builds the console)`);
+if (!fs.existsSync(path.join(root, 'web/node_modules/playwright-core'))) skip('web/node_modules/playwright-core is missing (cd web && npm ci)');
+if (!fs.existsSync(binary)) skip(`${binary} is missing`);
+
+const require = createRequire(path.join(root, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+const t0 = Date.now();
+const mark = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+const DESKTOP = { width: 1920, height: 1080 };
+const PHONE = { width: 390, height: 844 };
+let server;
+let baseUrl;
+let dataDir;
+let browser;
+const users = {};
+const consoleErrors = [];
+let allowed = [];  // patterns of console errors expected by the current step (e.g. a 404 asked for)
+
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-browser-'));
+  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '300',
+    '--access-log', 'off', '--web', webDir];
+  if (process.env.CITYGRID_DATA_FILES) args.push('--data-files', process.env.CITYGRID_DATA_FILES);
+  server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout.on('data', (d) => { output += d; });
+  server.stderr.on('data', (d) => { output += d; });
+  baseUrl = await new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = output.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (m) { clearInterval(timer); resolve(m[0]); }
+    }, 100);
+    server.on('exit', (code) => { clearInterval(timer); reject(new Error(`citygrid demo exited (${code}):\n${output}`)); });
+    setTimeout(() => { clearInterval(timer); reject(new Error(`no banner after 120 s:\n${output}`)); }, 120000);
+  });
+  for (const line of fs.readFileSync(path.join(dataDir, 'data/demo-users.txt'), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const [username, role, unit, password] = line.split('\t');
+    users[username] = { username, role, unit: unit === '-' ? '' : unit, password };
+  }
+  mark(`demo serving at ${baseUrl}`);
+  fs.mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
+  });
+  mark('chromium started');
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const tokens = {};
+// Signs `username` in through the API once per run (Argon2id is deliberately slow).
+async function apiLogin(username) {
+  if (!tokens[username]) {
+    const r = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password: users[username].password }),
+    });
+    assert.equal(r.status, 200, `login of ${username}`);
+    tokens[username] = await r.json();
+  }
+  return tokens[username];
+}
+
+function watch(page, username) {
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    const text = `${username} ${page.url()}: ${m.text()}`;
+    if (!allowed.some((re) => re.test(m.text()))) consoleErrors.push(text);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${username} ${page.url()}: ${e.message}`));
+}
+
+// A signed-in page of `username` in its own browser context (own localStorage). The login form
+// itself is exercised by the first test; the others start with the session the form stores.
+async function session(username, viewport = DESKTOP) {
+  const { token, user } = await apiLogin(username);
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  await context.addInitScript(([tok, u]) => {
+    if (!localStorage.getItem('cg.token')) {
+      localStorage.setItem('cg.token', tok);
+      localStorage.setItem('cg.user', u);
+    }
+  }, [token, JSON.stringify(user)]);
+  const page = await context.newPage();
+  watch(page, username);
+  return { context, page };
+}
+
+function noConsoleErrors() {
+  const errors = consoleErrors.splice(0);
+  assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
+}
+
+async function openCase(page, number) {
+  await page.goto(`${baseUrl}/cases/${number}`);
+  await page.waitForSelector('[data-testid=case-state]');
+}
+
+// Takes `action` on the open case page and waits for the state it leads to.
+async function act(page, action, fill, nextState) {
+  await page.click(`[data-testid=action-${action}]`);
+  await page.waitForSelector(`[data-testid=action-form][data-action=${action}]`);
+  if (fill) await fill(page);
+  await page.click('[data-testid=action-submit]');
+  await page.waitForSelector(`[data-testid=case-state][data-state=${nextState}]`, { timeout: 15000 });
+}
+
+async function screenshot(page, name) {
+  mark(`screenshot ${name}`);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+test('the login page and header switch between Chinese and English', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  watch(page, 'operator');
+  await page.goto(`${baseUrl}/cases`);
+  await page.waitForURL(/\/login\?next=/);
+  // The form checks before sending, then shows the server's own message.
+  allowed = [/401/];
+  mark('login form');
+  await page.click('[data-testid=login-submit]');
+  assert.match(await page.textContent('[data-testid=error]'), /用户名/);
+  await page.fill('[data-testid=login-username]', 'operator');
+  await page.fill('[data-testid=login-password]', 'wrong-password');
+  await page.click('[data-testid=login-submit]');
+  await page.waitForSelector('[data-testid=error]:has-text("wrong username or password")');
+  await screenshot(page, 'login-1920x1080');
+  await page.setViewportSize(PHONE);
+  await screenshot(page, 'login-390x844');
+  await page.setViewportSize(DESKTOP);
+  allowed = [];
+  await page.fill('[data-testid=login-password]', users.operator.password);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForSelector('header.hdr');
+  assert.match(page.url(), /\/cases$/);  // back where the user wanted to go
+  assert.equal(await page.textContent('[data-testid=user-role]'), '受理员');
+  assert.match(await page.textContent('header nav'), /指挥中心/);
+  await page.click('header [data-testid=lang-switch]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=user-role]')?.textContent === 'Operator');
+  assert.match(await page.textContent('header nav'), /Command center/);
+  assert.match(await page.textContent('main h1'), /Cases/);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  // The choice survives a reload; switching back restores Chinese.
+  await page.reload();
+  await page.waitForSelector('header.hdr');
+  assert.equal(await page.textContent('[data-testid=user-role]'), 'Operator');
+  await page.click('header [data-testid=lang-switch]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=user-role]')?.textContent === '受理员');
+  assert.match(await page.textContent('main h1'), /案卷/);
+  await context.close();
+  noConsoleErrors();
+});
+
+test('the command center map shows the grids, cases, KPIs and a heat map', async () => {
+  for (const [viewport, label] of [[DESKTOP, '1920x1080'], [PHONE, '390x844']]) {
+    const { context, page } = await session('dispatcher', viewport);
+    await page.goto(`${baseUrl}/command`);
+    await page.waitForSelector('[data-testid=command-map][data-ready=true]', { timeout: 30000 });
+    const grids = Number(await page.getAttribute('[data-testid=command-map]', 'data-grids'));
+    assert.ok(grids > 1000, `grids drawn: ${grids}`);
+    assert.ok(Number(await page.getAttribute('[data-testid=command-map]', 'data-cases')) > 0);
+    await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=kpi-kpiOverdue]')?.textContent ?? ''));
+    assert.ok(await page.isVisible('.leaflet-tooltip.sd-label'));
+    await screenshot(page, `command-${label}`);
+    if (viewport === DESKTOP) {
+      await page.check('[data-testid=heat-toggle]');
+      await page.waitForSelector('canvas.leaflet-heatmap-layer');
+      await screenshot(page, `command-heat-${label}`);
+    }
+    await context.close();
+  }
+  noConsoleErrors();
+});
+
+test('four roles take one public report from verify to close in the UI', async () => {
+  // A dispatcher watches the command center: the live feed shows each step without a reload.
+  const watcher = await session('dispatcher');
+  await watcher.page.goto(`${baseUrl}/command`);
+  await watcher.page.waitForSelector('[data-testid=command-map][data-ready=true]', { timeout: 30000 });
+
+  // The operator records a public report (受理). The form refuses to send without a place.
+  const operator = await session('operator');
+  await operator.page.goto(`${baseUrl}/report`);
+  await operator.page.waitForSelector('[data-testid=report-map][data-ready=true]', { timeout: 30000 });
+  await operator.page.click('[data-testid=report-submit]');
+  assert.match(await operator.page.textContent('[data-testid=report-message]'), /地图|位置/);
+  await operator.page.fill('[data-testid=category-search]', '暴露垃圾');
+  await operator.page.waitForFunction(() => document.querySelector('[data-testid=category-select]')?.value === '06010');
+  await operator.page.fill('[data-testid=report-description]', '浏览器测试：路边暴露垃圾堆放');
+  await operator.page.selectOption('[data-testid=report-channel]', 'public');
+  // A point outside the district: the server's message is shown.
+  const box = await operator.page.locator('[data-testid=report-map]').boundingBox();
+  allowed = [/400/];
+  await operator.page.locator('[data-testid=report-map]').click({ position: { x: 12, y: box.height - 12 } });
+  await operator.page.click('[data-testid=report-submit]');
+  await operator.page.waitForSelector('[data-testid=report-message] [data-testid=error]');
+  assert.match(await operator.page.textContent('[data-testid=report-message]'), /outside|district|区/);
+  await operator.page.locator('[data-testid=report-map]').click({ position: { x: box.width / 2, y: box.height / 2 } });
+  await operator.page.click('[data-testid=report-submit]');
+  await operator.page.waitForSelector('[data-testid=report-number], [data-testid=report-message] [data-testid=error]:not(:has-text("outside"))', { timeout: 15000 });
+  assert.ok(await operator.page.$('[data-testid=report-number]'), await operator.page.textContent('[data-testid=report-message]'));
+  allowed = [];
+  const number = (await operator.page.textContent('[data-testid=report-number]')).trim();
+  assert.match(number, /^\d{8}-\d+$/);
+
+  const inspector = await session('inspector');
+  await openCase(inspector.page, number);
+  assert.equal(await inspector.page.getAttribute('[data-testid=case-state]', 'data-state'), 'reported');
+  await act(inspector.page, 'verify', (p) => p.check('[data-testid=verify-valid]'), 'pending');
+
+  await openCase(operator.page, number);
+  // Only the actions of the operator's role in this state are offered.
+  const operatorActions = await operator.page.$$eval('[data-testid=actions] button', (b) => b.map((x) => x.dataset.action));
+  assert.ok(operatorActions.includes('register') && !operatorActions.includes('dispatch'), operatorActions.join(','));
+  await act(operator.page, 'register', null, 'registered');
+
+  const dispatcher = await session('dispatcher');
+  await openCase(dispatcher.page, number);
+  await dispatcher.page.click('[data-testid=action-dispatch]');
+  await dispatcher.page.waitForSelector('[data-testid=routed-unit]');
+  const unit = await dispatcher.page.inputValue('[data-testid=dispatch-unit]');
+  assert.ok(unit, 'the routed unit is preselected');
+  await dispatcher.page.click('[data-testid=action-submit]');
+  await dispatcher.page.waitForSelector('[data-testid=case-state][data-state=dispatched]');
+
+  const handlerName = Object.values(users).find((u) => u.role === 'handler' && u.unit === unit)?.username;
+  assert.ok(handlerName, `a demo handler of unit ${unit}`);
+  const handler = await session(handlerName);
+  await handler.page.goto(`${baseUrl}/inbox`);
+  await handler.page.waitForSelector(`[data-testid=inbox] tr[data-number="${number}"]`);
+  await handler.page.click(`[data-testid=inbox] tr[data-number="${number}"] a`);
+  await handler.page.waitForSelector('[data-testid=case-state][data-state=dispatched]');
+  await act(handler.page, 'accept', null, 'handling');
+  const photo = await handler.page.screenshot({ clip: { x: 0, y: 0, width: 64, height: 48 } });
+  await act(handler.page, 'feedback', async (p) => {
+    await p.fill('[data-testid=feedback-result]', '已清运完毕，现场恢复整洁');
+    await p.setInputFiles('[data-testid=feedback-photos]', { name: 'fixed.png', mimeType: 'image/png', buffer: photo });
+  }, 'checking');
+  await handler.page.waitForSelector('.photos img[src^="blob:"]');
+
+  await openCase(inspector.page, number);
+  await act(inspector.page, 'check_pass', null, 'checked');
+  await openCase(operator.page, number);
+  await act(operator.page, 'close', null, 'closed');
+  const steps = await operator.page.$$eval('[data-testid=timeline] li', (l) => l.map((x) => x.dataset.action));
+  for (const a of ['created', 'verify', 'register', 'dispatch', 'accept', 'feedback', 'check_pass', 'close']) {
+    assert.ok(steps.includes(a), `timeline has ${a}: ${steps.join(',')}`);
+  }
+  // A closed case moves no further: at most a comment remains.
+  const closedActions = await operator.page.$$eval('[data-testid=actions] button', (b) => b.map((x) => x.dataset.action));
+  assert.ok(closedActions.every((a) => a === 'comment'), closedActions.join(','));
+  await screenshot(operator.page, 'detail-1920x1080');
+  await operator.page.setViewportSize(PHONE);
+  await screenshot(operator.page, 'detail-390x844');
+
+  // The watcher saw the case move live.
+  await watcher.page.waitForSelector(`[data-testid=live-feed] li[data-number="${number}"]`, { timeout: 15000 });
+  assert.ok(await watcher.page.$$eval(`[data-testid=live-feed] li[data-number="${number}"]`, (l) => l.length) >= 7);
+
+  // A handler of another unit sees neither the case nor it in the inbox.
+  const otherName = Object.values(users).find((u) => u.role === 'handler' && u.unit && u.unit !== unit).username;
+  const other = await session(otherName);
+  allowed = [/404/];
+  await other.page.goto(`${baseUrl}/cases/${number}`);
+  await other.page.waitForSelector('[data-testid=error]');
+  assert.equal(await other.page.$('[data-testid=case-state]'), null);
+  allowed = [];
+  await other.page.goto(`${baseUrl}/inbox`);
+  await other.page.waitForSelector('[data-testid=inbox] table, [data-testid=inbox] .empty');
+  assert.equal(await other.page.$(`tr[data-number="${number}"]`), null);
+  await other.page.goto(`${baseUrl}/cases?q=${encodeURIComponent('浏览器测试')}`);
+  await other.page.waitForSelector('.results table, .results .empty');
+  assert.equal(await other.page.$(`tr[data-number="${number}"]`), null);
+
+  for (const s of [watcher, operator, inspector, dispatcher, handler, other]) await s.context.close();
+  noConsoleErrors();
+});
+
+test('the case list keeps filters, sorting and pages in the URL', async () => {
+  const { context, page } = await session('leader');
+  await page.goto(`${baseUrl}/cases`);
+  await page.waitForSelector('[data-testid=case-table]');
+  await page.selectOption('[data-testid=filter-state]', 'closed');
+  await page.click('[data-testid=filter-apply]');
+  await page.waitForURL(/state=closed/);
+  await page.waitForSelector('[data-testid=case-table]');
+  const states = await page.$$eval('[data-testid=case-table] [data-state]', (l) => [...new Set(l.map((x) => x.dataset.state))]);
+  assert.deepEqual(states, ['closed']);
+  await page.click('th button[data-sort=created]');
+  await page.waitForURL(/sort=created_asc/);
+  await page.click('[data-testid=page-next]');
+  await page.waitForURL(/cursor=/);
+  assert.equal(await page.textContent('[data-testid=page-number]'), '第 2 页');
+  // Reloading the URL gives the same page.
+  await page.reload();
+  await page.waitForSelector('[data-testid=case-table]');
+  assert.equal(await page.textContent('[data-testid=page-number]'), '第 2 页');
+  assert.equal(await page.inputValue('[data-testid=filter-state]'), 'closed');
+  await page.click('[data-testid=page-prev]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=page-number]')?.textContent === '第 1 页');
+  await context.close();
+  noConsoleErrors();
+});
+
+test('screenshots of every main page at both viewports', async () => {
+  const pages = [
+    ['leader', '/cases', 'cases', '[data-testid=case-table]'],
+    ['handler-hw', '/inbox', 'inbox', '[data-testid=inbox] table, [data-testid=inbox] .empty'],
+    ['inspector', '/report', 'report', '[data-testid=tasks-near] ul, [data-testid=tasks-near] .empty'],
+    ['admin', '/admin', 'admin', '.tab-body table'],
+    ['admin', '/admin?tab=routingRules', 'admin-rules', '.tab-body table'],
+    ['leader', '/evaluation', 'evaluation', '.page-evaluation .card :is(p, table)'],
+  ];
+  for (const [viewport, label] of [[DESKTOP, '1920x1080'], [PHONE, '390x844']]) {
+    for (const [user, url, name, ready] of pages) {
+      if (!users[user]) continue;
+      const { context, page } = await session(user, viewport);
+      await page.goto(`${baseUrl}${url}`);
+      await page.waitForSelector(ready, { timeout: 30000 });
+      await screenshot(page, `${name}-${label}`);
+      await context.close();
+    }
+  }
+  noConsoleErrors();
+});
