@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "citygrid/http/api.h"
 #include "citygrid/http/router.h"
@@ -30,7 +31,8 @@ constexpr const char* kServeUsage =
     "  --listen HOST:PORT  address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6;\n"
     "                      port 0 picks a free port)\n"
     "  --threads N         server threads (default: the number of cores)\n"
-    "  --web DIR           serve the console's built assets from DIR\n"
+    "  --web DIR           serve the console's built assets from DIR (default: web/ beside the\n"
+    "                      binary, else the source tree's web/dist)\n"
     "  --body-limit BYTES  largest request body accepted (default 8388608); larger gets 413\n"
     "  --access-log WHERE  access log: a file, '-' for stderr (default), or 'off'\n";
 
@@ -58,6 +60,25 @@ bool ParseSize(const std::string& text, uint64_t min, uint64_t max, uint64_t* ou
   }
   *out = value;
   return true;
+}
+
+// The console's built assets when --web is not given: web/ beside the binary (an installed
+// layout: bin/citygrid + bin/web or share/citygrid/web), else the source tree's web/dist (built by
+// scripts/build). Empty when none exists: the server then answers the API only.
+std::string DefaultWebDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> candidates;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    candidates.push_back(exe.parent_path() / "web");
+    candidates.push_back(exe.parent_path().parent_path() / "share" / "citygrid" / "web");
+  }
+  candidates.push_back(fs::path(CITYGRID_SOURCE_DIR) / "web" / "dist");
+  for (const fs::path& dir : candidates) {
+    if (fs::is_regular_file(dir / "index.html", ec)) return dir.string();
+  }
+  return "";
 }
 
 }  // namespace
@@ -129,8 +150,9 @@ int ServeApp(const std::string& command, App& app, const ServeArgs& args,
     std::fprintf(stderr, "citygrid %s: %s\n", command.c_str(), routes.ToString().c_str());
     return 1;
   }
-  if (!args.web_dir.empty()) {
-    Result<http::StaticFiles> files = http::StaticFiles::Open(args.web_dir);
+  const std::string web_dir = args.web_dir.empty() ? DefaultWebDir() : args.web_dir;
+  if (!web_dir.empty()) {
+    Result<http::StaticFiles> files = http::StaticFiles::Open(web_dir);
     if (!files.ok()) {
       std::fprintf(stderr, "citygrid %s: --web: %s\n", command.c_str(),
                    files.status().message().c_str());
