@@ -48,8 +48,10 @@ let allowed = [];  // patterns of console errors expected by the current step (e
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-browser-'));
+  // Without --web the binary finds the source tree's web/dist itself (what `citygrid demo` does).
   const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '300',
-    '--access-log', 'off', '--web', webDir];
+    '--access-log', 'off'];
+  if (process.env.CITYGRID_WEB_DIR) args.push('--web', webDir);
   if (process.env.CITYGRID_DATA_FILES) args.push('--data-files', process.env.CITYGRID_DATA_FILES);
   server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -142,7 +144,7 @@ async function act(page, action, fill, nextState) {
   await page.waitForSelector(`[data-testid=action-form][data-action=${action}]`);
   if (fill) await fill(page);
   await page.click('[data-testid=action-submit]');
-  await page.waitForSelector(`[data-testid=case-state][data-state=${nextState}]`, { timeout: 15000 });
+  await page.waitForSelector(`[data-testid=case-state][data-state=${nextState}]`, { timeout: 30000 });
 }
 
 async function screenshot(page, name) {
@@ -171,8 +173,10 @@ test('the login page and header switch between Chinese and English', async () =>
   await screenshot(page, 'login-390x844');
   await page.setViewportSize(DESKTOP);
   allowed = [];
+  // Keyboard only: type the password and press Enter.
   await page.fill('[data-testid=login-password]', users.operator.password);
-  await page.click('[data-testid=login-submit]');
+  await page.focus('[data-testid=login-password]');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('header.hdr');
   assert.match(page.url(), /\/cases$/);  // back where the user wanted to go
   assert.equal(await page.textContent('[data-testid=user-role]'), '受理员');

@@ -130,6 +130,7 @@ export function districtMap(container: HTMLElement, opts: MapOptions = {}): Dist
     const sd = data[0];
     if (sd?.bbox && sd.bbox.length === 4) {
       const [minLon, minLat, maxLon, maxLat] = sd.bbox;
+      map.invalidateSize({ animate: false });
       map.fitBounds(L.latLngBounds(toMap(minLat, minLon), toMap(maxLat, maxLon)), { padding: [8, 8], animate: false });
     }
     if (opts.control !== false) {

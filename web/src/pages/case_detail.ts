@@ -211,14 +211,15 @@ export function renderCaseDetail(main: HTMLElement, ctx: PageContext): Dispose {
         h('section', { class: 'card' }, h('h2', null, t('detail')),
           h('dl', { class: 'fields' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]).flat()),
           h('h2', null, t('photos')), c.photos.length ? photoStrip(c.photos) : empty()),
-        h('section', { class: 'card' }, h('h2', null, t('map')), mapEl)),
-      h('section', { class: 'card' }, h('h2', null, t('timeline')),
-        h('ol', { class: 'timeline', 'data-testid': 'timeline' }, history.map((e) => h('li', { 'data-action': e.action ?? e.type },
-          h('div', { class: 'ev-head' },
-            h('b', null, actionName(e.action ?? e.type)), ' ',
-            h('time', null, fmtTime(e.at)), ' · ',
-            h('span', null, `${e.actor.user || '—'} (${roleName(e.actor.role)}${e.actor.unit ? ` · ${unitName(e.actor.unit)}` : ''})`)),
-          ...eventDetails(e, unitName))))),
+        h('div', null,
+          h('section', { class: 'card' }, h('h2', null, t('map')), mapEl),
+          h('section', { class: 'card' }, h('h2', null, t('timeline')),
+            h('ol', { class: 'timeline', 'data-testid': 'timeline' }, history.map((e) => h('li', { 'data-action': e.action ?? e.type },
+              h('div', { class: 'ev-head' },
+                h('b', null, actionName(e.action ?? e.type)), ' ',
+                h('time', null, fmtTime(e.at)), ' · ',
+                h('span', null, `${e.actor.user || '—'} (${roleName(e.actor.role)}${e.actor.unit ? ` · ${unitName(e.actor.unit)}` : ''})`)),
+              ...eventDetails(e, unitName))))))),
     );
     document.title = `${c.number} ${stateName(c.state)} · citygrid`;
     map?.remove();

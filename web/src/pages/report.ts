@@ -22,6 +22,8 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
   const mapEl = h('div', { class: 'map report-map', 'data-testid': 'report-map' });
   const placeText = h('p', { class: 'muted', 'data-testid': 'picked-place' }, t('tapMap'));
   const locate = h('button', { type: 'button', class: 'btn', 'data-testid': 'locate-me' }, `⌖ ${t('locateMe')}`);
+  // Keyboard users pan the map with the arrow keys and take its centre.
+  const useCenter = h('button', { type: 'button', class: 'btn', 'data-testid': 'use-center' }, `✛ ${t('useCenter')}`);
   const search = h('input', { type: 'search', placeholder: t('categorySearch'), 'aria-label': t('categorySearch'), 'data-testid': 'category-search' });
   const major = h('select', { 'aria-label': t('majorClass'), 'data-testid': 'major-class' }, option('', `${t('majorClass')}: ${t('all')}`));
   const category = h('select', { name: 'category', size: 6, 'data-testid': 'category-select' });
@@ -40,7 +42,7 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
   const tasks = h('section', { class: 'card', 'data-testid': 'tasks-near' }, h('h2', null, t('tasksNear')), loading());
 
   const form = h('form', { class: 'report-form card', novalidate: true },
-    h('div', { class: 'row' }, locate, placeText),
+    h('div', { class: 'row' }, locate, useCenter, placeText),
     h('fieldset', { class: 'category-pick' }, h('legend', null, `${t('category')} *`), search, major, category),
     conditionField,
     field(t('description'), description, { required: true, wide: true }),
@@ -98,6 +100,7 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
     showTasks();
   };
   dm.map.on('click', (e: L.LeafletMouseEvent) => pick(fromMap(e.latlng)));
+  useCenter.addEventListener('click', () => pick(fromMap(dm.map.getCenter())));
   locate.addEventListener('click', () => {
     if (!navigator.geolocation) { msg.replaceChildren(errorBox(t('geoFailed', { m: 'geolocation unavailable' }))); return; }
     locate.disabled = true;
