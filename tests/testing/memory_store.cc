@@ -59,6 +59,9 @@ struct MemoryStore::State {
   std::map<std::string, int64_t> counters;                           // ordered for prefix scans
   std::map<std::string, std::map<std::string, Document>> documents;  // kind → key → document
   std::unordered_map<std::string, std::string> media;                // sha256 → bytes
+  // Ledgers: (ledger id, row key) → row; the ledger event log, seq = index + 1.
+  std::map<std::pair<std::string, std::string>, LedgerRow> ledger_rows;
+  std::vector<LedgerEvent> ledger_log;
   Status injected_failure;
   int injected_failures_left = 0;
   int64_t committed_writes = 0;
@@ -383,19 +386,123 @@ class MemoryStore::Media final : public storage::MediaStore {
   std::shared_ptr<State> s_;
 };
 
+// ---- ledgers ------------------------------------------------------------------------------------
+
+class MemoryStore::Ledgers final : public storage::LedgerStore {
+ public:
+  explicit Ledgers(std::shared_ptr<State> state) : s_(std::move(state)) {}
+
+  Result<std::vector<LedgerEvent>> Write(const std::string& ledger_id,
+                                         std::vector<storage::LedgerRowWrite> writes) override {
+    CITYGRID_RETURN_IF_ERROR(storage::CheckLedgerWrites(ledger_id, writes));
+    std::lock_guard<std::mutex> lock(s_->mu);
+    CITYGRID_RETURN_IF_ERROR(s_->TakeInjectedFailure());
+    // Validate everything first: all or nothing.
+    std::vector<std::string> prev_hashes;
+    for (const storage::LedgerRowWrite& w : writes) {
+      const std::string what = "ledger " + ledger_id + " row " + w.next.key;
+      auto it = s_->ledger_rows.find({ledger_id, w.next.key});
+      const int64_t current = it == s_->ledger_rows.end() ? 0 : it->second.version;
+      if (w.expected_version == 0 && current != 0) {
+        return AlreadyExistsError(what + " already exists (version " + std::to_string(current) +
+                                  ")");
+      }
+      if (w.expected_version > 0 && current == 0) return NotFoundError(what + " not found");
+      if (w.expected_version > 0 && current != w.expected_version) {
+        return AbortedError(what + " is at version " + std::to_string(current) + ", not " +
+                            std::to_string(w.expected_version) +
+                            ": someone else changed it first");
+      }
+      std::string prev;
+      if (current > 0) {
+        for (auto e = s_->ledger_log.rbegin(); e != s_->ledger_log.rend(); ++e) {
+          if (e->ledger_id == ledger_id && e->row_key == w.next.key && e->version == current) {
+            prev = e->hash;
+            break;
+          }
+        }
+      }
+      prev_hashes.push_back(prev);
+    }
+    std::vector<LedgerEvent> stored;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      storage::LedgerRowWrite& w = writes[i];
+      w.next.ledger_id = ledger_id;
+      std::string prev = prev_hashes[i];
+      int64_t version = w.expected_version;
+      for (LedgerEvent& e : w.events) {
+        e.ledger_id = ledger_id;
+        e.row_key = w.next.key;
+        e.version = ++version;
+        e.seq = static_cast<int64_t>(s_->ledger_log.size()) + 1;
+        storage::SealLedgerEvent(e, prev);
+        prev = e.hash;
+        s_->ledger_log.push_back(e);
+        stored.push_back(e);
+      }
+      s_->ledger_rows[{ledger_id, w.next.key}] = w.next;
+    }
+    ++s_->committed_writes;
+    return stored;
+  }
+
+  Result<LedgerRow> LoadRow(const std::string& ledger_id, const std::string& row_key) override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    auto it = s_->ledger_rows.find({ledger_id, row_key});
+    if (it == s_->ledger_rows.end()) {
+      return NotFoundError("ledger " + ledger_id + " has no row " + row_key);
+    }
+    return it->second;
+  }
+
+  Result<std::vector<LedgerRow>> ListRows(const std::string& ledger_id) override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    std::vector<LedgerRow> out;
+    for (auto it = s_->ledger_rows.lower_bound({ledger_id, ""});
+         it != s_->ledger_rows.end() && it->first.first == ledger_id; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+
+  Result<std::vector<LedgerEvent>> LoadRowHistory(const std::string& ledger_id,
+                                                  const std::string& row_key) override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    std::vector<LedgerEvent> out;
+    for (const LedgerEvent& e : s_->ledger_log) {
+      if (e.ledger_id == ledger_id && e.row_key == row_key) out.push_back(e);
+    }
+    return out;
+  }
+
+  Result<std::vector<LedgerEvent>> LoadLedgerEvents(const std::string& ledger_id) override {
+    std::lock_guard<std::mutex> lock(s_->mu);
+    std::vector<LedgerEvent> out;
+    for (const LedgerEvent& e : s_->ledger_log) {
+      if (e.ledger_id == ledger_id) out.push_back(e);
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<State> s_;
+};
+
 // ---- the store ----------------------------------------------------------------------------------
 
 MemoryStore::MemoryStore()
     : state_(std::make_shared<State>()),
       cases_(std::make_unique<Cases>(state_)),
       documents_(std::make_unique<Documents>(state_)),
-      media_(std::make_unique<Media>(state_)) {}
+      media_(std::make_unique<Media>(state_)),
+      ledgers_(std::make_unique<Ledgers>(state_)) {}
 
 MemoryStore::~MemoryStore() = default;
 
 storage::CaseStore& MemoryStore::cases() { return *cases_; }
 storage::DocumentStore& MemoryStore::documents() { return *documents_; }
 storage::MediaStore& MemoryStore::media() { return *media_; }
+storage::LedgerStore& MemoryStore::ledgers() { return *ledgers_; }
 
 void MemoryStore::FailNextWrites(Status status, int count) {
   std::lock_guard<std::mutex> lock(state_->mu);
@@ -419,6 +526,20 @@ Status MemoryStore::TamperWithEvent(int64_t case_id, int64_t version,
   }
   edit(state_->log[it->second.events[static_cast<size_t>(version - 1)]]);
   return OkStatus();
+}
+
+Status MemoryStore::TamperWithLedgerEvent(const std::string& ledger_id, const std::string& row_key,
+                                          int64_t version,
+                                          const std::function<void(LedgerEvent&)>& edit) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (LedgerEvent& e : state_->ledger_log) {
+    if (e.ledger_id == ledger_id && e.row_key == row_key && e.version == version) {
+      edit(e);
+      return OkStatus();
+    }
+  }
+  return NotFoundError("no event version " + std::to_string(version) + " of ledger " +
+                       ledger_id + " row " + row_key);
 }
 
 std::unique_ptr<storage::Store> MakeMemoryStore() { return std::make_unique<MemoryStore>(); }

@@ -11,7 +11,8 @@
 //    idempotency key kept, each event sealed into its case's audit chain
 //    (storage/audit_chain.h: SealEvent), one global sequence in commit order.
 //  - Queries follow storage/case_query.h (filters, stable sort, keyset cursor, count).
-//  - Counters, versioned documents, media addressed by SHA-256.
+//  - Counters, versioned documents, media addressed by SHA-256, ledger rows and their sealed
+//    events (storage/ledger_store.h).
 // Every write is all-or-nothing: it validates everything before it changes anything.
 //
 // Nothing survives the object: it is not durable, so the crash suite does not run on it.
@@ -40,6 +41,7 @@ class MemoryStore final : public storage::Store {
   storage::CaseStore& cases() override;
   storage::DocumentStore& documents() override;
   storage::MediaStore& media() override;
+  storage::LedgerStore& ledgers() override;
   std::string backend() const override { return "memory"; }
 
   // ---- Test hooks (not part of storage::Store) ----
@@ -57,17 +59,22 @@ class MemoryStore final : public storage::Store {
   // kNotFound when there is no such event.
   Status TamperWithEvent(int64_t case_id, int64_t version,
                          const std::function<void(CaseEvent&)>& edit);
+  // The same for ledger row event (ledger_id, row_key, version).
+  Status TamperWithLedgerEvent(const std::string& ledger_id, const std::string& row_key,
+                               int64_t version, const std::function<void(LedgerEvent&)>& edit);
 
  private:
   struct State;
   class Cases;
   class Documents;
   class Media;
+  class Ledgers;
 
   std::shared_ptr<State> state_;
   std::unique_ptr<Cases> cases_;
   std::unique_ptr<Documents> documents_;
   std::unique_ptr<Media> media_;
+  std::unique_ptr<Ledgers> ledgers_;
 };
 
 // A fresh, empty MemoryStore behind the storage::Store interface.

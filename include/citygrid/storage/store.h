@@ -19,6 +19,7 @@
 #include "citygrid/common/time.h"
 #include "citygrid/domain/case.h"
 #include "citygrid/geo/geometry.h"
+#include "citygrid/storage/ledger_store.h"
 
 namespace citygrid::storage {
 
@@ -158,6 +159,8 @@ class Store {
   virtual CaseStore& cases() = 0;
   virtual DocumentStore& documents() = 0;
   virtual MediaStore& media() = 0;
+  // Ledger (台账) rows and their events (storage/ledger_store.h).
+  virtual LedgerStore& ledgers() = 0;
   // "sqlite" or "postgres".
   virtual std::string backend() const = 0;
 };

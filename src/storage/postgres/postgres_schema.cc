@@ -96,6 +96,34 @@ CREATE TABLE documents (
   PRIMARY KEY (kind, key)
 );
 )sql"},
+    {3, "ledger rows and their hash-chained events", R"sql(
+CREATE TABLE ledger_rows (
+  ledger_id  TEXT NOT NULL,
+  row_key    TEXT NOT NULL,
+  version    BIGINT NOT NULL,
+  body       TEXT NOT NULL,           -- the whole LedgerRow, domain/ledger.h EncodeLedgerRow
+  PRIMARY KEY (ledger_id, row_key)
+);
+
+CREATE TABLE ledger_events (
+  seq           BIGSERIAL PRIMARY KEY, -- order within one ledger's rows follows versions
+  ledger_id     TEXT NOT NULL,
+  row_key       TEXT NOT NULL,
+  version       BIGINT NOT NULL,
+  type          TEXT NOT NULL,
+  actor_user    TEXT NOT NULL,
+  actor_role    TEXT NOT NULL,
+  actor_unit    TEXT NOT NULL,
+  at            BIGINT NOT NULL,       -- Unix ms
+  note          TEXT NOT NULL,
+  photos        TEXT NOT NULL,         -- hashes joined by ';'
+  payload_json  TEXT NOT NULL,
+  prev_hash     TEXT NOT NULL,
+  hash          TEXT NOT NULL,
+  UNIQUE (ledger_id, row_key, version)
+);
+CREATE INDEX ledger_events_by_ledger ON ledger_events (ledger_id, seq);
+)sql"},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "pg_pool.h"
 #include "postgres_case_store.h"
 #include "postgres_document_store.h"
+#include "postgres_ledger_store.h"
 #include "postgres_schema.h"
 
 namespace citygrid::storage {
@@ -15,7 +16,11 @@ class PostgresStore final : public Store {
  public:
   PostgresStore(std::unique_ptr<postgres::PgPool> pool,
                 std::unique_ptr<postgres::PostgresCaseStore> cases, const std::string& media_dir)
-      : pool_(std::move(pool)), cases_(std::move(cases)), documents_(*pool_), media_(media_dir) {}
+      : pool_(std::move(pool)),
+        cases_(std::move(cases)),
+        documents_(*pool_),
+        ledgers_(*pool_),
+        media_(media_dir) {}
   ~PostgresStore() override {
     cases_.reset();  // stops its threads before the pool goes
   }
@@ -23,6 +28,7 @@ class PostgresStore final : public Store {
   CaseStore& cases() override { return *cases_; }
   DocumentStore& documents() override { return documents_; }
   MediaStore& media() override { return media_; }
+  LedgerStore& ledgers() override { return ledgers_; }
   std::string backend() const override { return "postgres"; }
 
   EventNotifier& notifier() { return *cases_; }
@@ -31,6 +37,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<postgres::PgPool> pool_;
   std::unique_ptr<postgres::PostgresCaseStore> cases_;
   postgres::PostgresDocumentStore documents_;
+  postgres::PostgresLedgerStore ledgers_;
   FileMediaStore media_;
 };
 

@@ -88,7 +88,37 @@ CREATE TABLE documents (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kMigration1, kMigration2};
+// Migration 3: ledger (台账) rows and their hash-chained events (storage/ledger_store.h).
+constexpr std::string_view kMigration3 = R"sql(
+CREATE TABLE ledger_rows (
+  ledger_id TEXT NOT NULL,
+  row_key   TEXT NOT NULL,
+  version   INTEGER NOT NULL,
+  body      TEXT NOT NULL,            -- the whole LedgerRow, domain/ledger.h EncodeLedgerRow
+  PRIMARY KEY (ledger_id, row_key)
+) WITHOUT ROWID;
+
+CREATE TABLE ledger_events (
+  seq          INTEGER PRIMARY KEY,   -- commit order; one writer assigns it
+  ledger_id    TEXT NOT NULL,
+  row_key      TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  actor_user   TEXT NOT NULL,
+  actor_role   TEXT NOT NULL,
+  actor_unit   TEXT NOT NULL,
+  at           INTEGER NOT NULL,      -- Unix ms
+  note         TEXT NOT NULL,
+  photos       TEXT NOT NULL,         -- hashes joined by ';'
+  payload_json TEXT NOT NULL,
+  prev_hash    TEXT NOT NULL,
+  hash         TEXT NOT NULL,
+  UNIQUE (ledger_id, row_key, version)
+);
+CREATE INDEX ledger_events_by_ledger ON ledger_events (ledger_id, seq);
+)sql";
+
+constexpr std::string_view kMigrations[] = {kMigration1, kMigration2, kMigration3};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "src/storage/sqlite/sqlite_case_store.h"
 #include "src/storage/sqlite/sqlite_database.h"
 #include "src/storage/sqlite/sqlite_document_store.h"
+#include "src/storage/sqlite/sqlite_ledger_store.h"
 
 namespace citygrid::storage {
 namespace {
@@ -16,17 +17,20 @@ class SqliteStore final : public Store {
       : db_(std::move(db)),
         cases_(*db_),
         documents_(*db_),
+        ledgers_(*db_),
         media_((std::filesystem::path(data_dir) / "media").string()) {}
 
   CaseStore& cases() override { return cases_; }
   DocumentStore& documents() override { return documents_; }
   MediaStore& media() override { return media_; }
+  LedgerStore& ledgers() override { return ledgers_; }
   std::string backend() const override { return "sqlite"; }
 
  private:
   std::unique_ptr<sqlite::SqliteDatabase> db_;
   sqlite::SqliteCaseStore cases_;
   sqlite::SqliteDocumentStore documents_;
+  sqlite::SqliteLedgerStore ledgers_;
   FileMediaStore media_;
 };
 
