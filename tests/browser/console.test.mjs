@@ -348,6 +348,34 @@ test('the case list keeps filters, sorting and pages in the URL', async () => {
   noConsoleErrors();
 });
 
+test('an admin creates a unit; forms check before sending and show the server\'s refusal', async () => {
+  const { context, page } = await session('admin');
+  await page.goto(`${baseUrl}/admin?tab=units`);
+  await page.waitForSelector('.tab-body table');
+  await page.click('.toolbar button');
+  await page.click('[data-testid=unit-form-save]');
+  assert.match(await page.textContent('[data-testid=unit-form] [data-testid=error]'), /代码/);
+  await page.fill('[data-testid=unit-form] input[name=code]', 'TESTUNIT');
+  await page.fill('[data-testid=unit-form] input[name=name]', '浏览器测试单位');
+  await page.fill('[data-testid=unit-form] input[name=type]', '测试');
+  await page.click('[data-testid=unit-form-save]');
+  await page.waitForSelector('.tab-body td:has-text("浏览器测试单位")');
+  // A handler without a unit is refused before sending; a short password too.
+  await page.goto(`${baseUrl}/admin?tab=users`);
+  await page.waitForSelector('.tab-body table');
+  await page.click('.toolbar button');
+  await page.fill('[data-testid=user-form] input[name=username]', 'browser-handler');
+  await page.selectOption('[data-testid=user-form] select[name=role]', 'handler');
+  await page.fill('[data-testid=user-form] input[name=password]', 'short');
+  await page.click('[data-testid=user-form-save]');
+  assert.match(await page.textContent('[data-testid=user-form] [data-testid=error]'), /单位/);
+  await page.selectOption('[data-testid=user-form] select[name=unit]', 'TESTUNIT');
+  await page.click('[data-testid=user-form-save]');
+  assert.match(await page.textContent('[data-testid=user-form] [data-testid=error]'), /8/);
+  await context.close();
+  noConsoleErrors();
+});
+
 test('screenshots of every main page at both viewports', async () => {
   const pages = [
     ['leader', '/cases', 'cases', '[data-testid=case-table]'],
@@ -355,7 +383,7 @@ test('screenshots of every main page at both viewports', async () => {
     ['inspector', '/report', 'report', '[data-testid=tasks-near] ul, [data-testid=tasks-near] .empty'],
     ['admin', '/admin', 'admin', '.tab-body table'],
     ['admin', '/admin?tab=routingRules', 'admin-rules', '.tab-body table'],
-    ['leader', '/evaluation', 'evaluation', '.page-evaluation .card :is(p, table)'],
+    ['leader', '/evaluation', 'evaluation', '[data-testid=trend-chart][data-ready=true], [data-testid=evaluation-unavailable]'],
   ];
   for (const [viewport, label] of [[DESKTOP, '1920x1080'], [PHONE, '390x844']]) {
     for (const [user, url, name, ready] of pages) {
