@@ -49,7 +49,7 @@ let allowed = [];  // patterns of console errors expected by the current step (e
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-browser-'));
   // Without --web the binary finds the source tree's web/dist itself (what `citygrid demo` does).
-  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '300',
+  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '150',
     '--access-log', 'off'];
   if (process.env.CITYGRID_WEB_DIR) args.push('--web', webDir);
   if (process.env.CITYGRID_DATA_FILES) args.push('--data-files', process.env.CITYGRID_DATA_FILES);
