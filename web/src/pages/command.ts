@@ -69,7 +69,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
   const heatPoints: [number, number, number][] = [];
   const heatPoint = (c: Case) => {
     const p = toMap(c.location.lat, c.location.lon);
-    heatPoints.push([p.lat, p.lng, 0.6]);
+    heatPoints.push([p.lat, p.lng, 1]);
   };
 
   const markerFor = (c: Case): L.CircleMarker => {
@@ -167,7 +167,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
 
   heatToggle.addEventListener('change', () => {
     if (heatToggle.checked) {
-      heat = L.heatLayer(heatPoints, { radius: 22, blur: 18, maxZoom: 16, minOpacity: 0.3 });
+      heat = L.heatLayer(heatPoints, { radius: 26, blur: 20, maxZoom: 14, max: 0.8, minOpacity: 0.35 });
       heat.addTo(dm.map);
       dm.map.removeLayer(clusters);
     } else {
