@@ -18,6 +18,7 @@ constexpr Command kCommands[] = {
     {"restore", "restore a backup into an empty data directory", RunRestore},
     {"check", "verify every case's audit hash chain: citygrid check --data DIR | --db URL", RunCheck},
     {"user", "manage users: citygrid user add|list --data DIR ...", RunUser},
+    {"apikey", "Open311 API keys: citygrid apikey add|list|revoke --data DIR ...", RunApiKey},
     {"geo", "coordinate conversion and point location: citygrid geo convert|locate ...", RunGeo},
     {"selfcheck", "run the domain self-check (calendar, categories, workflow)", RunSelfCheck},
 };

@@ -24,6 +24,7 @@ int RunBackup(const Args& args);
 int RunRestore(const Args& args);
 int RunCheck(const Args& args);
 int RunUser(const Args& args);
+int RunApiKey(const Args& args);
 int RunGeo(const Args& args);
 int RunSelfCheck(const Args& args);
 

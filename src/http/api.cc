@@ -1,5 +1,7 @@
 #include "citygrid/http/api.h"
 
+#include "citygrid/http/open311_routes.h"
+
 namespace citygrid::http {
 
 Status RegisterApiRoutes(Router& router, ApiServices& services) {
@@ -7,6 +9,7 @@ Status RegisterApiRoutes(Router& router, ApiServices& services) {
   CITYGRID_RETURN_IF_ERROR(RegisterCaseRoutes(router, services));
   CITYGRID_RETURN_IF_ERROR(RegisterReferenceRoutes(router, services));
   CITYGRID_RETURN_IF_ERROR(RegisterOpenApiRoute(router));
+  CITYGRID_RETURN_IF_ERROR(RegisterOpen311Routes(router, services));
   return Status::Ok();
 }
 

@@ -30,6 +30,7 @@
 #include "citygrid/service/routing.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
+#include "src/http/multipart.h"
 
 namespace citygrid::http {
 
@@ -405,56 +406,15 @@ struct Upload {
 
 // The files of a multipart/form-data body (parts with a filename, or any part when none has
 // one).
-Result<std::vector<Upload>> ParseMultipart(std::string_view content_type, std::string_view body) {
-  size_t b = content_type.find("boundary=");
-  if (b == std::string_view::npos) {
-    return InvalidArgumentError("multipart/form-data without a boundary parameter");
-  }
-  std::string_view boundary = content_type.substr(b + 9);
-  if (size_t semi = boundary.find(';'); semi != std::string_view::npos) {
-    boundary = boundary.substr(0, semi);
-  }
-  if (boundary.size() >= 2 && boundary.front() == '"' && boundary.back() == '"') {
-    boundary = boundary.substr(1, boundary.size() - 2);
-  }
-  if (boundary.empty()) return InvalidArgumentError("multipart boundary is empty");
-  const std::string delimiter = "--" + std::string(boundary);
-  size_t pos = body.find(delimiter);
-  if (pos == std::string_view::npos) {
-    return InvalidArgumentError("multipart body does not contain its boundary");
-  }
+Result<std::vector<Upload>> MultipartUploads(std::string_view content_type,
+                                             std::string_view body) {
+  CITYGRID_ASSIGN_OR_RETURN(std::vector<MultipartPart> parts, ParseMultipart(content_type, body));
   std::vector<Upload> uploads;
-  int index = 0;
-  while (true) {
-    pos += delimiter.size();
-    if (body.substr(pos, 2) == "--") break;  // closing delimiter
-    if (body.substr(pos, 2) != "\r\n") {
-      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
-                                  ": malformed boundary line");
-    }
-    pos += 2;
-    size_t header_end = body.find("\r\n\r\n", pos);
-    if (header_end == std::string_view::npos) {
-      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
-                                  ": headers not terminated");
-    }
-    std::string_view headers = body.substr(pos, header_end - pos);
-    size_t data_start = header_end + 4;
-    size_t next = body.find("\r\n" + delimiter, data_start);
-    if (next == std::string_view::npos) {
-      return InvalidArgumentError("multipart part " + std::to_string(index + 1) +
-                                  ": no closing boundary");
-    }
-    ++index;
-    std::string name = "part " + std::to_string(index);
-    if (size_t fn = headers.find("filename=\""); fn != std::string_view::npos) {
-      size_t end = headers.find('"', fn + 10);
-      if (end != std::string_view::npos) name = std::string(headers.substr(fn + 10, end - fn - 10));
-    }
-    uploads.push_back({name, std::string(body.substr(data_start, next - data_start))});
-    pos = next + 2;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string name =
+        parts[i].filename.empty() ? "part " + std::to_string(i + 1) : parts[i].filename;
+    uploads.push_back({std::move(name), std::move(parts[i].bytes)});
   }
-  if (uploads.empty()) return InvalidArgumentError("multipart body has no parts");
   return uploads;
 }
 
@@ -470,7 +430,7 @@ Response AddPhotos(ApiServices& services, const Request& request, std::string_vi
   for (char ch : content_type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   std::vector<Upload> uploads;
   if (lower.rfind("multipart/form-data", 0) == 0) {
-    Result<std::vector<Upload>> parts = ParseMultipart(content_type, request.body);
+    Result<std::vector<Upload>> parts = MultipartUploads(content_type, request.body);
     if (!parts.ok()) return ErrorResponse(parts.status());
     uploads = std::move(*parts);
   } else if (lower.rfind("image/", 0) == 0) {

@@ -126,8 +126,11 @@ Status CaseService::ValidateCreate(const CreateCaseRequest& r, const std::string
     return InvalidArgumentError("unknown category " + Quoted(r.category));
   }
   if (r.description.empty()) return InvalidArgumentError("description is empty");
-  if (r.description.size() > options_.max_description_bytes) {
-    return TooLong("description", r.description.size(), options_.max_description_bytes);
+  const size_t max_description = r.channel == Name(Channel::kOpen311)
+                                     ? options_.max_open311_description_bytes
+                                     : options_.max_description_bytes;
+  if (r.description.size() > max_description) {
+    return TooLong("description", r.description.size(), max_description);
   }
   if (!std::isfinite(r.lon) || r.lon < -180 || r.lon > 180) {
     return InvalidArgumentError("lon " + FormatCoordinate(r.lon) + " is out of range [-180, 180]");

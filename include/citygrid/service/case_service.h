@@ -60,6 +60,8 @@ namespace citygrid::service {
 
 struct CaseServiceOptions {
   size_t max_description_bytes = 2000;
+  // Open311 GeoReport v2 allows 4,000 characters (up to 4 bytes each in UTF-8).
+  size_t max_open311_description_bytes = 16000;
   size_t max_address_bytes = 300;
   size_t max_reporter_name_bytes = 64;
   size_t max_reporter_phone_bytes = 32;

@@ -1,0 +1,758 @@
+// The Open311 GeoReport v2 server against a real in-process server: every endpoint in XML
+// (parsed with expat) and JSON (Boost.JSON), the FixMyStreet flow, filters, extensions, tokens,
+// rate limits and the spec's errors.
+
+#include "citygrid/http/open311_routes.h"
+
+#include <expat.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "citygrid/http/router.h"
+#include "citygrid/service/open311_api_keys.h"
+#include "tests/testing/api_fixture.h"
+
+namespace citygrid::http {
+namespace {
+
+using citygrid::testing::ApiFixture;
+using citygrid::testing::HttpHeaderList;
+using citygrid::testing::HttpResponse;
+
+// ---- a minimal DOM over expat
+
+struct XmlElement {
+  std::string name;
+  std::string text;
+  std::vector<XmlElement> children;
+
+  const XmlElement* Child(const std::string& n) const {
+    for (const XmlElement& c : children) {
+      if (c.name == n) return &c;
+    }
+    return nullptr;
+  }
+  std::string ChildText(const std::string& n) const {
+    const XmlElement* c = Child(n);
+    return c ? c->text : "<missing " + n + ">";
+  }
+  std::vector<const XmlElement*> All(const std::string& n) const {
+    std::vector<const XmlElement*> out;
+    for (const XmlElement& c : children) {
+      if (c.name == n) out.push_back(&c);
+    }
+    return out;
+  }
+};
+
+struct XmlBuilder {
+  XmlElement root;
+  std::vector<XmlElement*> stack;
+};
+
+// Parses `text` with expat; ADD_FAILURE and an empty element when it is not well-formed.
+XmlElement ParseXml(const std::string& text) {
+  XmlBuilder b;
+  XML_Parser parser = XML_ParserCreate("UTF-8");
+  XML_SetUserData(parser, &b);
+  XML_SetElementHandler(
+      parser,
+      [](void* data, const XML_Char* name, const XML_Char**) {
+        auto* b = static_cast<XmlBuilder*>(data);
+        if (b->stack.empty()) {
+          b->root.name = name;
+          b->stack.push_back(&b->root);
+        } else {
+          b->stack.back()->children.push_back(XmlElement{name, "", {}});
+          b->stack.push_back(&b->stack.back()->children.back());
+        }
+      },
+      [](void* data, const XML_Char*) { static_cast<XmlBuilder*>(data)->stack.pop_back(); });
+  XML_SetCharacterDataHandler(parser, [](void* data, const XML_Char* s, int len) {
+    auto* b = static_cast<XmlBuilder*>(data);
+    if (!b->stack.empty()) b->stack.back()->text.append(s, static_cast<size_t>(len));
+  });
+  if (XML_Parse(parser, text.data(), static_cast<int>(text.size()), XML_TRUE) ==
+      XML_STATUS_ERROR) {
+    ADD_FAILURE() << "not well-formed XML: " << XML_ErrorString(XML_GetErrorCode(parser))
+                  << " at line " << XML_GetCurrentLineNumber(parser) << ": " << text;
+    XML_ParserFree(parser);
+    return {};
+  }
+  XML_ParserFree(parser);
+  return b.root;
+}
+
+boost::json::value ParseJson(const std::string& text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << "not JSON: " << text;
+  return v;
+}
+
+std::string S(const boost::json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : "<not a string>";
+}
+
+std::string FormEncode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+std::string Encode(const Form& form) {
+  std::string body;
+  for (const auto& [k, v] : form) {
+    if (!body.empty()) body += '&';
+    body += FormEncode(k) + "=" + FormEncode(v);
+  }
+  return body;
+}
+
+const HttpHeaderList kFormHeaders = {{"Content-Type", "application/x-www-form-urlencoded"}};
+
+class Open311Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(api_.ready()) << api_.error();
+    service::ApiKeyService keys(api_.store().documents(), api_.clock());
+    Result<service::ApiKey> k = keys.Add("fixmystreet", &key_);
+    ASSERT_TRUE(k.ok()) << k.status().ToString();
+  }
+
+  // A valid report of exposed garbage (06010) inside the test district.
+  Form Report(const std::string& description = "路边垃圾堆积 <无人> & 清理") {
+    return {{"api_key", key_},       {"service_code", "06010"},
+            {"lat", "34.703"},       {"long", "113.607"},
+            {"description", description}, {"first_name", "三"},
+            {"last_name", "张"},     {"phone", "13812341234"},
+            {"email", "z@example.com"}, {"address_string", "建中街12号"}};
+  }
+
+  HttpResponse Post(const std::string& path, const Form& form) {
+    return api_.client().Post(path, Encode(form), kFormHeaders);
+  }
+
+  // POSTs `form` to requests.xml and returns the new id ("" and a failure otherwise).
+  std::string Create(const Form& form) {
+    HttpResponse r = Post("/open311/v2/requests.xml", form);
+    EXPECT_EQ(r.status, 200) << r.body;
+    XmlElement root = ParseXml(r.body);
+    EXPECT_EQ(root.name, "service_requests");
+    const XmlElement* request = root.Child("request");
+    if (request == nullptr) {
+      ADD_FAILURE() << r.body;
+      return "";
+    }
+    return request->ChildText("service_request_id");
+  }
+
+  // The single error of an error response in `format` ("xml"/"json") as "code: description".
+  std::pair<std::string, std::string> Error(const HttpResponse& r, const std::string& format) {
+    if (format == "xml") {
+      EXPECT_EQ(r.Header("Content-Type"), "text/xml; charset=utf-8");
+      XmlElement root = ParseXml(r.body);
+      EXPECT_EQ(root.name, "errors") << r.body;
+      const XmlElement* e = root.Child("error");
+      if (e == nullptr) return {"", ""};
+      return {e->ChildText("code"), e->ChildText("description")};
+    }
+    EXPECT_EQ(r.Header("Content-Type"), "application/json; charset=utf-8");
+    boost::json::value v = ParseJson(r.body);
+    if (!v.is_array() || v.get_array().empty()) {
+      ADD_FAILURE() << "errors must be a JSON array: " << r.body;
+      return {"", ""};
+    }
+    const boost::json::object& e = v.get_array()[0].get_object();
+    return {std::to_string(e.at("code").to_number<int>()), S(e.at("description"))};
+  }
+
+  // Moves a case through the workflow as admin.
+  void Act(const std::string& number, Action action, ActionParams params = {},
+           const std::string& note = "") {
+    Result<service::CaseDetail> now = api_.cases().Get(kAdmin, number);
+    ASSERT_TRUE(now.ok()) << now.status().ToString();
+    service::ActRequest act;
+    act.action = action;
+    act.expected_version = now->record.version;
+    act.params = params;
+    act.note = note;
+    Result<service::CaseDetail> done = api_.cases().Act(kAdmin, number, act);
+    ASSERT_TRUE(done.ok()) << Name(action) << ": " << done.status().ToString();
+  }
+
+  const Actor kAdmin{"admin", Role::kAdmin, ""};
+  ApiFixture api_;
+  std::string key_;
+};
+
+TEST_F(Open311Test, DiscoveryInBothFormats) {
+  HttpResponse x = api_.client().Get("/open311/v2/discovery.xml");
+  ASSERT_EQ(x.status, 200) << x.body;
+  EXPECT_EQ(x.Header("Content-Type"), "text/xml; charset=utf-8");
+  XmlElement root = ParseXml(x.body);
+  EXPECT_EQ(root.name, "discovery");
+  const XmlElement* endpoint = root.Child("endpoints")->Child("endpoint");
+  ASSERT_NE(endpoint, nullptr);
+  EXPECT_EQ(endpoint->ChildText("specification"), "http://wiki.open311.org/GeoReport_v2");
+  EXPECT_NE(endpoint->ChildText("url").find("/open311/v2"), std::string::npos);
+  EXPECT_EQ(endpoint->Child("formats")->All("format").size(), 2u);
+
+  HttpResponse j = api_.client().Get("/open311/v2/discovery.json");
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_EQ(j.Header("Content-Type"), "application/json; charset=utf-8");
+  boost::json::object o = ParseJson(j.body).as_object();
+  EXPECT_EQ(S(o["endpoints"].as_array()[0].as_object()["specification"]),
+            "http://wiki.open311.org/GeoReport_v2");
+  EXPECT_EQ(o["endpoints"].as_array()[0].as_object()["formats"].as_array().size(), 2u);
+  EXPECT_FALSE(S(o["key_service"]).empty());
+}
+
+TEST_F(Open311Test, ServicesAreThePublicCategoriesInBothFormats) {
+  std::shared_ptr<const service::ReferenceData> data = api_.reference().Get();
+  const size_t public_count = data->categories->PublicCategories().size();
+  ASSERT_LT(public_count, data->categories->size()) << "the shipped data has private categories";
+
+  XmlElement root = ParseXml(api_.client().Get("/open311/v2/services.xml").body);
+  EXPECT_EQ(root.name, "services");
+  std::vector<const XmlElement*> services = root.All("service");
+  EXPECT_EQ(services.size(), public_count);
+  bool saw_parking = false;
+  for (const XmlElement* s : services) {
+    const Category* c = data->categories->Find(s->ChildText("service_code"));
+    ASSERT_NE(c, nullptr);
+    EXPECT_TRUE(c->is_public) << c->code;
+    EXPECT_EQ(s->ChildText("service_name"), c->name);
+    EXPECT_EQ(s->ChildText("type"), "realtime");
+    EXPECT_EQ(s->ChildText("metadata"), c->attributes.empty() ? "false" : "true");
+    EXPECT_EQ(s->ChildText("group"), data->categories->FindMajor(c->major_code())->name);
+    saw_parking = saw_parking || c->code == "09009";
+  }
+  EXPECT_TRUE(saw_parking);
+
+  boost::json::value j = ParseJson(api_.client().Get("/open311/v2/services.json").body);
+  ASSERT_TRUE(j.is_array());
+  EXPECT_EQ(j.get_array().size(), public_count);
+  for (const boost::json::value& s : j.get_array()) {
+    if (S(s.at("service_code")) == "09009") {
+      EXPECT_EQ(s.at("metadata"), boost::json::value(true));
+      EXPECT_EQ(S(s.at("group")), "街面秩序类");
+    }
+  }
+}
+
+TEST_F(Open311Test, ServiceDefinitionListsAttributesAndValuesInBothFormats) {
+  XmlElement def = ParseXml(api_.client().Get("/open311/v2/services/09009.xml").body);
+  EXPECT_EQ(def.name, "service_definition");
+  EXPECT_EQ(def.ChildText("service_code"), "09009");
+  std::vector<const XmlElement*> attrs = def.Child("attributes")->All("attribute");
+  ASSERT_EQ(attrs.size(), 2u);
+  EXPECT_EQ(attrs[0]->ChildText("code"), "plate");
+  EXPECT_EQ(attrs[0]->ChildText("datatype"), "string");
+  EXPECT_EQ(attrs[0]->ChildText("required"), "false");
+  EXPECT_EQ(attrs[1]->ChildText("code"), "blocking");
+  EXPECT_EQ(attrs[1]->ChildText("datatype"), "multivaluelist");
+  EXPECT_EQ(attrs[1]->ChildText("required"), "true");
+  EXPECT_EQ(attrs[1]->ChildText("order"), "2");
+  std::vector<const XmlElement*> values = attrs[1]->Child("values")->All("value");
+  ASSERT_EQ(values.size(), 4u);
+  EXPECT_EQ(values[1]->ChildText("key"), "fire_lane");
+
+  boost::json::value j = ParseJson(api_.client().Get("/open311/v2/services/09009.json").body);
+  const boost::json::array& ja = j.at("attributes").as_array();
+  ASSERT_EQ(ja.size(), 2u);
+  EXPECT_EQ(S(ja[1].at("values").as_array()[0].at("key")), "sidewalk");
+  EXPECT_EQ(ja[1].at("variable"), boost::json::value(true));
+  EXPECT_EQ(ja[1].at("order").to_number<int>(), 2);
+}
+
+TEST_F(Open311Test, UnknownServiceIs404InTheFormatAsked) {
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = api_.client().Get("/open311/v2/services/99999." + format);
+    EXPECT_EQ(r.status, 404) << format;
+    auto [code, description] = Error(r, format);
+    EXPECT_EQ(code, "404");
+    EXPECT_NE(description.find("99999"), std::string::npos) << description;
+  }
+  // A private category is no service either.
+  std::shared_ptr<const service::ReferenceData> data = api_.reference().Get();
+  for (const Category& c : data->categories->categories()) {
+    if (!c.is_public) {
+      EXPECT_EQ(api_.client().Get("/open311/v2/services/" + c.code + ".xml").status, 404);
+      Form f = Report();
+      f[1].second = c.code;
+      EXPECT_EQ(Post("/open311/v2/requests.json", f).status, 404);
+      break;
+    }
+  }
+  EXPECT_EQ(api_.client().Get("/open311/v2/services.html").status, 404);
+  EXPECT_EQ(api_.CountCases(), 0);
+}
+
+TEST_F(Open311Test, FixMyStreetFlowFromPostToClosedWithUpdates) {
+  // services → POST requests (form-encoded) → GET requests/{id} → updates GET/POST.
+  ASSERT_EQ(api_.client().Get("/open311/v2/services.xml").status, 200);
+  std::string id = Create(Report());
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(api_.CountCases(), 1);
+
+  XmlElement got = ParseXml(api_.client().Get("/open311/v2/requests/" + id + ".xml").body);
+  const XmlElement* request = got.Child("request");
+  ASSERT_NE(request, nullptr);
+  EXPECT_EQ(request->ChildText("service_request_id"), id);
+  EXPECT_EQ(request->ChildText("status"), "open");
+  EXPECT_EQ(request->ChildText("service_code"), "06010");
+  EXPECT_EQ(request->ChildText("service_name"), "暴露垃圾");
+  EXPECT_EQ(request->ChildText("description"), "路边垃圾堆积 <无人> & 清理");
+  EXPECT_EQ(request->ChildText("address"), "建中街12号");
+  EXPECT_EQ(request->ChildText("requested_datetime"), "2026-03-10T09:30:00+08:00");
+  EXPECT_NEAR(std::stod(request->ChildText("lat")), 34.703, 1e-6);
+  EXPECT_NEAR(std::stod(request->ChildText("long")), 113.607, 1e-6);
+  EXPECT_FALSE(request->ChildText("agency_responsible").empty());
+  // The case is on the open311 channel and keeps the reporter.
+  Result<service::CaseDetail> detail = api_.cases().Get(kAdmin, id);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->record.channel, Channel::kOpen311);
+  EXPECT_EQ(detail->record.reporter.name, "张三");
+  EXPECT_EQ(detail->record.reporter.phone, "13812341234");
+
+  // A citizen's follow-up.
+  api_.clock().Advance(std::chrono::minutes(5));
+  HttpResponse posted = Post("/open311/v2/servicerequestupdates.xml",
+                             {{"api_key", key_},
+                              {"service_request_id", id},
+                              {"description", "还没有清理"},
+                              {"media_url", "https://example.com/a.jpg"},
+                              {"updated_datetime", "2026-03-10T01:35:00Z"},
+                              {"status", "OPEN"}});
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  XmlElement pu = ParseXml(posted.body);
+  std::string update_id = pu.Child("request_update")->ChildText("update_id");
+  EXPECT_FALSE(update_id.empty());
+  detail = api_.cases().Get(kAdmin, id);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->history.back().action, Action::kComment);
+  EXPECT_EQ(detail->history.back().note, "还没有清理");
+  EXPECT_EQ(detail->record.state, CaseState::kReported);
+
+  // The workflow runs; the request closes; updates carry the extended statuses.
+  api_.clock().Advance(std::chrono::minutes(5));
+  ActionParams valid;
+  valid.valid = true;
+  Act(id, Action::kVerify, valid);
+  Act(id, Action::kRegister);
+  Act(id, Action::kDispatch);
+  Act(id, Action::kAccept);
+  ActionParams result;
+  result.result = "已清运";
+  Act(id, Action::kFeedback, result);
+  Act(id, Action::kCheckPass);
+  XmlElement mid = ParseXml(api_.client().Get("/open311/v2/requests/" + id + ".xml").body);
+  EXPECT_EQ(mid.Child("request")->ChildText("status"), "open");
+  Act(id, Action::kClose);
+
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = api_.client().Get("/open311/v2/requests/" + id + "." + format);
+    ASSERT_EQ(r.status, 200) << r.body;
+    if (format == "xml") {
+      EXPECT_EQ(ParseXml(r.body).Child("request")->ChildText("status"), "closed");
+    } else {
+      boost::json::value v = ParseJson(r.body);
+      EXPECT_EQ(S(v.at(0).at("status")), "closed");
+      EXPECT_EQ(S(v.at(0).at("service_request_id")), id);
+    }
+  }
+
+  HttpResponse updates = api_.client().Get(
+      "/open311/v2/servicerequestupdates.xml?start_date=2026-03-10T00:00:00%2B08:00"
+      "&end_date=2026-03-10T23:59:59%2B08:00");
+  ASSERT_EQ(updates.status, 200) << updates.body;
+  XmlElement ur = ParseXml(updates.body);
+  EXPECT_EQ(ur.name, "service_requests_updates");
+  std::vector<std::string> statuses;
+  std::string comment_media;
+  for (const XmlElement* u : ur.All("request_update")) {
+    EXPECT_EQ(u->ChildText("service_request_id"), id);
+    statuses.push_back(u->ChildText("status"));
+    if (u->ChildText("update_id") == update_id) comment_media = u->ChildText("media_url");
+  }
+  // created, the citizen's comment (keeps the status), verify, register, dispatch, accept,
+  // feedback, check_pass, close.
+  EXPECT_EQ(statuses,
+            (std::vector<std::string>{"OPEN", "OPEN", "INVESTIGATING", "ACTION_SCHEDULED",
+                                      "ACTION_SCHEDULED", "IN_PROGRESS", "IN_PROGRESS",
+                                      "IN_PROGRESS", "FIXED"}));
+  EXPECT_EQ(comment_media, "https://example.com/a.jpg");
+
+  boost::json::value ju = ParseJson(
+      api_.client()
+          .Get("/open311/v2/servicerequestupdates.json?start_date=2026-03-10T01:00:00Z")
+          .body);
+  ASSERT_TRUE(ju.is_array());
+  EXPECT_EQ(ju.get_array().size(), statuses.size());
+  EXPECT_EQ(S(ju.get_array().back().at("status")), "FIXED");
+}
+
+TEST_F(Open311Test, MultivaluelistAttributesAndRepeatedMediaUrls) {
+  Form f = Report("占用消防通道");
+  f[1].second = "09009";
+  f.emplace_back("attribute[plate]", "豫A12345");
+  f.emplace_back("attribute[blocking][]", "sidewalk");
+  f.emplace_back("attribute[blocking][]", "fire_lane");
+  f.emplace_back("media_url", "https://example.com/1.jpg");
+  f.emplace_back("media_url", "https://example.com/2.jpg");
+  std::string id = Create(f);
+  ASSERT_FALSE(id.empty());
+
+  XmlElement x =
+      ParseXml(api_.client().Get("/open311/v2/requests/" + id + ".xml?extensions=true").body);
+  const XmlElement* r = x.Child("request");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->ChildText("media_url"), "https://example.com/1.jpg");
+  std::vector<std::string> answers;
+  for (const XmlElement* a : r->Child("attributes")->All("attribute")) {
+    answers.push_back(a->ChildText("code") + "=" + a->ChildText("value"));
+  }
+  EXPECT_EQ(answers, (std::vector<std::string>{"plate=豫A12345", "blocking=sidewalk",
+                                               "blocking=fire_lane"}));
+  const XmlElement* ext = r->Child("extended_attributes");
+  ASSERT_NE(ext, nullptr);
+  EXPECT_EQ(ext->ChildText("channel"), "open311");
+  EXPECT_EQ(ext->Child("media_urls")->All("media_url").size(), 2u);
+  EXPECT_EQ(r->Child("notes")->All("note").size(), 1u);  // created
+
+  boost::json::value j =
+      ParseJson(api_.client().Get("/open311/v2/requests/" + id + ".json?extensions=true").body);
+  EXPECT_EQ(j.at(0).at("attributes").as_array().size(), 3u);
+  EXPECT_EQ(S(j.at(0).at("extended_attributes").at("extended_status")), "OPEN");
+  // Without extensions the extra fields are absent.
+  boost::json::value plain =
+      ParseJson(api_.client().Get("/open311/v2/requests/" + id + ".json").body);
+  EXPECT_FALSE(plain.at(0).as_object().contains("attributes"));
+}
+
+TEST_F(Open311Test, BadAttributesAre400AndCreateNothing) {
+  struct Case {
+    const char* name;
+    Form extra;
+    const char* expect;
+  };
+  const std::vector<Case> cases = {
+      {"required missing", {{"attribute[plate]", "豫A1"}}, "attribute[blocking] is required"},
+      {"value not in list", {{"attribute[blocking][]", "roof"}}, "'roof' is not one of"},
+      {"unknown code", {{"attribute[blocking][]", "sidewalk"}, {"attribute[colour]", "red"}},
+       "has no attribute 'colour'"},
+  };
+  for (const Case& c : cases) {
+    Form f = Report();
+    f[1].second = "09009";
+    for (const auto& e : c.extra) f.push_back(e);
+    HttpResponse r = Post("/open311/v2/requests.json", f);
+    EXPECT_EQ(r.status, 400) << c.name << ": " << r.body;
+    EXPECT_NE(Error(r, "json").second.find(c.expect), std::string::npos) << c.name << r.body;
+  }
+  EXPECT_EQ(api_.CountCases(), 0);
+}
+
+TEST_F(Open311Test, DescriptionOver4000CharactersIs400AndCreatesNothing) {
+  std::string at_limit;
+  for (int i = 0; i < 4000; ++i) at_limit += "垃";
+  std::string over = at_limit + "x";
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = Post("/open311/v2/requests." + format, Report(over));
+    EXPECT_EQ(r.status, 400) << r.body;
+    auto [code, description] = Error(r, format);
+    EXPECT_EQ(code, "400");
+    EXPECT_NE(description.find("4001 characters"), std::string::npos) << description;
+  }
+  EXPECT_EQ(api_.CountCases(), 0);
+  // Exactly 4,000 characters (12,000 bytes) is accepted.
+  EXPECT_FALSE(Create(Report(at_limit)).empty());
+  EXPECT_EQ(api_.CountCases(), 1);
+}
+
+TEST_F(Open311Test, BadApiKeyIs403InTheFormatAskedAndCreatesNothing) {
+  Form bad = Report();
+  bad[0].second = "0000";
+  Form missing = Report();
+  missing[0].second = "";
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = Post("/open311/v2/requests." + format, bad);
+    EXPECT_EQ(r.status, 403) << r.body;
+    auto [code, description] = Error(r, format);
+    EXPECT_EQ(code, "403");
+    EXPECT_EQ(description, "api_key is not valid");
+    HttpResponse m = Post("/open311/v2/requests." + format, missing);
+    EXPECT_EQ(m.status, 403);
+    EXPECT_EQ(Error(m, format).second, "api_key is missing");
+    HttpResponse u = Post("/open311/v2/servicerequestupdates." + format,
+                          {{"api_key", "nope"}, {"service_request_id", "20260310-000001"},
+                           {"description", "x"}});
+    EXPECT_EQ(u.status, 403);
+  }
+  service::ApiKeyService keys(api_.store().documents(), api_.clock());
+  ASSERT_TRUE(keys.Revoke("fixmystreet").ok());
+  HttpResponse revoked = Post("/open311/v2/requests.xml", Report());
+  EXPECT_EQ(revoked.status, 403);
+  EXPECT_EQ(Error(revoked, "xml").second, "api_key 'fixmystreet' is revoked");
+  EXPECT_EQ(api_.CountCases(), 0);
+}
+
+TEST_F(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
+  struct Case {
+    const char* name;
+    std::string key;
+    std::string value;
+    int status;
+    const char* expect;
+  };
+  const std::vector<Case> cases = {
+      {"unknown service", "service_code", "99999", 404, "99999"},
+      {"no service", "service_code", "", 400, "service_code is missing"},
+      {"no location", "lat", "", 400, "lat is missing"},
+      {"bad lat", "lat", "north", 400, "lat 'north'"},
+      {"outside district", "lat", "30.0", 400, "outside district"},
+      {"unknown jurisdiction", "jurisdiction_id", "nyc.gov", 404, "nyc.gov"},
+      {"bad media_url", "media_url", "ftp://x/y.jpg", 400, "not an http(s) URL"},
+  };
+  for (const Case& c : cases) {
+    Form f = Report();
+    bool replaced = false;
+    for (auto& [k, v] : f) {
+      if (k == c.key) {
+        v = c.value;
+        replaced = true;
+      }
+    }
+    if (!replaced) f.emplace_back(c.key, c.value);
+    for (std::string format : {"xml", "json"}) {
+      HttpResponse r = Post("/open311/v2/requests." + format, f);
+      EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+      auto [code, description] = Error(r, format);
+      EXPECT_EQ(code, std::to_string(c.status)) << c.name;
+      EXPECT_NE(description.find(c.expect), std::string::npos) << c.name << ": " << description;
+    }
+  }
+  // Only lat/long without a point: address_string alone is not geocoded.
+  Form address_only = Report();
+  address_only[2].second = "";
+  address_only[3].second = "";
+  HttpResponse r = Post("/open311/v2/requests.xml", address_only);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r, "xml").second.find("does not geocode"), std::string::npos);
+  // The jurisdiction of the district is accepted.
+  Form ok = Report();
+  ok.emplace_back("jurisdiction_id", "410103");
+  EXPECT_EQ(api_.CountCases(), 0);
+  EXPECT_FALSE(Create(ok).empty());
+}
+
+TEST_F(Open311Test, UnknownRequestAndBadDatesAreSpecErrors) {
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = api_.client().Get("/open311/v2/requests/20260310-999999." + format);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(Error(r, format).first, "404");
+    HttpResponse junk = api_.client().Get("/open311/v2/requests/not-a-number." + format);
+    EXPECT_EQ(junk.status, 404);
+    HttpResponse bad = api_.client().Get("/open311/v2/requests." + format +
+                                         "?start_date=yesterday");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_NE(Error(bad, format).second.find("start_date 'yesterday'"), std::string::npos);
+    HttpResponse naive = api_.client().Get("/open311/v2/requests." + format +
+                                           "?start_date=2026-03-10T09:00:00");
+    EXPECT_EQ(naive.status, 400) << "a time without offset is ambiguous";
+    HttpResponse status = api_.client().Get("/open311/v2/requests." + format + "?status=done");
+    EXPECT_EQ(status.status, 400);
+    HttpResponse updates = api_.client().Get("/open311/v2/servicerequestupdates." + format +
+                                             "?end_date=2026-13-01T00:00:00Z");
+    EXPECT_EQ(updates.status, 400);
+    HttpResponse comment = Post("/open311/v2/servicerequestupdates." + format,
+                                {{"api_key", key_},
+                                 {"service_request_id", "20260310-999999"},
+                                 {"description", "x"}});
+    EXPECT_EQ(comment.status, 404);
+  }
+}
+
+TEST_F(Open311Test, RequestsFilterByDateStatusCodeAndIds) {
+  // Three cases: day 1 (06010), day 2 (09009), day 3 (06010, later closed).
+  std::string a = Create(Report("一"));
+  api_.clock().Advance(std::chrono::hours(24));
+  Form parking = Report("二");
+  parking[1].second = "09009";
+  parking.emplace_back("attribute[blocking]", "sidewalk");
+  std::string b = Create(parking);
+  api_.clock().Advance(std::chrono::hours(24));
+  std::string c = Create(Report("三"));
+  ASSERT_FALSE(a.empty() || b.empty() || c.empty());
+  Act(c, Action::kCancel, {}, "重复上报");
+
+  auto ids = [&](const std::string& query) {
+    HttpResponse r = api_.client().Get("/open311/v2/requests.xml" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::vector<std::string> out;
+    const XmlElement root = ParseXml(r.body);
+    for (const XmlElement* e : root.All("request")) {
+      out.push_back(e->ChildText("service_request_id"));
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids(""), (V{c, b, a}));  // newest first
+  EXPECT_EQ(ids("?status=open"), (V{b, a}));
+  EXPECT_EQ(ids("?status=closed"), (V{c}));
+  EXPECT_EQ(ids("?service_code=06010"), (V{c, a}));
+  EXPECT_EQ(ids("?service_code=09009,06010"), (V{c, b, a}));
+  // Day 2 only, with Z and with an offset.
+  EXPECT_EQ(ids("?start_date=2026-03-11T00:00:00Z&end_date=2026-03-11T12:00:00Z"), (V{b}));
+  EXPECT_EQ(ids("?start_date=2026-03-11T09:30:00%2B08:00&end_date=2026-03-11T09:30:00%2B08:00"),
+            (V{b}));
+  EXPECT_EQ(ids("?start_date=2026-03-11T00:00:00Z"), (V{c, b}));
+  // service_request_id overrides the other filters; unknown ids are left out.
+  EXPECT_EQ(ids("?service_request_id=" + a + "," + c + ",20990101-000001&status=open"),
+            (V{a, c}));
+  // Empty parameters are absent.
+  EXPECT_EQ(ids("?status=&service_code=&start_date=&jurisdiction_id="), (V{c, b, a}));
+  // Paging.
+  EXPECT_EQ(ids("?page_size=2"), (V{c, b}));
+  EXPECT_EQ(ids("?page_size=2&page=2"), (V{a}));
+  EXPECT_EQ(ids("?page_size=2&page=3"), V{});
+  EXPECT_EQ(api_.client().Get("/open311/v2/requests.xml?page_size=1001").status, 400);
+  EXPECT_EQ(api_.client().Get("/open311/v2/requests.json?page=0").status, 400);
+
+  // The closed one carries its reason as status_notes.
+  XmlElement closed = ParseXml(api_.client().Get("/open311/v2/requests/" + c + ".xml").body);
+  EXPECT_EQ(closed.Child("request")->ChildText("status_notes"), "已作废：重复上报");
+}
+
+TEST_F(Open311Test, DefaultWindowIsTheLast90Days) {
+  std::string old = Create(Report("旧"));
+  api_.clock().Advance(std::chrono::hours(24 * 91));
+  std::string recent = Create(Report("新"));
+  auto count = [&](const std::string& query) {
+    boost::json::value v =
+        ParseJson(api_.client().Get("/open311/v2/requests.json" + query).body);
+    return v.is_array() ? v.get_array().size() : 0u;
+  };
+  EXPECT_EQ(count(""), 1u);
+  EXPECT_EQ(count("?start_date=2026-03-01T00:00:00Z"), 2u);
+  // An id is found whatever its age.
+  EXPECT_EQ(count("?service_request_id=" + old), 1u);
+}
+
+TEST_F(Open311Test, MultipartPostWithAPhoto) {
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  std::string body;
+  auto field = [&](const std::string& name, const std::string& value) {
+    body += "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value +
+            "\r\n";
+  };
+  for (const auto& [k, v] : Report("多部分表单")) field(k, v);
+  body += "--XyZ\r\nContent-Disposition: form-data; name=\"media\"; filename=\"a.png\"\r\n"
+          "Content-Type: image/png\r\n\r\n" + png + "\r\n--XyZ--\r\n";
+  HttpResponse r = api_.client().Post("/open311/v2/requests.json", body,
+                                      {{"Content-Type", "multipart/form-data; boundary=XyZ"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string id = S(ParseJson(r.body).at(0).at("service_request_id"));
+  Result<service::CaseDetail> d = api_.cases().Get(kAdmin, id);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->record.description, "多部分表单");
+  ASSERT_EQ(d->record.photos.size(), 1u);
+  boost::json::value j =
+      ParseJson(api_.client().Get("/open311/v2/requests/" + id + ".json?extensions=true").body);
+  EXPECT_EQ(S(j.at(0).at("extended_attributes").at("photos").at(0)), d->record.photos[0]);
+}
+
+TEST_F(Open311Test, UnsupportedBodyTypeIs400) {
+  HttpResponse r = api_.client().Post("/open311/v2/requests.xml", "{}",
+                                      {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(api_.CountCases(), 0);
+}
+
+// A router of its own, with options the shared fixture does not use.
+class Open311OptionsTest : public Open311Test {
+ protected:
+  Response Call(Router& router, Method method, const std::string& target,
+                const std::string& body = "") {
+    Headers headers;
+    if (method == Method::kPost) {
+      headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    }
+    Result<Request> request = MakeRequest(method, target, body, headers);
+    EXPECT_TRUE(request.ok());
+    return HandleRequest(router, *request);
+  }
+
+  std::unique_ptr<ApiServices> Services() {
+    return std::make_unique<ApiServices>(ApiServices{api_.store(), api_.auth(), api_.reference(),
+                                                     api_.cases(), nullptr, api_.clock()});
+  }
+};
+
+TEST_F(Open311OptionsTest, DeferredIdsAnswerATokenThatResolves) {
+  std::unique_ptr<ApiServices> services = Services();
+  Router router;
+  service::Open311Options options;
+  options.defer_ids = true;
+  ASSERT_TRUE(RegisterOpen311Routes(router, *services, options).ok());
+  Response posted = Call(router, Method::kPost, "/open311/v2/requests.xml", Encode(Report()));
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  XmlElement x = ParseXml(posted.body);
+  std::string token = x.Child("request")->ChildText("token");
+  ASSERT_EQ(token.size(), 32u) << posted.body;
+  EXPECT_EQ(x.Child("request")->Child("service_request_id"), nullptr);
+  for (std::string format : {"xml", "json"}) {
+    Response t = Call(router, Method::kGet, "/open311/v2/tokens/" + token + "." + format);
+    ASSERT_EQ(t.status, 200) << t.body;
+    std::string id = format == "xml"
+                         ? ParseXml(t.body).Child("request")->ChildText("service_request_id")
+                         : S(ParseJson(t.body).at(0).at("service_request_id"));
+    EXPECT_TRUE(api_.cases().Get(kAdmin, id).ok()) << id;
+  }
+  Response unknown = Call(router, Method::kGet, "/open311/v2/tokens/ffff.json");
+  EXPECT_EQ(unknown.status, 404);
+}
+
+TEST_F(Open311OptionsTest, KeysPastTheirRateAre429WithRetryAfter) {
+  std::unique_ptr<ApiServices> services = Services();
+  Router router;
+  service::ApiKeyOptions limits;
+  limits.requests_per_minute = 2;
+  ASSERT_TRUE(RegisterOpen311Routes(router, *services, {}, limits).ok());
+  EXPECT_EQ(Call(router, Method::kPost, "/open311/v2/requests.xml", Encode(Report())).status,
+            200);
+  EXPECT_EQ(Call(router, Method::kPost, "/open311/v2/requests.xml", Encode(Report())).status,
+            200);
+  Response third = Call(router, Method::kPost, "/open311/v2/requests.json", Encode(Report()));
+  EXPECT_EQ(third.status, 429);
+  EXPECT_EQ(third.headers.GetOr("Retry-After", ""), "30");
+  EXPECT_EQ(ParseJson(third.body).at(0).at("code").to_number<int>(), 429);
+  EXPECT_EQ(api_.CountCases(), 2);
+  api_.clock().Advance(std::chrono::seconds(30));
+  EXPECT_EQ(Call(router, Method::kPost, "/open311/v2/requests.xml", Encode(Report())).status,
+            200);
+}
+
+}  // namespace
+}  // namespace citygrid::http
