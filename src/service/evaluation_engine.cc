@@ -1,0 +1,625 @@
+#include "citygrid/service/evaluation_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+#include "citygrid/domain/case_state_machine.h"
+
+namespace citygrid::service {
+namespace {
+
+constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+constexpr int64_t kOffsetMs = static_cast<int64_t>(kShanghaiOffsetMinutes) * 60 * 1000;
+constexpr int kBlockDays = 32;
+constexpr int kRecordsPerChunk = 1 << 16;
+
+int32_t DayOfMs(int64_t ms) {
+  int64_t shifted = ms + kOffsetMs;
+  int64_t day = shifted / kDayMs;
+  if (shifted % kDayMs < 0) --day;
+  return static_cast<int32_t>(day);
+}
+
+int32_t FloorDiv(int32_t a, int32_t b) {
+  int32_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+constexpr std::string_view kDimensionNames[kDimensionCount] = {
+    "unit", "subdistrict", "community", "grid", "inspector", "category", "unit,category"};
+
+}  // namespace
+
+std::string_view Name(Dimension d) { return kDimensionNames[static_cast<int>(d)]; }
+
+Result<Dimension> ParseDimension(std::string_view text) {
+  if (text == "category,unit") return Dimension::kUnitCategory;
+  for (int i = 0; i < kDimensionCount; ++i) {
+    if (kDimensionNames[i] == text) return static_cast<Dimension>(i);
+  }
+  return InvalidArgumentError(
+      "query parameter 'group_by' must be one of unit, subdistrict, community, grid, inspector, "
+      "category, unit,category; got '" +
+      std::string(text.substr(0, 60)) + "'");
+}
+
+int32_t CivilDay(Timestamp t) { return DayOfMs(ToUnixMillis(t)); }
+
+int32_t CivilDay(std::chrono::year_month_day date) {
+  return static_cast<int32_t>(std::chrono::sys_days(date).time_since_epoch().count());
+}
+
+std::chrono::year_month_day DateOfCivilDay(int32_t day) {
+  return std::chrono::year_month_day(std::chrono::sys_days(std::chrono::days(day)));
+}
+
+bool IndicatorCounts::empty() const {
+  for (int64_t v : metrics) {
+    if (v != 0) return false;
+  }
+  for (int64_t v : handle_time) {
+    if (v != 0) return false;
+  }
+  return true;
+}
+
+IndicatorCounts& IndicatorCounts::operator+=(const IndicatorCounts& other) {
+  for (int i = 0; i < kMetricCount; ++i) metrics[i] += other.metrics[i];
+  for (int i = 0; i < kHandleTimeBuckets; ++i) handle_time[i] += other.handle_time[i];
+  return *this;
+}
+
+// ---------------------------------------------------------------- private types
+
+struct EvaluationEngine::CaseRecord {
+  int64_t created = kUnset;
+  int64_t valid = kUnset;
+  int64_t registered = kUnset;
+  int64_t first_dispatch = kUnset;
+  int64_t dispatched = kUnset;  // last dispatch
+  int64_t handled = kUnset;     // last feedback
+  int64_t closed = kUnset;
+  int64_t handle_deadline = kUnset;
+  int64_t pending_until = kUnset;  // an unanswered postpone request
+  uint32_t handle_minutes = 0;
+  uint32_t group[kDimensionCount] = {};
+  CaseState state = CaseState::kReported;
+  bool exists = false;
+  bool public_channel = false;
+  bool returned = false;
+  bool reworked = false;
+  bool handle_overdue = false;
+  bool overdue_now = false;
+};
+
+// One day's counts of one group. int32 suffices: the net count of a day and group is at most
+// the number of cases.
+struct EvaluationEngine::DayCounts {
+  int32_t metrics[kMetricCount] = {};
+  int32_t handle_time[kHandleTimeBuckets] = {};
+};
+
+struct EvaluationEngine::Block {
+  DayCounts total;
+  DayCounts days[kBlockDays];
+};
+
+struct EvaluationEngine::GroupDays {
+  int32_t first_block = 0;
+  std::vector<std::unique_ptr<Block>> blocks;
+
+  Block& At(int32_t block_no) {
+    if (blocks.empty()) {
+      first_block = block_no;
+      blocks.emplace_back();
+    } else if (block_no < first_block) {
+      std::vector<std::unique_ptr<Block>> grown(static_cast<size_t>(first_block - block_no));
+      grown.reserve(grown.size() + blocks.size());
+      for (auto& b : blocks) grown.push_back(std::move(b));
+      blocks = std::move(grown);
+      first_block = block_no;
+    } else if (block_no - first_block >= static_cast<int32_t>(blocks.size())) {
+      blocks.resize(static_cast<size_t>(block_no - first_block + 1));
+    }
+    std::unique_ptr<Block>& b = blocks[static_cast<size_t>(block_no - first_block)];
+    if (!b) b = std::make_unique<Block>();
+    return *b;
+  }
+};
+
+struct EvaluationEngine::DimensionTable {
+  std::unordered_map<std::string, uint32_t> ids;
+  std::vector<std::string> keys;
+  std::vector<GroupDays> groups;
+
+  uint32_t Intern(const std::string& key) {
+    auto [it, inserted] = ids.try_emplace(key, static_cast<uint32_t>(keys.size()));
+    if (inserted) {
+      keys.push_back(key);
+      groups.emplace_back();
+    }
+    return it->second;
+  }
+};
+
+struct EvaluationEngine::Rollups {
+  std::vector<std::unique_ptr<CaseRecord[]>> chunks;
+  DimensionTable dims[kDimensionCount];
+  std::vector<int64_t> overdue_by_unit;  // by unit group id
+  int64_t position = 0;
+  int64_t cases = 0;
+  int64_t skipped_events = 0;
+
+  CaseRecord* Find(int64_t case_id) {
+    if (case_id < 0) return nullptr;
+    size_t chunk = static_cast<size_t>(case_id / kRecordsPerChunk);
+    if (chunk >= chunks.size() || !chunks[chunk]) return nullptr;
+    return &chunks[chunk][case_id % kRecordsPerChunk];
+  }
+  CaseRecord& Slot(int64_t case_id) {
+    size_t chunk = static_cast<size_t>(case_id / kRecordsPerChunk);
+    if (chunk >= chunks.size()) chunks.resize(chunk + 1);
+    if (!chunks[chunk]) chunks[chunk].reset(new CaseRecord[kRecordsPerChunk]);
+    return chunks[chunk][case_id % kRecordsPerChunk];
+  }
+
+  void SetUnit(CaseRecord& r, const std::string& unit) {
+    r.group[static_cast<int>(Dimension::kUnit)] = dims[static_cast<int>(Dimension::kUnit)].Intern(unit);
+    const std::string& category =
+        dims[static_cast<int>(Dimension::kCategory)].keys[r.group[static_cast<int>(Dimension::kCategory)]];
+    r.group[static_cast<int>(Dimension::kUnitCategory)] =
+        dims[static_cast<int>(Dimension::kUnitCategory)].Intern(unit + "|" + category);
+  }
+
+  // Adds (sign +1) or removes (-1) everything `r` counts.
+  void Contribute(const CaseRecord& r, int sign);
+};
+
+namespace {
+
+struct Item {
+  int32_t day;
+  int16_t metric;  // -1: histogram bucket `value`
+  int32_t value;
+};
+
+}  // namespace
+
+void EvaluationEngine::Rollups::Contribute(const CaseRecord& r, int sign) {
+  if (!r.exists) return;
+  Item items[24];
+  int n = 0;
+  auto add = [&](int64_t at, Metric m, int32_t value = 1) {
+    items[n++] = Item{DayOfMs(at), static_cast<int16_t>(m), value};
+  };
+  add(r.created, Metric::kReported);
+  if (r.valid != kUnset) {
+    add(r.valid, Metric::kValid);
+    if (r.public_channel) add(r.valid, Metric::kPublicReports);
+  }
+  if (r.registered != kUnset) add(r.registered, Metric::kRegistered);
+  if (r.first_dispatch != kUnset) {
+    add(r.first_dispatch, Metric::kDispatched);
+    add(r.first_dispatch, r.returned ? Metric::kReturned : Metric::kAccuratelyDispatched);
+  }
+  const bool gone = r.state == CaseState::kCancelled || r.state == CaseState::kMerged;
+  if (r.first_dispatch != kUnset && r.handle_deadline != kUnset && !gone) {
+    const int64_t deadline = r.handle_deadline;
+    if (r.state == CaseState::kSuspended) {
+      add(deadline, Metric::kSuspended);
+    } else {
+      const bool handled_now =
+          r.handled != kUnset && (r.state == CaseState::kChecking ||
+                                  r.state == CaseState::kChecked || r.state == CaseState::kClosed);
+      const int64_t due_h = handled_now && r.handled <= deadline ? r.handled : deadline;
+      add(due_h, Metric::kShouldHandle);
+      if (handled_now) {
+        add(due_h, Metric::kHandled);
+        add(due_h, Metric::kHandleMinutes, static_cast<int32_t>(r.handle_minutes));
+        items[n++] = Item{DayOfMs(due_h), -1, HandleTimeBucket(r.handle_minutes)};
+        if (r.handled <= deadline) add(due_h, Metric::kHandledOnTime);
+        if (r.reworked) add(due_h, Metric::kRework);
+      }
+      if (r.handle_overdue || (handled_now && r.handled > deadline)) {
+        add(due_h, Metric::kOverdueHandling);
+      }
+      const bool closed_now = r.state == CaseState::kClosed && r.closed != kUnset;
+      const int64_t due_c = closed_now && r.closed <= deadline ? r.closed : deadline;
+      add(due_c, Metric::kShouldClose);
+      if (closed_now) {
+        add(due_c, Metric::kClosed);
+        if (r.closed <= deadline) add(due_c, Metric::kClosedOnTime);
+      }
+    }
+  }
+  for (int d = 0; d < kDimensionCount; ++d) {
+    GroupDays& g = dims[d].groups[r.group[d]];
+    Block* block = nullptr;
+    int32_t block_no = 0;
+    for (int i = 0; i < n; ++i) {
+      const Item& it = items[i];
+      const int32_t b = FloorDiv(it.day, kBlockDays);
+      if (block == nullptr || b != block_no) {
+        block = &g.At(b);
+        block_no = b;
+      }
+      DayCounts& day = block->days[it.day - b * kBlockDays];
+      const int32_t v = sign * it.value;
+      if (it.metric < 0) {
+        block->total.handle_time[it.value] += sign;
+        day.handle_time[it.value] += sign;
+      } else {
+        block->total.metrics[it.metric] += v;
+        day.metrics[it.metric] += v;
+      }
+    }
+  }
+  if (r.overdue_now && !IsTerminal(r.state)) {
+    const uint32_t unit = r.group[static_cast<int>(Dimension::kUnit)];
+    if (unit >= overdue_by_unit.size()) overdue_by_unit.resize(unit + 1, 0);
+    overdue_by_unit[unit] += sign;
+  }
+}
+
+namespace {
+
+bool Folds(const CaseEvent& e) {
+  return e.type == EventType::kCreated || e.type == EventType::kAction ||
+         e.type == EventType::kOverdue;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- engine
+
+EvaluationEngine::EvaluationEngine(storage::CaseStore& store, CalendarSource calendar,
+                                   EvaluationEngineOptions options,
+                                   storage::EventNotifier* notifier)
+    : store_(store),
+      calendar_(std::move(calendar)),
+      options_(options),
+      notifier_(notifier),
+      data_(std::make_unique<Rollups>()) {}
+
+EvaluationEngine::~EvaluationEngine() { Stop(); }
+
+Status EvaluationEngine::FoldBatch(Rollups& data, const std::vector<CaseEvent>& events,
+                                   bool incremental) {
+  std::shared_ptr<const WorkCalendar> calendar = calendar_();
+  for (const CaseEvent& e : events) {
+    data.position = std::max(data.position, e.global_seq);
+    if (!Folds(e)) continue;
+    const int64_t at = ToUnixMillis(e.at);
+    if (e.type == EventType::kCreated) {
+      Result<Case> opened = FoldHistory({e});
+      if (!opened.ok() || e.case_id < 0) {
+        ++data.skipped_events;
+        continue;
+      }
+      CaseRecord& r = data.Slot(e.case_id);
+      if (r.exists) {
+        if (incremental) data.Contribute(r, -1);
+      } else {
+        ++data.cases;
+      }
+      r = CaseRecord{};
+      r.exists = true;
+      r.created = at;
+      r.state = opened->state;
+      r.public_channel = opened->channel != Channel::kInspector;
+      if (r.state == CaseState::kPending) r.valid = at;
+      const CaseLocation& l = opened->location;
+      auto dim = [&](Dimension d) -> DimensionTable& { return data.dims[static_cast<int>(d)]; };
+      r.group[static_cast<int>(Dimension::kSubdistrict)] = dim(Dimension::kSubdistrict).Intern(l.subdistrict_code);
+      r.group[static_cast<int>(Dimension::kCommunity)] = dim(Dimension::kCommunity).Intern(l.community_code);
+      r.group[static_cast<int>(Dimension::kGrid)] = dim(Dimension::kGrid).Intern(l.grid_code);
+      r.group[static_cast<int>(Dimension::kCategory)] = dim(Dimension::kCategory).Intern(opened->category);
+      r.group[static_cast<int>(Dimension::kInspector)] = dim(Dimension::kInspector).Intern(
+          e.actor.role == Role::kInspector ? e.actor.user : std::string());
+      data.SetUnit(r, "");
+      if (incremental) data.Contribute(r, +1);
+      continue;
+    }
+    CaseRecord* found = data.Find(e.case_id);
+    if (found == nullptr || !found->exists) {
+      ++data.skipped_events;
+      continue;
+    }
+    CaseRecord& r = *found;
+    if (incremental) data.Contribute(r, -1);
+    if (e.type == EventType::kOverdue) {
+      r.overdue_now = true;
+      if (e.payload_json.find("\"handle\"") != std::string::npos) r.handle_overdue = true;
+    } else if (e.action.has_value()) {
+      const Action action = *e.action;
+      Result<ActionParams> params = DecodeActionParams(action, e.payload_json);
+      if (!params.ok()) {
+        ++data.skipped_events;
+        if (incremental) data.Contribute(r, +1);
+        continue;
+      }
+      const CaseState before = r.state;
+      CaseState after = before;
+      switch (action) {
+        case Action::kVerify:
+          if (params->valid.value_or(false)) {
+            after = CaseState::kPending;
+            r.valid = at;
+          } else {
+            after = CaseState::kInvalid;
+          }
+          if (e.actor.role == Role::kInspector) {
+            DimensionTable& inspectors = data.dims[static_cast<int>(Dimension::kInspector)];
+            uint32_t& g = r.group[static_cast<int>(Dimension::kInspector)];
+            if (inspectors.keys[g].empty()) g = inspectors.Intern(e.actor.user);
+          }
+          break;
+        case Action::kRegister:
+          r.registered = at;
+          after = CaseState::kRegistered;
+          break;
+        case Action::kReject:
+          after = CaseState::kNotRegistered;
+          break;
+        case Action::kDispatch:
+          data.SetUnit(r, params->unit);
+          if (r.first_dispatch == kUnset) r.first_dispatch = at;
+          r.dispatched = at;
+          after = CaseState::kDispatched;
+          break;
+        case Action::kAccept:
+          after = CaseState::kHandling;
+          break;
+        case Action::kReturn:
+          r.returned = true;
+          data.SetUnit(r, "");
+          after = CaseState::kRegistered;
+          break;
+        case Action::kPostponeRequest:
+          r.pending_until = params->until ? ToUnixMillis(*params->until) : kUnset;
+          break;
+        case Action::kPostponeApprove:
+          r.handle_deadline = r.pending_until;
+          r.overdue_now = false;
+          r.pending_until = kUnset;
+          break;
+        case Action::kPostponeDeny:
+          r.pending_until = kUnset;
+          break;
+        case Action::kSuspend:
+          after = CaseState::kSuspended;
+          break;
+        case Action::kResume:
+          after = CaseState::kHandling;
+          break;
+        case Action::kFeedback: {
+          r.handled = at;
+          int64_t from = r.dispatched != kUnset ? r.dispatched : at;
+          Duration work = calendar->WorkTimeBetween(FromUnixMillis(from), e.at);
+          r.handle_minutes = static_cast<uint32_t>(
+              std::min<int64_t>(work.count() / 60000, std::numeric_limits<int32_t>::max()));
+          after = CaseState::kChecking;
+          break;
+        }
+        case Action::kCheckPass:
+          after = CaseState::kChecked;
+          break;
+        case Action::kCheckFail:
+          r.reworked = true;
+          after = CaseState::kHandling;
+          break;
+        case Action::kClose:
+          r.closed = at;
+          after = CaseState::kClosed;
+          break;
+        case Action::kCancel:
+          after = CaseState::kCancelled;
+          break;
+        case Action::kMerge:
+          after = CaseState::kMerged;
+          break;
+        case Action::kSupervise:
+        case Action::kComment:
+          break;
+      }
+      if (after != CaseState::kHandling) r.pending_until = kUnset;
+      if (StageOf(after) != StageOf(before)) {
+        r.overdue_now = false;
+        if (StageOf(after) == Stage::kHandle) {
+          r.handle_deadline = params->deadline ? ToUnixMillis(*params->deadline) : kUnset;
+        }
+      }
+      r.state = after;
+    }
+    if (incremental) data.Contribute(r, +1);
+  }
+  return OkStatus();
+}
+
+Status EvaluationEngine::Rebuild() {
+  std::lock_guard poll_lock(poll_mu_);
+  // Fold into a fresh set of roll-ups that only this thread sees (queries keep reading the old
+  // ones), first the records alone, then every record's contributions once; then swap.
+  auto fresh = std::make_unique<Rollups>();
+  for (;;) {
+    Result<std::vector<CaseEvent>> events = store_.EventsAfter(fresh->position, options_.batch);
+    if (!events.ok()) return events.status();
+    if (events->empty()) break;
+    CITYGRID_RETURN_IF_ERROR(FoldBatch(*fresh, *events, /*incremental=*/false));
+    if (static_cast<int>(events->size()) < options_.batch) break;
+  }
+  for (auto& chunk : fresh->chunks) {
+    if (!chunk) continue;
+    for (int i = 0; i < kRecordsPerChunk; ++i) fresh->Contribute(chunk[i], +1);
+  }
+  {
+    std::unique_lock lock(data_mu_);
+    std::swap(data_, fresh);
+  }
+  ready_.store(true);
+  return OkStatus();
+}
+
+Result<int> EvaluationEngine::PollOnce() {
+  if (!ready_.load()) {
+    CITYGRID_RETURN_IF_ERROR(Rebuild());
+  }
+  std::lock_guard poll_lock(poll_mu_);
+  int total = 0;
+  for (;;) {
+    int64_t position = this->position();
+    CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
+                              store_.EventsAfter(position, options_.batch));
+    if (events.empty()) break;
+    {
+      std::unique_lock lock(data_mu_);
+      CITYGRID_RETURN_IF_ERROR(FoldBatch(*data_, events, /*incremental=*/true));
+    }
+    total += static_cast<int>(events.size());
+    if (static_cast<int>(events.size()) < options_.batch) break;
+  }
+  return total;
+}
+
+int64_t EvaluationEngine::position() const {
+  std::shared_lock lock(data_mu_);
+  return data_->position;
+}
+
+Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, int32_t from_day,
+                                                         int32_t to_day) const {
+  if (!ready_.load()) {
+    return UnavailableError("the evaluation engine is still reading the event log; retry shortly");
+  }
+  if (from_day > to_day) return InvalidArgumentError("from is after to");
+  std::shared_lock lock(data_mu_);
+  const DimensionTable& table = data_->dims[static_cast<int>(dimension)];
+  const int32_t bf = FloorDiv(from_day, kBlockDays);
+  const int32_t bt = FloorDiv(to_day, kBlockDays);
+  std::vector<GroupCounts> out;
+  int64_t sums[kMetricCount + kHandleTimeBuckets];
+  auto add = [&](const DayCounts& d) {
+    for (int i = 0; i < kMetricCount; ++i) sums[i] += d.metrics[i];
+    for (int i = 0; i < kHandleTimeBuckets; ++i) sums[kMetricCount + i] += d.handle_time[i];
+  };
+  for (size_t g = 0; g < table.groups.size(); ++g) {
+    const GroupDays& days = table.groups[g];
+    if (days.blocks.empty()) continue;
+    std::fill(std::begin(sums), std::end(sums), 0);
+    const int32_t last = days.first_block + static_cast<int32_t>(days.blocks.size()) - 1;
+    for (int32_t b = std::max(bf, days.first_block); b <= std::min(bt, last); ++b) {
+      const Block* block = days.blocks[static_cast<size_t>(b - days.first_block)].get();
+      if (block == nullptr) continue;
+      const int lo = b == bf ? from_day - b * kBlockDays : 0;
+      const int hi = b == bt ? to_day - b * kBlockDays : kBlockDays - 1;
+      if (lo == 0 && hi == kBlockDays - 1) {
+        add(block->total);
+      } else {
+        for (int d = lo; d <= hi; ++d) add(block->days[d]);
+      }
+    }
+    bool any = false;
+    for (int64_t v : sums) any = any || v != 0;
+    if (!any) continue;
+    GroupCounts row;
+    row.key = table.keys[g];
+    std::copy(sums, sums + kMetricCount, row.counts.metrics.begin());
+    std::copy(sums + kMetricCount, sums + kMetricCount + kHandleTimeBuckets,
+              row.counts.handle_time.begin());
+    out.push_back(std::move(row));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const GroupCounts& a, const GroupCounts& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> EvaluationEngine::OverdueByUnit() const {
+  if (!ready_.load()) {
+    return UnavailableError("the evaluation engine is still reading the event log; retry shortly");
+  }
+  std::shared_lock lock(data_mu_);
+  std::vector<std::pair<std::string, int64_t>> out;
+  const DimensionTable& units = data_->dims[static_cast<int>(Dimension::kUnit)];
+  for (size_t u = 0; u < data_->overdue_by_unit.size(); ++u) {
+    if (data_->overdue_by_unit[u] != 0) out.emplace_back(units.keys[u], data_->overdue_by_unit[u]);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+EngineMemory EvaluationEngine::memory() const {
+  std::shared_lock lock(data_mu_);
+  EngineMemory m;
+  m.cases = data_->cases;
+  for (const auto& chunk : data_->chunks) {
+    m.record_bytes += sizeof(std::unique_ptr<CaseRecord[]>);
+    if (chunk) m.record_bytes += static_cast<int64_t>(sizeof(CaseRecord)) * kRecordsPerChunk;
+  }
+  for (const DimensionTable& t : data_->dims) {
+    for (size_t g = 0; g < t.groups.size(); ++g) {
+      const GroupDays& days = t.groups[g];
+      m.aggregate_bytes += static_cast<int64_t>(sizeof(GroupDays) +
+                                                days.blocks.capacity() * sizeof(void*));
+      for (const auto& b : days.blocks) {
+        if (b) m.aggregate_bytes += sizeof(Block);
+      }
+      // Key text, the hash node and the key vector entry.
+      m.aggregate_bytes += static_cast<int64_t>(2 * (sizeof(std::string) + t.keys[g].capacity()) + 32);
+    }
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------- follower
+
+Status EvaluationEngine::Start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable()) return OkStatus();
+  stop_ = false;
+  thread_ = std::thread([this] { Run(); });
+  return OkStatus();
+}
+
+void EvaluationEngine::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EvaluationEngine::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+void EvaluationEngine::Run() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    }
+    // A failed read (database briefly unavailable) is retried at the next wake-up; PollOnce
+    // rebuilds first while the engine is not ready.
+    (void)PollOnce();
+    if (notifier_ != nullptr && ready_.load()) {
+      (void)notifier_->WaitForEvents(position(), options_.poll_interval);
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+    } else {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || notified_; });
+      notified_ = false;
+      if (stop_) return;
+    }
+  }
+}
+
+}  // namespace citygrid::service
