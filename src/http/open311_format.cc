@@ -1,14 +1,12 @@
 #include "src/http/open311_format.h"
 
-#include <boost/json.hpp>
-
 #include <cmath>
 #include <cstdio>
 
+#include "citygrid/http/error_mapping.h"
+
 namespace citygrid::http::open311 {
 namespace {
-
-namespace bj = boost::json;
 
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
@@ -61,31 +59,51 @@ void WriteXml(const Node& node, std::string& out) {
   out += '>';
 }
 
-bj::value ToJson(const Node& node) {
+void WriteJsonString(std::string_view text, std::string& out) {
+  out += '"';
+  out += JsonEscape(text);
+  out += '"';
+}
+
+// Written by hand rather than through Boost.JSON so that numbers keep their plain decimal form
+// ("34.7031", not "3.47031E1"), which some Open311 clients expect.
+void WriteJson(const Node& node, std::string& out) {
   switch (node.kind) {
     case Node::Kind::kString:
-      return bj::value(node.text);
-    case Node::Kind::kNumber: {
-      boost::system::error_code ec;
-      bj::value v = bj::parse(node.text, ec);
-      return ec ? bj::value(node.text) : v;
-    }
+      WriteJsonString(node.text, out);
+      return;
+    case Node::Kind::kNumber:
     case Node::Kind::kBool:
-      return bj::value(node.text == "true");
+      out += node.text;
+      return;
     case Node::Kind::kNull:
-      return bj::value(nullptr);
+      out += "null";
+      return;
     case Node::Kind::kObject: {
-      bj::object o;
-      for (const Node& child : node.children) o[child.name] = ToJson(child);
-      return o;
+      out += '{';
+      bool first = true;
+      for (const Node& child : node.children) {
+        if (!first) out += ',';
+        first = false;
+        WriteJsonString(child.name, out);
+        out += ':';
+        WriteJson(child, out);
+      }
+      out += '}';
+      return;
     }
     case Node::Kind::kList: {
-      bj::array a;
-      for (const Node& child : node.children) a.push_back(ToJson(child));
-      return a;
+      out += '[';
+      bool first = true;
+      for (const Node& child : node.children) {
+        if (!first) out += ',';
+        first = false;
+        WriteJson(child, out);
+      }
+      out += ']';
+      return;
     }
   }
-  return nullptr;
 }
 
 }  // namespace
@@ -103,8 +121,12 @@ Node Node::Number(std::string name, std::string text) {
 Node Node::Number(std::string name, double value) {
   if (!std::isfinite(value)) return Null(std::move(name));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.8g", value);
-  return Number(std::move(name), std::string(buf));
+  std::snprintf(buf, sizeof buf, "%.7f", value);  // 1 cm at the equator; never an exponent
+  std::string text(buf);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  if (text == "-0") text = "0";
+  return Number(std::move(name), std::move(text));
 }
 Node Node::Integer(std::string name, long long value) {
   return Number(std::move(name), std::to_string(value));
@@ -157,7 +179,11 @@ std::string RenderXml(const Node& root) {
   return out;
 }
 
-std::string RenderJson(const Node& root) { return bj::serialize(ToJson(root)); }
+std::string RenderJson(const Node& root) {
+  std::string out;
+  WriteJson(root, out);
+  return out;
+}
 
 std::string Render(const Node& root, Format format) {
   return format == Format::kXml ? RenderXml(root) : RenderJson(root);

@@ -242,9 +242,14 @@ bool IsImage(std::string_view b) {
 
 // ---- rendering
 
+// Whole seconds, as the spec's examples and most clients' parsers have them.
+std::string Open311Time(Timestamp t) {
+  return FormatIso8601(std::chrono::floor<std::chrono::seconds>(t));
+}
+
 Node TimeNode(std::string name, const std::optional<Timestamp>& t) {
   if (!t) return Node::Null(std::move(name));
-  return Node::String(std::move(name), FormatIso8601(*t));
+  return Node::String(std::move(name), Open311Time(*t));
 }
 
 Node ServiceNode(const service::Open311Service& svc, const Category& c) {
@@ -285,7 +290,7 @@ Node UpdateNode(const service::Open311Update& u) {
       {Node::String("update_id", u.update_id),
        Node::String("service_request_id", u.service_request_id),
        Node::String("status", std::string(Name(u.status))),
-       Node::String("updated_datetime", FormatIso8601(u.updated_datetime)),
+       Node::String("updated_datetime", Open311Time(u.updated_datetime)),
        Node::String("description", u.description), Node::String("media_url", u.media_url)});
 }
 
