@@ -3,8 +3,7 @@
 
 #include "citygrid/http/open311_routes.h"
 
-#include <boost/url/params_encoded_view.hpp>
-#include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
 
 #include <cctype>
 #include <cmath>
@@ -150,14 +149,28 @@ Result<Params> ReadParams(const Request& request, std::vector<Upload>* uploads) 
                                 "multipart/form-data, got Content-Type '" + content_type + "'");
   }
   if (request.body.empty()) return params;
-  auto parsed = boost::urls::parse_query(request.body);
-  if (!parsed) {
-    return InvalidArgumentError("form body is not application/x-www-form-urlencoded: " +
-                                parsed.error().message());
-  }
-  for (const auto& p : *parsed) {
+  // Split by hand and only percent-decode: clients send brackets ("attribute[code][]")
+  // unencoded, which a strict RFC 3986 query parser refuses.
+  std::string_view body = request.body;
+  int index = 0;
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    ++index;
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string_view raw_key = pair.substr(0, eq);
+    std::string_view raw_value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    auto key = boost::urls::make_pct_string_view(raw_key);
+    auto value = boost::urls::make_pct_string_view(raw_value);
+    if (!key || !value) {
+      return InvalidArgumentError("form field " + std::to_string(index) + " ('" +
+                                  std::string(raw_key.substr(0, 40)) +
+                                  "') has a bad percent-encoding");
+    }
     boost::urls::encoding_opts opts(/*space_as_plus=*/true);
-    params.Add(p.key.decode(opts), p.has_value ? p.value.decode(opts) : std::string());
+    params.Add(key->decode(opts), value->decode(opts));
   }
   return params;
 }

@@ -683,6 +683,25 @@ TEST_F(Open311Test, MultipartPostWithAPhoto) {
   EXPECT_EQ(S(j.at(0).at("extended_attributes").at("photos").at(0)), d->record.photos[0]);
 }
 
+TEST_F(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
+  // curl --data-urlencode 'attribute[blocking][]=fire_lane' encodes the value only.
+  Form f = Report("括号");
+  f.erase(f.begin() + 1);  // service_code comes from the raw part
+  const std::string body = Encode(f) +
+                           "&service_code=09009&attribute[blocking][]=fire_lane"
+                           "&attribute[plate]=%E8%B1%ABA1";
+  HttpResponse r = api_.client().Post("/open311/v2/requests.json", body, kFormHeaders);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string id = S(ParseJson(r.body).at(0).at("service_request_id"));
+  boost::json::value j =
+      ParseJson(api_.client().Get("/open311/v2/requests/" + id + ".json?extensions=true").body);
+  EXPECT_EQ(S(j.at(0).at("attributes").at(1).at("value")), "豫A1");
+  HttpResponse bad = api_.client().Post("/open311/v2/requests.xml", body + "&x=%zz", kFormHeaders);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(Error(bad, "xml").second.find("bad percent-encoding"), std::string::npos);
+  EXPECT_EQ(api_.CountCases(), 1);
+}
+
 TEST_F(Open311Test, UnsupportedBodyTypeIs400) {
   HttpResponse r = api_.client().Post("/open311/v2/requests.xml", "{}",
                                       {{"Content-Type", "application/json"}});
