@@ -38,10 +38,21 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       app->store_->cases(), service::FeedOptions{},
       storage::PostgresEventNotifier(*app->store_));  // null on SQLite: the feed polls
   service::CaseFeed* feed = app->feed_.get();
-  app->cases_->SetWriteListener([feed] { feed->Notify(); });
+  service::ReferenceDataService* reference_service = app->reference_.get();
+  app->evaluation_engine_ = std::make_unique<service::EvaluationEngine>(
+      app->store_->cases(), [reference_service] { return reference_service->Get()->calendar; },
+      service::EvaluationEngineOptions{}, storage::PostgresEventNotifier(*app->store_));
+  service::EvaluationEngine* engine = app->evaluation_engine_.get();
+  app->evaluation_ = std::make_unique<service::EvaluationService>(*engine, *app->store_,
+                                                                  *app->reference_, app->clock_);
+  app->cases_->SetWriteListener([feed, engine] {
+    feed->Notify();
+    engine->Notify();
+  });
   app->sweeper_ = std::make_unique<service::OverdueSweeper>(*app->cases_, options.sweep_interval);
   app->services_.reset(new http::ApiServices{*app->store_, *app->auth_, *app->reference_,
                                              *app->cases_, app->feed_.get(), app->clock_});
+  app->services_->evaluation = app->evaluation_.get();
   return app;
 }
 
@@ -50,6 +61,7 @@ App::~App() { Stop(); }
 Status App::Start() {
   if (started_) return OkStatus();
   CITYGRID_RETURN_IF_ERROR(feed_->Start());
+  CITYGRID_RETURN_IF_ERROR(evaluation_engine_->Start());
   sweeper_->Start();
   started_ = true;
   return OkStatus();
@@ -58,6 +70,7 @@ Status App::Start() {
 void App::Stop() {
   if (sweeper_) sweeper_->Stop();
   if (feed_) feed_->Stop();
+  if (evaluation_engine_) evaluation_engine_->Stop();
   started_ = false;
 }
 

@@ -5,9 +5,9 @@
 // feed and the overdue sweeper, and the http::ApiServices the API routes use. `citygrid serve`,
 // `citygrid demo` and `citygrid user` build one.
 //
-// Lifetime: Open() opens everything but starts no thread; Start() starts the feed follower and the
-// sweeper; Stop() (also the destructor) stops them. The references handed out live as long as
-// the App.
+// Lifetime: Open() opens everything but starts no thread; Start() starts the feed follower, the
+// evaluation engine (rebuilds from the event log, then follows it) and the sweeper; Stop() (also
+// the destructor) stops them. The references handed out live as long as the App.
 
 #include <functional>
 #include <memory>
@@ -21,6 +21,8 @@
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
+#include "citygrid/service/evaluation_engine.h"
+#include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/overdue_sweeper.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
@@ -63,6 +65,8 @@ class App {
   service::CaseService& cases() { return *cases_; }
   service::CaseFeed& feed() { return *feed_; }
   service::OverdueSweeper& sweeper() { return *sweeper_; }
+  service::EvaluationEngine& evaluation_engine() { return *evaluation_engine_; }
+  service::EvaluationService& evaluation() { return *evaluation_; }
   http::ApiServices& services() { return *services_; }
   const Clock& clock() const { return clock_; }
 
@@ -76,6 +80,8 @@ class App {
   std::unique_ptr<service::CaseService> cases_;
   std::unique_ptr<service::CaseFeed> feed_;
   std::unique_ptr<service::OverdueSweeper> sweeper_;
+  std::unique_ptr<service::EvaluationEngine> evaluation_engine_;  // follows the event log
+  std::unique_ptr<service::EvaluationService> evaluation_;
   std::unique_ptr<http::ApiServices> services_;
   bool started_ = false;
 };

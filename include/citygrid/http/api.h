@@ -13,6 +13,7 @@
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
+#include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
 
@@ -27,6 +28,7 @@ struct ApiServices {
   service::CaseFeed* feed = nullptr;  // null: GET /api/v1/stream answers 503
   const Clock& clock;
   size_t max_photo_bytes = 10 << 20;
+  service::EvaluationService* evaluation = nullptr;  // null: /api/v1/evaluation* answer 503
 };
 
 // POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me.
@@ -35,6 +37,8 @@ Status RegisterAuthRoutes(Router& router, ApiServices& services);
 Status RegisterCaseRoutes(Router& router, ApiServices& services);
 // Geography, categories, units, calendar, routing rules, users (admin writes).
 Status RegisterReferenceRoutes(Router& router, ApiServices& services);
+// /api/v1/evaluation (json/csv/xlsx), .../weights, .../overdue, .../heatmap.
+Status RegisterEvaluationRoutes(Router& router, ApiServices& services);
 // GET /api/v1/openapi.json: the OpenAPI 3 document (docs/openapi.json, compiled in).
 Status RegisterOpenApiRoute(Router& router);
 
