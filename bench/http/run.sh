@@ -1,54 +1,135 @@
 #!/usr/bin/env bash
-# The HTTP core beside nginx, same machine, same run: requests/s with wrk over keep-alive
-# connections to 127.0.0.1 for
-#   - a 1 KiB JSON file served as a static file (citygrid StaticFiles vs nginx),
-#   - GET /healthz (citygrid's router + in-memory handler) vs the same nginx file,
-# with one server thread / one nginx worker each, so the second core runs wrk.
+# citygrid over HTTP beside nginx (Debian nginx-light), same machine, same run, loopback only.
+# Load: wrk (Debian) with bench/http/load.lua. Rows:
+#   1. create-case/s: POST /api/v1/cases (JSON case at a random point of the demo district,
+#      unique Idempotency-Key, inspector token) on the SQLite default, wrk -c64, closed loop;
+#      nginx serves a static file of the same size as a create response.
+#   2. latency at a fixed 2,000 req/s: the same creates paced by load.lua's delay() (a fixed
+#      schedule of one slot per 0.5 ms, shared by the 64 connections); p50/p99 from wrk's own
+#      latency distribution (measured from when each request is written); nginx paced the same.
+#   3. GET-case req/s: GET /api/v1/cases/{number} (case with history, signed in), round-robin
+#      over the created cases, 1 server thread; nginx (1 worker) serves a same-size file.
+#   4. a 1 KiB static file and GET /healthz (the HTTP core without the API).
+# The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
+# fresh temporary data directory. Create rows run CREATE_THREADS server threads (default 64):
+# request handlers wait for the SQLite group commit, so concurrent commits need threads.
 #
-# usage: bench/http/run.sh [path/to/citygrid]   (env: DURATION=5s CONNECTIONS=64)
+# usage: bench/http/run.sh [path/to/citygrid]
+#   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=64
 # or:    cmake --build build --target bench_http
 set -euo pipefail
 
 CITYGRID=${1:-build/src/citygrid}
-DURATION=${DURATION:-5s}
+DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
+RATE=${RATE:-2000}
+CREATE_THREADS=${CREATE_THREADS:-64}
+HERE=$(cd "$(dirname "$0")" && pwd)
+LUA="$HERE/load.lua"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-for tool in wrk "$NGINX" "$CITYGRID"; do
+for tool in wrk curl python3 "$NGINX" "$CITYGRID"; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$tool" ]; then
-    echo "bench/http: $tool is missing (scripts/install-deps installs wrk and nginx-light)" >&2
+    echo "bench/http: $tool is missing (scripts/install-deps --with-bench-peers installs wrk" \
+      "and nginx-light)" >&2
     exit 1
   fi
 done
 
-work=$(mktemp -d)
+work=$(mktemp -d "${TMPDIR:-/tmp}/citygrid-bench-http.XXXXXX")
 citygrid_pid=""
 nginx_pid=""
+stop_citygrid() {
+  if [ -n "$citygrid_pid" ]; then
+    kill -TERM "$citygrid_pid" 2>/dev/null || true
+    wait "$citygrid_pid" 2>/dev/null || true
+    citygrid_pid=""
+  fi
+}
 cleanup() {
-  [ -n "$citygrid_pid" ] && kill "$citygrid_pid" 2>/dev/null && wait "$citygrid_pid" 2>/dev/null || true
-  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
+  stop_citygrid
+  if [ -n "$nginx_pid" ]; then
+    kill "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+# start_citygrid THREADS: (re)starts the demo server on the bench data dir; sets citygrid_addr.
+start_citygrid() {
+  stop_citygrid
+  : >"$work/citygrid.out"
+  "$CITYGRID" demo --data "$work/data" --cases 0 --listen 127.0.0.1:0 --threads "$1" \
+    --web "$work/web" --access-log off >"$work/citygrid.out" 2>"$work/citygrid.err" &
+  citygrid_pid=$!
+  citygrid_addr=""
+  for _ in $(seq 600); do
+    citygrid_addr=$(sed -n 's/.*citygrid demo is running: *http:\/\/\([^ ]*\).*/\1/p' \
+      "$work/citygrid.out" 2>/dev/null | head -n1)
+    [ -n "$citygrid_addr" ] && break
+    kill -0 "$citygrid_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$citygrid_addr" ]; then
+    echo "bench/http: citygrid did not start:" >&2
+    cat "$work/citygrid.out" "$work/citygrid.err" >&2
+    exit 1
+  fi
+}
+
 mkdir -p "$work/web" "$work/nginx/logs"
-# 1 KiB of JSON, about the size of one case.
-python3 - "$work/web/case.json" <<'PY'
+# nginx workers run as an unprivileged user: they must be able to reach the files (else every
+# answer is a fast 403 and the peer figure is meaningless).
+chmod 0755 "$work" "$work/web"
+# make_file NAME BYTES: a JSON-looking static file of exactly BYTES bytes.
+make_file() {
+  python3 - "$work/web/$1" "$2" <<'PY'
 import json, sys
-doc = {"number": "20240501-000123", "state": "handling", "description": "x" * 880}
-text = json.dumps(doc)
-open(sys.argv[1], "w").write(text + " " * (1024 - len(text)))
+path, size = sys.argv[1], int(sys.argv[2])
+text = json.dumps({"number": "20240501-000123", "state": "handling", "description": ""})
+text = text[:-2] + "x" * max(0, size - len(text)) + '"}'
+open(path, "w").write(text[:size] if len(text) > size else text)
 PY
+}
+make_file case.json 1024
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_citygrid "$CREATE_THREADS"
+base="http://$citygrid_addr"
+password=$(awk -F'\t' '$1 == "inspector" { print $4 }' "$work/data/demo-users.txt")
+token=$(curl -fsS -H 'Content-Type: application/json' \
+  -d "{\"username\":\"inspector\",\"password\":\"$password\"}" "$base/api/v1/auth/login" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+export BENCH_TOKEN="$token"
 
-"$CITYGRID" serve --listen 127.0.0.1:0 --threads 1 --data "$work/data" --web "$work/web" \
-  --access-log off >"$work/citygrid.out" 2>"$work/citygrid.err" &
-citygrid_pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/citygrid.out" 2>/dev/null && break; sleep 0.05; done
-citygrid_addr=$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$work/citygrid.out")
-[ -n "$citygrid_addr" ] || { echo "citygrid did not start:" >&2; cat "$work/citygrid.err" >&2; exit 1; }
+# Points inside the district: the centre of each unit grid's bounding box, kept when a create
+# there is accepted (the first 300 grids that pass).
+curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/geography/grids" >"$work/grids.json"
+python3 - "$work/grids.json" "$work/candidates.txt" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as out:
+    for f in doc["features"]:
+        ring = f["geometry"]["coordinates"][0][0]
+        lons = [p[0] for p in ring]; lats = [p[1] for p in ring]
+        out.write("%.6f %.6f\n" % ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2))
+PY
+: >"$work/points.txt"
+n=0
+while read -r lon lat && [ "$n" -lt 300 ]; do
+  code=$(curl -s -o "$work/create.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: probe-$lon-$lat" \
+    -d "{\"channel\":\"inspector\",\"category\":\"06010\",\"description\":\"probe\",\"lon\":$lon,\"lat\":$lat}" \
+    "$base/api/v1/cases")
+  if [ "$code" = 201 ]; then
+    echo "$lon $lat" >>"$work/points.txt"
+    n=$((n + 1))
+  fi
+done < <(awk 'NR % 7 == 1' "$work/candidates.txt")
+[ "$n" -gt 0 ] || { echo "bench/http: no grid centre was accepted as a case location" >&2; exit 1; }
+export BENCH_POINTS="$work/points.txt"
+make_file create.json "$(wc -c <"$work/create.json")"
 
-nginx_port=$(free_port)
+nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/nginx/nginx.conf" <<CONF
 worker_processes 1;
 daemon off;
@@ -68,18 +149,84 @@ CONF
 "$NGINX" -p "$work/nginx" -c "$work/nginx/nginx.conf" &
 nginx_pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/case.json" && break; sleep 0.05; done
+nginx="http://127.0.0.1:$nginx_port"
 
-rps() {  # url -> requests/s
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" "$1" | awk '/^Requests\/sec:/ {printf "%.0f", $2}'
+# wrk_run MODE URL [RATE]: runs wrk, leaves its output in $work/wrk.out.
+wrk_run() {
+  BENCH_MODE=$1 BENCH_RATE=${3:-0} BENCH_RUN_ID="$1-$RANDOM-$(date +%s%N)" \
+    wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$2" >"$work/wrk.out" 2>&1 || {
+    cat "$work/wrk.out" >&2
+    exit 1
+  }
+  if grep -q 'Non-2xx' "$work/wrk.out"; then
+    echo "bench/http: $1 $2: $(grep 'Non-2xx' "$work/wrk.out" | sed 's/^ *//'); the figure" \
+      "counts only answers of 2xx" >&2
+    if [ "$1" = static ]; then
+      echo "bench/http: the static peer must answer 200; check $2 by hand" >&2
+      exit 1
+    fi
+  fi
 }
-
-nginx_file=$(rps "http://127.0.0.1:$nginx_port/case.json")
-citygrid_file=$(rps "http://$citygrid_addr/case.json")
-citygrid_health=$(rps "http://$citygrid_addr/healthz")
-
-printf '%-44s %14s %14s %7s\n' "what (wrk -c$CONNECTIONS, $DURATION, 1 server thread)" "citygrid req/s" "nginx req/s" "ratio"
+rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$work/wrk.out"; }
+# pct P: the P% latency of the last run in ms.
+pct() {
+  awk -v p="$1%" '$1 == p {
+    v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+    if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000
+    printf "%.2f", v }' "$work/wrk.out"
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
-printf '%-44s %14s %14s %7s\n' "GET 1 KiB static file" "$citygrid_file" "$nginx_file" \
-  "$(ratio "$citygrid_file" "$nginx_file")"
-printf '%-44s %14s %14s %7s\n' "GET /healthz (router, in-memory) vs file" "$citygrid_health" \
-  "$nginx_file" "$(ratio "$citygrid_health" "$nginx_file")"
+row() { printf '%-52s %14s %14s %7s\n' "$@"; }
+
+# 1. creates, closed loop.
+wrk_run create "$base/api/v1/cases"
+create_rps=$(rps)
+wrk_run static "$nginx/create.json"
+nginx_create_rps=$(rps)
+
+# 2. creates at a fixed rate.
+wrk_run create "$base/api/v1/cases" "$RATE"
+paced_rps=$(rps); p50=$(pct 50); p99=$(pct 99)
+wrk_run static "$nginx/create.json" "$RATE"
+nginx_paced_rps=$(rps); nginx_p50=$(pct 50); nginx_p99=$(pct 99)
+
+# 3. GET case with one server thread (beside one nginx worker; wrk has the other core).
+start_citygrid 1
+base="http://$citygrid_addr"
+curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/cases?limit=1000" |
+  python3 -c 'import json,sys; [print(c["number"]) for c in json.load(sys.stdin)["cases"]]' \
+    >"$work/cases.txt"
+export BENCH_CASES="$work/cases.txt"
+first=$(head -n1 "$work/cases.txt")
+make_file get.json "$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/cases/$first" | wc -c)"
+wrk_run get "$base/api/v1/cases/$first"
+get_rps=$(rps)
+wrk_run static "$nginx/get.json"
+nginx_get_rps=$(rps)
+
+# 4. the HTTP core.
+wrk_run static "$base/case.json"
+file_rps=$(rps)
+wrk_run static "$nginx/case.json"
+nginx_file_rps=$(rps)
+wrk_run static "$base/healthz"
+health_rps=$(rps)
+
+cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
+stop_citygrid
+
+echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
+row "what" "citygrid" "nginx" "ratio"
+row "create case/s (SQLite, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
+  "$create_rps" "$nginx_create_rps" "$(ratio "$create_rps" "$nginx_create_rps")"
+row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
+  "$(ratio "$paced_rps" "$nginx_paced_rps")"
+row "at $RATE req/s: p50 latency ms (create vs file)" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
+row "at $RATE req/s: p99 latency ms (create vs file)" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
+row "GET case/s (1 thread) vs $(wc -c <"$work/web/get.json") B file" "$get_rps" "$nginx_get_rps" \
+  "$(ratio "$get_rps" "$nginx_get_rps")"
+row "GET 1 KiB static file (1 thread)" "$file_rps" "$nginx_file_rps" \
+  "$(ratio "$file_rps" "$nginx_file_rps")"
+row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
+  "$(ratio "$health_rps" "$nginx_file_rps")"
+echo "cases in the store after the run: $cases_total"

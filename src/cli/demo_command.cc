@@ -2,6 +2,13 @@
 // its units, routing rules, one user per role plus one handler per unit (passwords written to
 // DIR/demo-users.txt, mode 0600) and a history of cases over the last 60 days; then serves it
 // like `citygrid serve`. On a non-empty directory it just serves.
+//
+// A seed that was interrupted (crash, kill -9, power loss) is detected and done again: before
+// the first write the demo creates DIR/demo-seed.incomplete (fsynced), and removes it only once
+// everything is seeded and demo-users.txt is written. A run that finds the marker knows the
+// whole directory is an unfinished demo seed, empties it and seeds from the start. (Cases are
+// append-only, so a half-written history cannot be resumed in place.) On PostgreSQL the marker
+// is a document ("demo", "seed"); an unfinished seed there is reported, not dropped.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,6 +22,7 @@
 #include <string>
 
 #include "citygrid/service/demo_seed.h"
+#include "citygrid/service/ledger_demo.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 
@@ -47,6 +55,32 @@ Status WritePrivateFile(const std::string& path, const std::string& text) {
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     return UnavailableError("cannot write " + path + ": " + std::strerror(errno));
   }
+  return OkStatus();
+}
+
+constexpr char kSeedMarker[] = "demo-seed.incomplete";
+constexpr char kSeedDocKind[] = "demo";
+constexpr char kSeedDocKey[] = "seed";
+
+Status FsyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return UnavailableError("cannot open " + dir + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return UnavailableError("cannot sync " + dir + ": " + std::strerror(errno));
+  return OkStatus();
+}
+
+// Empties `dir` of an unfinished seed (every entry: the directory held nothing before it).
+Status ClearUnfinishedSeed(const std::string& dir) {
+  std::error_code ec;
+  const std::filesystem::path marker = std::filesystem::path(dir) / kSeedMarker;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path() == marker) continue;  // removed last, so a crash here is detected again
+    std::filesystem::remove_all(entry.path(), ec);
+    if (ec) return UnavailableError("cannot remove " + entry.path().string() + ": " + ec.message());
+  }
+  if (ec) return UnavailableError("cannot list " + dir + ": " + ec.message());
   return OkStatus();
 }
 
@@ -88,6 +122,10 @@ Status Seed(App& app, const ServeArgs& args, const std::string& users_path) {
     states += (states.empty() ? "" : ", ") + std::string(Name(state)) + " " + std::to_string(n);
   }
   std::printf("citygrid demo: by state: %s\n", states.c_str());
+  CITYGRID_ASSIGN_OR_RETURN(service::LedgerDemoReport ledgers,
+                            service::SeedDemoLedgers(app.store(), app.reference(), options.end));
+  std::printf("citygrid demo: %d ledgers (老旧小区改造, 学校复学检查, 序化洁化), %d rows, %d row events\n",
+              ledgers.ledgers, ledgers.rows, ledgers.events);
   return OkStatus();
 }
 
@@ -101,18 +139,63 @@ int RunDemo(const Args& args) {
 
   std::error_code ec;
   const std::string& dir = parsed.app.data_dir;
+  const bool sqlite = parsed.app.db_url.empty();
+  const std::string marker = (std::filesystem::path(dir) / kSeedMarker).string();
   bool fresh = !std::filesystem::exists(dir, ec) ||
                (std::filesystem::is_directory(dir, ec) && std::filesystem::is_empty(dir, ec));
+  if (sqlite && std::filesystem::exists(marker, ec)) {
+    std::printf("citygrid demo: %s holds an unfinished demo seed (interrupted); starting it "
+                "over\n", dir.c_str());
+    Status cleared = ClearUnfinishedSeed(dir);
+    if (!cleared.ok()) {
+      std::fprintf(stderr, "citygrid demo: %s\n", cleared.ToString().c_str());
+      return 1;
+    }
+    fresh = true;
+  }
+  if (sqlite && fresh) {
+    // The marker goes down before the store's first byte.
+    std::filesystem::create_directories(dir, ec);
+    Status marked = WritePrivateFile(marker, "citygrid demo seed in progress\n");
+    if (marked.ok()) marked = FsyncDir(dir);
+    if (!marked.ok()) {
+      std::fprintf(stderr, "citygrid demo: %s\n", marked.ToString().c_str());
+      return 1;
+    }
+  }
   Result<std::unique_ptr<App>> opened = App::Open(parsed.app);
   if (!opened.ok()) {
     std::fprintf(stderr, "citygrid demo: %s\n", opened.status().ToString().c_str());
     return 1;
   }
   App& app = **opened;
-  if (!parsed.app.db_url.empty()) fresh = IsFresh(parsed, &app);
+  if (!sqlite) {
+    Result<storage::Document> doc = app.store().documents().Get(kSeedDocKind, kSeedDocKey);
+    if (doc.ok() && doc->json.find("\"complete\":true") == std::string::npos) {
+      std::fprintf(stderr,
+                   "citygrid demo: the database holds an unfinished demo seed (interrupted); "
+                   "drop and recreate it, then run citygrid demo again\n");
+      return 1;
+    }
+    fresh = IsFresh(parsed, &app);
+  }
   const std::string users_path = (std::filesystem::path(dir) / "demo-users.txt").string();
   if (fresh) {
-    Status seeded = Seed(app, parsed, users_path);
+    Status seeded = OkStatus();
+    if (!sqlite) {
+      seeded = app.store().documents().Put(kSeedDocKind, kSeedDocKey, "{\"complete\":false}")
+                   .status();
+    }
+    if (seeded.ok()) seeded = Seed(app, parsed, users_path);
+    if (seeded.ok() && !sqlite) {
+      seeded = app.store().documents().Put(kSeedDocKind, kSeedDocKey, "{\"complete\":true}")
+                   .status();
+    }
+    if (seeded.ok() && sqlite) {
+      std::filesystem::remove(marker, ec);
+      seeded = ec ? UnavailableError("cannot remove " + marker + ": " + ec.message())
+                  : FsyncDir(dir);
+    }
     if (!seeded.ok()) {
       std::fprintf(stderr, "citygrid demo: seeding failed: %s\n", seeded.ToString().c_str());
       return 1;

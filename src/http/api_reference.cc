@@ -22,9 +22,11 @@
 #include <vector>
 
 #include "citygrid/common/time.h"
+#include "citygrid/geo/coordinates.h"
 #include "citygrid/geo/district.h"
 #include "citygrid/http/api.h"
 #include "citygrid/http/error_mapping.h"
+#include "citygrid/service/geography_import.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
 
@@ -56,6 +58,7 @@ Handler Wrap(F body) {
 }
 
 Status Prefixed(const Status& status, std::string_view prefix) {
+  if (status.ok()) return status;
   return Status(status.code(), std::string(prefix) + status.message());
 }
 
@@ -280,6 +283,21 @@ bj::object DeadlineJson(const DeadlineRow& row) {
 bj::object CategoryJson(const Category& c) {
   bj::array rows;
   for (const auto& row : c.deadlines) rows.push_back(DeadlineJson(row));
+  bj::array attributes;
+  for (const CategoryAttribute& a : c.attributes) {
+    bj::array values;
+    for (const AttributeValue& v : a.values) {
+      values.push_back(bj::object{{"key", v.key}, {"name", v.name}});
+    }
+    attributes.push_back(bj::object{{"code", a.code},
+                                    {"description", a.description},
+                                    {"datatype", Name(a.datatype)},
+                                    {"datatype_description", a.datatype_description},
+                                    {"variable", a.variable},
+                                    {"required", a.required},
+                                    {"order", a.order},
+                                    {"values", std::move(values)}});
+  }
   return bj::object{{"code", c.code},
                     {"name", c.name},
                     {"name_en", c.name_en},
@@ -288,7 +306,8 @@ bj::object CategoryJson(const Category& c) {
                     {"close_standard", c.close_standard},
                     {"unit_type", c.unit_type},
                     {"public", c.is_public},
-                    {"deadlines", std::move(rows)}};
+                    {"deadlines", std::move(rows)},
+                    {"attributes", std::move(attributes)}};
 }
 
 // ---------------------------------------------------------------- units
@@ -384,6 +403,58 @@ bj::object UserJson(const service::User& u) {
                     {"unit", u.unit},
                     {"disabled", u.disabled},
                     {"created_at", FormatIso8601(u.created_at)}};
+}
+
+// ---------------------------------------------------------------- settings
+
+bj::object SettingsJson(const service::ReferenceData& data) {
+  const service::ReferenceSettings& st = data.settings;
+  bj::object o{{"road_distance_m", st.road_distance_m},
+               {"duplicate_radius_m", st.duplicate_radius_m},
+               {"duplicate_window_hours",
+                std::chrono::duration<double, std::ratio<3600>>(st.duplicate_window).count()},
+               {"tile_url", st.tile_url},
+               {"tile_attribution", st.tile_attribution}};
+  if (data.geography) {
+    o["district"] = bj::object{{"code", data.geography->district.code},
+                               {"name", data.geography->district.name}};
+  } else {
+    o["district"] = nullptr;
+  }
+  return o;
+}
+
+// A partial update: the fields present replace the current values; the rest stay.
+Result<service::ReferenceSettings> ParseSettings(const Request& req,
+                                                 service::ReferenceSettings current) {
+  CITYGRID_ASSIGN_OR_RETURN(bj::value body, json::ParseBody(req.body));
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
+  if (form.object().contains("district")) {
+    return InvalidArgumentError("field 'district' is read-only here; the district's code and "
+                                "name come from the geography (PUT /api/v1/geography)");
+  }
+  CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"road_distance_m", "duplicate_radius_m",
+                                               "duplicate_window_hours", "tile_url",
+                                               "tile_attribution"}));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<double> road,
+                            form.OptionalNumber("road_distance_m", 0.001, 1000));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<double> radius,
+                            form.OptionalNumber("duplicate_radius_m", 0.001, 10000));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<double> window,
+                            form.OptionalNumber("duplicate_window_hours", 0.001, 90 * 24));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> tile_url,
+                            form.OptionalString("tile_url", 500));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> attribution,
+                            form.OptionalString("tile_attribution", 200));
+  if (road) current.road_distance_m = *road;
+  if (radius) current.duplicate_radius_m = *radius;
+  if (window) {
+    current.duplicate_window = std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double, std::ratio<3600>>(*window));
+  }
+  if (tile_url) current.tile_url = *tile_url;
+  if (attribution) current.tile_attribution = *attribution;
+  return current;
 }
 
 // ---------------------------------------------------------------- calendar
@@ -507,12 +578,48 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
       Method::kPut, "/api/v1/geography",
       Wrap([s](const Request& req, const RouteParams&) -> Result<Response> {
         CITYGRID_RETURN_IF_ERROR(RequireAdmin(*s, req));
-        CITYGRID_RETURN_IF_ERROR(json::ParseBody(req.body));
-        CITYGRID_ASSIGN_OR_RETURN(geo::Geography g,
-                                  service::ReferenceDataService::DecodeGeography(req.body));
-        CITYGRID_RETURN_IF_ERROR(s->reference.SetGeography(std::move(g)));
+        CITYGRID_ASSIGN_OR_RETURN(bj::value body, json::ParseBody(req.body));
+        // A GeoJSON FeatureCollection (or Feature / array of Features) is imported feature by
+        // feature (service/geography_import.h); anything else is the geography document.
+        const bj::object* top = body.if_object();
+        const bj::value* type = top ? top->if_contains("type") : nullptr;
+        const bool geojson = body.is_array() ||
+                             (type && type->is_string() &&
+                              (type->get_string() == "FeatureCollection" ||
+                               type->get_string() == "Feature"));
+        std::optional<std::string_view> crs_text = req.query.Get("crs");
+        if (crs_text && !geojson) {
+          return InvalidArgumentError("query parameter 'crs' applies to GeoJSON uploads only");
+        }
+        for (const auto& [name, value] : req.query) {
+          if (name != "crs") {
+            return InvalidArgumentError("unknown parameter '" + name.substr(0, 40) + "'");
+          }
+        }
+        bj::array warnings;
+        if (geojson) {
+          geo::Crs crs = geo::Crs::kWgs84;
+          if (crs_text) {
+            std::optional<geo::Crs> parsed = geo::ParseCrs(*crs_text);
+            if (!parsed) {
+              return InvalidArgumentError("query parameter 'crs' must be wgs84, gcj02 or bd09, "
+                                          "got '" + std::string(crs_text->substr(0, 20)) + "'");
+            }
+            crs = *parsed;
+          }
+          CITYGRID_ASSIGN_OR_RETURN(service::ImportedGeography imported,
+                                    service::GeographyFromGeoJson(req.body, crs));
+          for (const std::string& w : imported.warnings) warnings.push_back(bj::string(w));
+          CITYGRID_RETURN_IF_ERROR(s->reference.SetGeography(std::move(imported.geography)));
+        } else {
+          CITYGRID_ASSIGN_OR_RETURN(geo::Geography g,
+                                    service::ReferenceDataService::DecodeGeography(req.body));
+          CITYGRID_RETURN_IF_ERROR(s->reference.SetGeography(std::move(g)));
+        }
         CITYGRID_ASSIGN_OR_RETURN(std::shared_ptr<const geo::Geography> now, CurrentGeography(*s));
-        return json::JsonResponse(200, GeographySummary(*now));
+        bj::object summary = GeographySummary(*now);
+        summary["warnings"] = std::move(warnings);
+        return json::JsonResponse(200, summary);
       })));
 
   // ---- categories
@@ -652,6 +759,25 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
         return json::JsonResponse(200, bj::object{{"rules", std::move(out)}});
       })));
 
+  // ---- settings: read by every signed-in role (the console needs the tile URL), written by
+  // an admin. The request body limit, listen address and threads are start-up options of
+  // `citygrid serve`, not settings.
+  CITYGRID_RETURN_IF_ERROR(router.Add(
+      Method::kGet, "/api/v1/settings",
+      Wrap([s](const Request& req, const RouteParams&) -> Result<Response> {
+        CITYGRID_RETURN_IF_ERROR(Authenticate(*s, req));
+        return json::JsonResponse(200, SettingsJson(*s->reference.Get()));
+      })));
+  CITYGRID_RETURN_IF_ERROR(router.Add(
+      Method::kPut, "/api/v1/settings",
+      Wrap([s](const Request& req, const RouteParams&) -> Result<Response> {
+        CITYGRID_RETURN_IF_ERROR(RequireAdmin(*s, req));
+        CITYGRID_ASSIGN_OR_RETURN(service::ReferenceSettings next,
+                                  ParseSettings(req, s->reference.Get()->settings));
+        CITYGRID_RETURN_IF_ERROR(s->reference.SetSettings(next));
+        return json::JsonResponse(200, SettingsJson(*s->reference.Get()));
+      })));
+
   // ---- users
   CITYGRID_RETURN_IF_ERROR(router.Add(
       Method::kGet, "/api/v1/users",
@@ -695,15 +821,27 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
         std::string username(p.Get("username"));
         CITYGRID_ASSIGN_OR_RETURN(bj::value body, json::ParseBody(req.body));
         CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
-        CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"password", "disabled"}));
+        CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"password", "disabled", "display_name"}));
         CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> password,
                                   form.OptionalString("password", 1024));
         CITYGRID_ASSIGN_OR_RETURN(std::optional<bool> disabled, form.OptionalBool("disabled"));
-        if (!password && !disabled) {
-          return InvalidArgumentError("body must set 'password' or 'disabled'");
+        CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> display_name,
+                                  form.OptionalString("display_name", 200));
+        if (!password && !disabled && !display_name) {
+          return InvalidArgumentError("body must set 'password', 'disabled' or 'display_name'");
         }
-        // Fail on an unknown user before changing anything.
+        // Fail on an unknown user or a bad value before changing anything.
         CITYGRID_RETURN_IF_ERROR(s->auth.GetUser(username));
+        if (display_name && display_name->empty()) {
+          return InvalidArgumentError("field 'display_name' must not be empty");
+        }
+        if (password && password->size() < 8) {
+          return InvalidArgumentError("field 'password' must be at least 8 characters");
+        }
+        if (display_name) {
+          CITYGRID_RETURN_IF_ERROR(Prefixed(s->auth.SetDisplayName(username, *display_name),
+                                            "field 'display_name': "));
+        }
         if (password) CITYGRID_RETURN_IF_ERROR(s->auth.SetPassword(username, *password));
         if (disabled) CITYGRID_RETURN_IF_ERROR(s->auth.SetDisabled(username, *disabled));
         CITYGRID_ASSIGN_OR_RETURN(service::User user, s->auth.GetUser(username));

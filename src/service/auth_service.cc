@@ -179,6 +179,26 @@ Status AuthService::SetDisabled(const std::string& username, bool disabled) {
   return OkStatus();
 }
 
+Status AuthService::SetDisplayName(const std::string& username,
+                                   const std::string& display_name) {
+  if (display_name.empty() || display_name.size() > 200) {
+    return InvalidArgumentError("display name must be 1 to 200 bytes, got " +
+                                std::to_string(display_name.size()));
+  }
+  for (unsigned char ch : display_name) {
+    if (ch < 0x20 || ch == 0x7f) {
+      return InvalidArgumentError("display name must not hold control characters");
+    }
+  }
+  CITYGRID_ASSIGN_OR_RETURN(User u, GetUser(username));
+  u.display_name = display_name;
+  CITYGRID_RETURN_IF_ERROR(docs_.Put(kUserKind, username, EncodeUser(u)));
+  std::lock_guard lock(mu_);
+  std::erase_if(session_cache_,
+                [&](const auto& entry) { return entry.second.principal.username == username; });
+  return OkStatus();
+}
+
 Result<std::vector<User>> AuthService::ListUsers() {
   CITYGRID_ASSIGN_OR_RETURN(std::vector<storage::Document> docs, docs_.List(kUserKind));
   std::vector<User> users;

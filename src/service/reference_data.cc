@@ -146,7 +146,9 @@ std::string EncodeSettings(const ReferenceSettings& s) {
       {"road_distance_m", s.road_distance_m},
       {"duplicate_radius_m", s.duplicate_radius_m},
       {"duplicate_window_hours",
-       std::chrono::duration<double, std::ratio<3600>>(s.duplicate_window).count()}});
+       std::chrono::duration<double, std::ratio<3600>>(s.duplicate_window).count()},
+      {"tile_url", s.tile_url},
+      {"tile_attribution", s.tile_attribution}});
 }
 
 Result<ReferenceSettings> DecodeSettings(const std::string& text) {
@@ -158,6 +160,13 @@ Result<ReferenceSettings> DecodeSettings(const std::string& text) {
     s.duplicate_radius_m = o.at("duplicate_radius_m").to_number<double>();
     s.duplicate_window = std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::ratio<3600>>(
         o.at("duplicate_window_hours").to_number<double>()));
+    // Documents written before the map settings existed have none.
+    if (const json::value* v = o.if_contains("tile_url")) {
+      s.tile_url = json::value_to<std::string>(*v);
+    }
+    if (const json::value* v = o.if_contains("tile_attribution")) {
+      s.tile_attribution = json::value_to<std::string>(*v);
+    }
     return s;
   } catch (const std::exception& e) {
     return InvalidArgumentError(std::string("setting document 'reference': ") + e.what());
@@ -175,6 +184,35 @@ Status ValidateSettings(const ReferenceSettings& s) {
   }
   if (s.duplicate_window <= Duration::zero() || s.duplicate_window > std::chrono::days(90)) {
     return InvalidArgumentError("duplicate_window is out of range (0, 90 days]");
+  }
+  auto has_control = [](std::string_view text, bool space_too) {
+    for (unsigned char ch : text) {
+      if (ch < 0x20 || ch == 0x7f || (space_too && ch == ' ')) return true;
+    }
+    return false;
+  };
+  if (!s.tile_url.empty()) {
+    const std::string shown = Quoted(s.tile_url.substr(0, 80));
+    if (s.tile_url.size() > 500) {
+      return InvalidArgumentError("tile_url is longer than 500 bytes");
+    }
+    if (!s.tile_url.starts_with("http://") && !s.tile_url.starts_with("https://")) {
+      return InvalidArgumentError("tile_url " + shown + " must start with http:// or https://");
+    }
+    if (has_control(s.tile_url, true)) {
+      return InvalidArgumentError("tile_url " + shown + " holds a space or control character");
+    }
+    for (const char* part : {"{z}", "{x}", "{y}"}) {
+      if (s.tile_url.find(part) == std::string::npos) {
+        return InvalidArgumentError("tile_url " + shown + " lacks " + part +
+                                    " (a tile URL template such as "
+                                    "https://tile.openstreetmap.org/{z}/{x}/{y}.png)");
+      }
+    }
+  }
+  if (s.tile_attribution.size() > 200 || has_control(s.tile_attribution, false)) {
+    return InvalidArgumentError(
+        "tile_attribution must have at most 200 bytes and no control characters");
   }
   return OkStatus();
 }

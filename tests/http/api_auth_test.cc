@@ -12,7 +12,9 @@
 namespace citygrid::http {
 namespace {
 
+using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
+using citygrid::testing::ApiFixtureOptions;
 using citygrid::testing::HttpResponse;
 
 boost::json::object Body(const HttpResponse& r) {
@@ -28,13 +30,19 @@ std::string ErrorCode(const HttpResponse& r) {
   return std::string(o["error"].as_object()["code"].as_string());
 }
 
-class ApiAuthTest : public ::testing::Test {
+class ApiAuthTest : public ::testing::TestWithParam<ApiBackend> {
  protected:
-  void SetUp() override { ASSERT_TRUE(api_.ready()) << api_.error(); }
-  ApiFixture api_;
+  void SetUp() override { CITYGRID_API_FIXTURE_READY_OR_SKIP(api_); }
+  static ApiFixtureOptions Options() {
+    ApiFixtureOptions o;
+    o.backend = GetParam();
+    return o;
+  }
+
+  ApiFixture api_{Options()};
 };
 
-TEST_F(ApiAuthTest, LoginReturnsTokenExpiryAndUser) {
+TEST_P(ApiAuthTest, LoginReturnsTokenExpiryAndUser) {
   HttpResponse r = api_.client().Post(
       "/api/v1/auth/login", R"({"username":"handler","password":"correct-horse-42"})");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -47,21 +55,21 @@ TEST_F(ApiAuthTest, LoginReturnsTokenExpiryAndUser) {
   EXPECT_EQ(user["unit"].as_string(), "U-SZ");
 }
 
-TEST_F(ApiAuthTest, WrongPasswordIs401) {
+TEST_P(ApiAuthTest, WrongPasswordIs401) {
   HttpResponse r = api_.client().Post("/api/v1/auth/login",
                                       R"({"username":"handler","password":"wrong-password"})");
   EXPECT_EQ(r.status, 401) << r.body;
   EXPECT_EQ(ErrorCode(r), "unauthenticated");
 }
 
-TEST_F(ApiAuthTest, MalformedLoginBodyIs400NamingTheField) {
+TEST_P(ApiAuthTest, MalformedLoginBodyIs400NamingTheField) {
   HttpResponse r = api_.client().Post("/api/v1/auth/login", R"({"username":"handler"})");
   EXPECT_EQ(r.status, 400) << r.body;
   EXPECT_NE(r.body.find("password"), std::string::npos) << r.body;
   EXPECT_EQ(api_.client().Post("/api/v1/auth/login", "not json").status, 400);
 }
 
-TEST_F(ApiAuthTest, RepeatedFailuresAreThrottledWith429) {
+TEST_P(ApiAuthTest, RepeatedFailuresAreThrottledWith429) {
   int last = 0;
   for (int i = 0; i < 7; ++i) {
     last = api_.client()
@@ -74,7 +82,7 @@ TEST_F(ApiAuthTest, RepeatedFailuresAreThrottledWith429) {
   EXPECT_EQ(good.status, 429) << "a locked-out user stays locked out for the window";
 }
 
-TEST_F(ApiAuthTest, MeNeedsAValidToken) {
+TEST_P(ApiAuthTest, MeNeedsAValidToken) {
   HttpResponse missing = api_.client().Get("/api/v1/auth/me");
   EXPECT_EQ(missing.status, 401);
   EXPECT_EQ(ErrorCode(missing), "unauthenticated");
@@ -87,21 +95,36 @@ TEST_F(ApiAuthTest, MeNeedsAValidToken) {
   EXPECT_EQ(Body(me)["user"].as_object()["role"].as_string(), "dispatcher");
 }
 
-TEST_F(ApiAuthTest, LogoutRevokesTheToken) {
+TEST_P(ApiAuthTest, LogoutRevokesTheToken) {
   std::string token = api_.Login("operator");
   EXPECT_EQ(api_.client().Post("/api/v1/auth/logout", "", ApiFixture::Auth(token)).status, 200);
   EXPECT_EQ(api_.client().Get("/api/v1/auth/me", ApiFixture::Auth(token)).status, 401);
   EXPECT_EQ(api_.client().Get("/api/v1/cases", ApiFixture::Auth(token)).status, 401);
 }
 
-TEST_F(ApiAuthTest, ExpiredTokenIs401) {
+TEST_P(ApiAuthTest, ExpiredTokenIs401) {
   std::string token = api_.Login("operator");
   EXPECT_EQ(api_.client().Get("/api/v1/cases", ApiFixture::Auth(token)).status, 200);
   api_.clock().Advance(std::chrono::hours(13));
   HttpResponse r = api_.client().Get("/api/v1/cases", ApiFixture::Auth(token));
   EXPECT_EQ(r.status, 401) << r.body;
   EXPECT_EQ(ErrorCode(r), "unauthenticated");
+  // A write with the expired token is refused and leaves nothing behind.
+  HttpResponse create = api_.client().Post(
+      "/api/v1/cases",
+      R"({"channel":"public","category":"06010","description":"x","lon":113.607,"lat":34.703})",
+      {{"Authorization", "Bearer " + token}, {"Idempotency-Key", "expired-1"}});
+  EXPECT_EQ(create.status, 401) << create.body;
+  EXPECT_EQ(ErrorCode(create), "unauthenticated");
+  EXPECT_EQ(api_.CountCases(), 0);
 }
+
+// The same suite on SQLite and on PostgreSQL ($CITYGRID_TEST_POSTGRES_DSN; skipped without it).
+INSTANTIATE_TEST_SUITE_P(Backends, ApiAuthTest,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         [](const ::testing::TestParamInfo<ApiBackend>& info) {
+                           return std::string(citygrid::testing::Name(info.param));
+                         });
 
 }  // namespace
 }  // namespace citygrid::http

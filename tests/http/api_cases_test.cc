@@ -19,13 +19,15 @@ using api_test::Body;
 using api_test::ErrorCode;
 using api_test::Report;
 using api_test::Str;
+using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
+using citygrid::testing::ApiFixtureOptions;
 using citygrid::testing::HttpHeaderList;
 using citygrid::testing::HttpResponse;
 
-class ApiCasesTest : public ::testing::Test {
+class ApiCasesTest : public ::testing::TestWithParam<ApiBackend> {
  protected:
-  void SetUp() override { ASSERT_TRUE(api_.ready()) << api_.error(); }
+  void SetUp() override { CITYGRID_API_FIXTURE_READY_OR_SKIP(api_); }
 
   const std::string& Token(const std::string& user) {
     std::string& t = tokens_[user];
@@ -59,11 +61,17 @@ class ApiCasesTest : public ::testing::Test {
     return o["version"].is_int64() ? o["version"].as_int64() : -1;
   }
 
-  ApiFixture api_;
+  static ApiFixtureOptions Options() {
+    ApiFixtureOptions o;
+    o.backend = GetParam();
+    return o;
+  }
+
+  ApiFixture api_{Options()};
   std::map<std::string, std::string> tokens_;
 };
 
-TEST_F(ApiCasesTest, PublicReportLivesItsWholeLifecycleOverHttp) {
+TEST_P(ApiCasesTest, PublicReportLivesItsWholeLifecycleOverHttp) {
   HttpResponse created = Create(Report("public"), "operator", "life-1");
   ASSERT_EQ(created.status, 201) << created.body;
   boost::json::object c = Body(created);
@@ -109,7 +117,7 @@ TEST_F(ApiCasesTest, PublicReportLivesItsWholeLifecycleOverHttp) {
   EXPECT_EQ(Str(actions[0]), "comment");
 }
 
-TEST_F(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
+TEST_P(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
   HttpResponse first = Create(Report(), "operator", "retry-key-1");
   ASSERT_EQ(first.status, 201) << first.body;
   HttpResponse again = Create(Report(), "operator", "retry-key-1");
@@ -122,7 +130,7 @@ TEST_F(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
   EXPECT_EQ(api_.CountCases(), 1);
 }
 
-TEST_F(ApiCasesTest, StaleVersionIs409AndIllegalTransitionIs400NamingTheState) {
+TEST_P(ApiCasesTest, StaleVersionIs409AndIllegalTransitionIs400NamingTheState) {
   HttpResponse created = Create(Report());
   ASSERT_EQ(created.status, 201);
   const std::string number = Str(Body(created)["number"]);
@@ -137,9 +145,16 @@ TEST_F(ApiCasesTest, StaleVersionIs409AndIllegalTransitionIs400NamingTheState) {
   HttpResponse wrong_role = Act(number, "register", "inspector", 2);
   EXPECT_EQ(wrong_role.status, 403) << wrong_role.body;
   EXPECT_EQ(ErrorCode(wrong_role), "permission_denied");
+  // None of the refused actions left a trace: still pending at version 2, two events.
+  HttpResponse got = api_.client().Get("/api/v1/cases/" + number, ApiFixture::Auth(Token("admin")));
+  boost::json::object o = Body(got);
+  EXPECT_EQ(Str(o["state"]), "pending");
+  EXPECT_EQ(o["version"].as_int64(), 2);
+  EXPECT_EQ(o["history"].as_array().size(), 2u);
+  EXPECT_EQ(api_.CountCases(), 1);
 }
 
-TEST_F(ApiCasesTest, HandlerDoesNotSeeAnotherUnitsCase) {
+TEST_P(ApiCasesTest, HandlerDoesNotSeeAnotherUnitsCase) {
   HttpResponse created = Create(Report("inspector"));
   ASSERT_EQ(created.status, 201);
   const std::string number = Str(Body(created)["number"]);
@@ -165,7 +180,7 @@ TEST_F(ApiCasesTest, HandlerDoesNotSeeAnotherUnitsCase) {
   EXPECT_EQ(Body(sneaky)["cases"].as_array().size(), 0u);
 }
 
-TEST_F(ApiCasesTest, BadInputsGetTheir4xxAndLeaveNothingBehind) {
+TEST_P(ApiCasesTest, BadInputsGetTheir4xxAndLeaveNothingBehind) {
   struct Row {
     const char* what;
     std::string body;
@@ -208,7 +223,7 @@ TEST_F(ApiCasesTest, BadInputsGetTheir4xxAndLeaveNothingBehind) {
   EXPECT_EQ(api_.CountCases(), 0);
 }
 
-TEST_F(ApiCasesTest, UnknownActionAndBadActionBodiesAre400) {
+TEST_P(ApiCasesTest, UnknownActionAndBadActionBodiesAre400) {
   HttpResponse created = Create(Report());
   ASSERT_EQ(created.status, 201);
   const std::string number = Str(Body(created)["number"]);
@@ -225,10 +240,14 @@ TEST_F(ApiCasesTest, UnknownActionAndBadActionBodiesAre400) {
   HttpResponse missing = Act("20260310-999999", "verify", "inspector", 1, R"("valid":true)");
   EXPECT_EQ(missing.status, 404);
   HttpResponse got = api_.client().Get("/api/v1/cases/" + number, ApiFixture::Auth(Token("admin")));
-  EXPECT_EQ(Body(got)["version"].as_int64(), 1);
+  boost::json::object o = Body(got);
+  EXPECT_EQ(o["version"].as_int64(), 1);
+  EXPECT_EQ(Str(o["state"]), "reported");
+  EXPECT_EQ(o["history"].as_array().size(), 1u);
+  EXPECT_EQ(api_.CountCases(), 1);
 }
 
-TEST_F(ApiCasesTest, ListFiltersAndRejectsBadParameters) {
+TEST_P(ApiCasesTest, ListFiltersAndRejectsBadParameters) {
   ASSERT_EQ(Create(Report("public")).status, 201);
   ASSERT_EQ(Create(Report("inspector", 113.612, 34.705)).status, 201);
   auto list = [&](const std::string& query) {
@@ -257,7 +276,7 @@ TEST_F(ApiCasesTest, ListFiltersAndRejectsBadParameters) {
 
 std::string Png() { return std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, '\x01'); }
 
-TEST_F(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
+TEST_P(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
   HttpResponse created = Create(Report());
   ASSERT_EQ(created.status, 201);
   const std::string number = Str(Body(created)["number"]);
@@ -300,9 +319,25 @@ TEST_F(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
   EXPECT_EQ(api_.client().Post(target, "{}", json).status, 415);
   HttpResponse big = api_.client().Post(target, Png() + std::string(70 * 1024, 'x'), raw);
   EXPECT_EQ(big.status, 413) << big.body;
+  HttpResponse over_limit = api_.client().Post(target, Png() + std::string(300 * 1024, 'x'), raw);
+  EXPECT_EQ(over_limit.status, 413) << over_limit.body;
+  if (over_limit.status == 0) api_.client().Disconnect();
+  // The refused uploads added no photo, no event and no case.
   HttpResponse after = api_.client().Get("/api/v1/cases/" + number, auth);
-  EXPECT_EQ(Body(after)["photos"].as_array().size(), 2u);
+  boost::json::object o = Body(after);
+  EXPECT_EQ(o["photos"].as_array().size(), 2u);
+  const int64_t version = o["version"].as_int64();
+  EXPECT_EQ(o["history"].as_array().size(), static_cast<size_t>(version));
+  EXPECT_EQ(version, Body(up2)["case"].as_object()["version"].as_int64());
+  EXPECT_EQ(api_.CountCases(), 1);
 }
+
+// The same suite on SQLite and on PostgreSQL ($CITYGRID_TEST_POSTGRES_DSN; skipped without it).
+INSTANTIATE_TEST_SUITE_P(Backends, ApiCasesTest,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         [](const ::testing::TestParamInfo<ApiBackend>& info) {
+                           return std::string(citygrid::testing::Name(info.param));
+                         });
 
 }  // namespace
 }  // namespace citygrid::http

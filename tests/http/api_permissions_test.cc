@@ -20,7 +20,9 @@ namespace {
 
 using api_test::Body;
 using api_test::Str;
+using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
+using citygrid::testing::ApiFixtureOptions;
 using citygrid::testing::HttpResponse;
 
 struct Caller {
@@ -36,9 +38,9 @@ constexpr Caller kCallers[] = {
     {"leader", Role::kLeader, false},
 };
 
-class ApiPermissionsTest : public ::testing::Test {
+class ApiPermissionsTest : public ::testing::TestWithParam<ApiBackend> {
  protected:
-  void SetUp() override { ASSERT_TRUE(api_.ready()) << api_.error(); }
+  void SetUp() override { CITYGRID_API_FIXTURE_READY_OR_SKIP(api_); }
 
   Actor Admin() const { return Actor{"admin", Role::kAdmin, ""}; }
 
@@ -103,7 +105,13 @@ class ApiPermissionsTest : public ::testing::Test {
     return d.ok() ? d->record.version : -1;
   }
 
-  ApiFixture api_;
+  static ApiFixtureOptions Options() {
+    ApiFixtureOptions o;
+    o.backend = GetParam();
+    return o;
+  }
+
+  ApiFixture api_{Options()};
 };
 
 struct ActionSetup {
@@ -125,7 +133,7 @@ bool HandlerSees(CaseState state) {
          state != CaseState::kRegistered;
 }
 
-TEST_F(ApiPermissionsTest, EveryRoleTimesEveryAction) {
+TEST_P(ApiPermissionsTest, EveryRoleTimesEveryAction) {
   std::string into = CaseIn(CaseState::kReported);  // merge target, stays open
   const std::vector<ActionSetup> setups = {
       {Action::kVerify, CaseState::kReported, false, R"("valid":true)"},
@@ -178,6 +186,13 @@ TEST_F(ApiPermissionsTest, EveryRoleTimesEveryAction) {
   }
   EXPECT_EQ(cells, kActionCount * 7 * 2);
 }
+
+// The same suite on SQLite and on PostgreSQL ($CITYGRID_TEST_POSTGRES_DSN; skipped without it).
+INSTANTIATE_TEST_SUITE_P(Backends, ApiPermissionsTest,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         [](const ::testing::TestParamInfo<ApiBackend>& info) {
+                           return std::string(citygrid::testing::Name(info.param));
+                         });
 
 }  // namespace
 }  // namespace citygrid::http

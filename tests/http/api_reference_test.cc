@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -604,6 +606,316 @@ TEST_F(ApiReferenceTest, EveryRoleReadsReferenceData) {
       EXPECT_EQ(api_.client().Get(target, auth).status, 200);
     }
   }
+}
+
+// ---------------------------------------------------------------- settings
+
+TEST_F(ApiReferenceTest, EveryRoleReadsSettingsAndAdminChangesThem) {
+  HttpResponse r = Get("/api/v1/settings");
+  ASSERT_EQ(r.status, 200) << r.body;
+  bj::value v = Parse(r);
+  EXPECT_EQ(v.at("duplicate_radius_m").to_number<double>(), 50);
+  EXPECT_EQ(v.at("duplicate_window_hours").to_number<double>(), 72);
+  EXPECT_EQ(v.at("road_distance_m").to_number<double>(), 30);
+  EXPECT_EQ(v.at("tile_url").as_string(), "");
+  EXPECT_EQ(v.at("district").at("code").as_string(), "410103");
+
+  HttpResponse put = api_.client().Put(
+      "/api/v1/settings",
+      R"({"duplicate_radius_m": 5, "tile_url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+          "tile_attribution": "© OpenStreetMap contributors"})",
+      admin_);
+  ASSERT_EQ(put.status, 200) << put.body;
+  v = Parse(Get("/api/v1/settings"));
+  EXPECT_EQ(v.at("duplicate_radius_m").to_number<double>(), 5);
+  EXPECT_EQ(v.at("duplicate_window_hours").to_number<double>(), 72) << "left out: unchanged";
+  EXPECT_EQ(v.at("tile_url").as_string(), "https://tile.openstreetmap.org/{z}/{x}/{y}.png");
+  EXPECT_EQ(api_.reference().Get()->settings.duplicate_radius_m, 5);
+
+  // Intake uses the new radius at once: two reports 10 m apart are no longer duplicates.
+  auto report = [&](double lon) {
+    return api_.client().Post("/api/v1/cases",
+                              R"({"channel":"public","category":"06010","description":"x","lon":)" +
+                                  std::to_string(lon) + R"(,"lat":34.703})",
+                              operator_);
+  };
+  ASSERT_EQ(report(113.6070).status, 201);
+  HttpResponse second = report(113.6071);
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(Parse(second).at("duplicates").as_array().size(), 0u);
+}
+
+TEST_F(ApiReferenceTest, BadSettingsAre400NamingTheFieldAndChangeNothing) {
+  HttpResponse before = Get("/api/v1/settings");
+  ASSERT_EQ(before.status, 200);
+  struct Case {
+    std::string body;
+    std::string mentions;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"{not json", "not JSON"},
+           {"[1]", "object"},
+           {R"({"tile_url": "https://tiles.example/{z}/{x}.png"})", "{y}"},
+           {R"({"tile_url": "ftp://tiles.example/{z}/{x}/{y}.png"})", "http"},
+           {R"({"tile_url": "https://tiles.example/{z}/{x}/{y}.png?a=1 2"})", "space"},
+           {R"({"road_distance_m": -1})", "road_distance_m"},
+           {R"({"duplicate_radius_m": "50"})", "duplicate_radius_m"},
+           {R"({"duplicate_window_hours": 100000})", "duplicate_window_hours"},
+           {R"({"body_limit": 1048576})", "body_limit"},
+           {R"({"district": {"code": "410104"}})", "read-only"},
+           {R"({"duplicate_radius_m": 20, "tile_url": "nope"})", "tile_url"},
+       }) {
+    SCOPED_TRACE(c.body);
+    HttpResponse r = api_.client().Put("/api/v1/settings", c.body, admin_);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(ErrorCode(r), "invalid_argument");
+    EXPECT_NE(ErrorMessage(r).find(c.mentions), std::string::npos) << r.body;
+    EXPECT_EQ(Get("/api/v1/settings").body, before.body);
+  }
+  HttpResponse denied =
+      api_.client().Put("/api/v1/settings", R"({"duplicate_radius_m": 5})", operator_);
+  EXPECT_EQ(denied.status, 403);
+  EXPECT_EQ(api_.client().Get("/api/v1/settings").status, 401);
+  EXPECT_EQ(Get("/api/v1/settings").body, before.body);
+}
+
+// ---------------------------------------------------------------- display names
+
+TEST_F(ApiReferenceTest, AdminRenamesAUserAndTheirSessionShowsIt) {
+  const std::string token = api_.Login("handler");
+  HttpResponse r =
+      api_.client().Put("/api/v1/users/handler", R"({"display_name": "市政 王师傅"})", admin_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Parse(r).at("display_name").as_string(), "市政 王师傅");
+  HttpResponse me = api_.client().Get("/api/v1/auth/me", ApiFixture::Auth(token));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Parse(me).at("user").at("display_name").as_string(), "市政 王师傅");
+  // The rename changed nothing else: the password still works.
+  EXPECT_EQ(api_.client()
+                .Post("/api/v1/auth/login",
+                      std::string(R"({"username":"handler","password":")") +
+                          testing::kApiTestPassword + "\"}")
+                .status,
+            200);
+}
+
+TEST_F(ApiReferenceTest, BadDisplayNamesAre400AndChangeNothing) {
+  auto name_now = [&] { return api_.auth().GetUser("handler")->display_name; };
+  const std::string before = name_now();
+  struct Case {
+    std::string body;
+    std::string mentions;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"display_name": ""})", "display_name"},
+           {R"({"display_name": "a\tb"})", "control"},
+           {R"({"display_name": ")" + std::string(201, 'x') + "\"}", "display_name"},
+           {R"({"display_name": 7})", "display_name"},
+           // Valid name, invalid password: neither is written.
+           {R"({"display_name": "新名字", "password": "short"})", "password"},
+           {R"({"nickname": "x"})", "nickname"},
+       }) {
+    SCOPED_TRACE(c.body.substr(0, 60));
+    HttpResponse r = api_.client().Put("/api/v1/users/handler", c.body, admin_);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_NE(ErrorMessage(r).find(c.mentions), std::string::npos) << r.body;
+    EXPECT_EQ(name_now(), before);
+  }
+  EXPECT_EQ(api_.client()
+                .Put("/api/v1/users/handler", R"({"display_name": "x"})", operator_)
+                .status,
+            403);
+  EXPECT_EQ(api_.client().Put("/api/v1/users/nobody", R"({"display_name": "x"})", admin_).status,
+            404);
+  EXPECT_EQ(name_now(), before);
+}
+
+// ---------------------------------------------------------------- GeoJSON geography upload
+
+// The current geography as one GeoJSON FeatureCollection: the district (from the export) and
+// every feature of GET /api/v1/geography/{layer}.
+bj::object CurrentAsGeoJson(ApiFixture& api, const testing::HttpHeaderList& auth) {
+  bj::array features;
+  const geo::Geography& g = *api.reference().Get()->geography;
+  bj::array polys;
+  for (const auto& p : g.district.area) {
+    bj::array ring;
+    for (const auto& pt : p.outer) {
+      bj::array xy;
+      xy.push_back(pt.lon);
+      xy.push_back(pt.lat);
+      ring.push_back(std::move(xy));
+    }
+    bj::array rings;
+    rings.push_back(std::move(ring));
+    polys.push_back(std::move(rings));
+  }
+  bj::object district;
+  district["type"] = "Feature";
+  bj::object props;
+  props["code"] = g.district.code;
+  props["name"] = g.district.name;
+  district["properties"] = std::move(props);
+  bj::object geometry;
+  geometry["type"] = "MultiPolygon";
+  geometry["coordinates"] = std::move(polys);
+  district["geometry"] = std::move(geometry);
+  features.push_back(std::move(district));
+  for (const char* layer : {"subdistricts", "communities", "grids", "roads", "zones"}) {
+    HttpResponse r = api.client().Get(std::string("/api/v1/geography/") + layer, auth);
+    EXPECT_EQ(r.status, 200) << layer;
+    bj::value v = Parse(r);
+    for (const auto& f : v.at("features").as_array()) features.push_back(f);
+  }
+  bj::object fc;
+  fc["type"] = "FeatureCollection";
+  fc["features"] = std::move(features);
+  return fc;
+}
+
+// Index of the first feature whose property `key` is `value`.
+size_t FeatureIndex(const bj::object& fc, const std::string& key, const std::string& value) {
+  const bj::array& features = fc.at("features").as_array();
+  for (size_t i = 0; i < features.size(); ++i) {
+    const bj::object& props = features[i].at("properties").as_object();
+    if (props.contains(key) && props.at(key).is_string() && props.at(key).as_string() == value) {
+      return i;
+    }
+  }
+  ADD_FAILURE() << "no feature with " << key << "=" << value;
+  return 0;
+}
+
+TEST_F(ApiReferenceTest, AdminUploadsGeoJsonAndIntakeUsesItAtOnce) {
+  bj::object fc = CurrentAsGeoJson(api_, admin_);
+  const geo::Geography before = *api_.reference().Get()->geography;
+  // Rename a sub-district in the upload.
+  size_t sub = FeatureIndex(fc, "code", before.subdistricts[0].code);
+  fc["features"].as_array()[sub].as_object()["properties"].as_object()["name"] = "新华街道";
+
+  HttpResponse put = api_.client().Put("/api/v1/geography", bj::serialize(fc),
+                                       {admin_[0], {"Content-Type", "application/geo+json"}});
+  ASSERT_EQ(put.status, 200) << put.body.substr(0, 400);
+  bj::value summary = Parse(put);
+  EXPECT_EQ(summary.at("counts").at("grids").to_number<size_t>(), before.grids.size());
+  EXPECT_EQ(summary.at("counts").at("roads").to_number<size_t>(), before.roads.size());
+  EXPECT_EQ(summary.at("counts").at("zones").to_number<size_t>(), before.zones.size());
+  EXPECT_TRUE(summary.at("warnings").is_array());
+
+  const geo::Geography& now = *api_.reference().Get()->geography;
+  EXPECT_EQ(now.subdistricts[0].name, "新华街道");
+  ASSERT_EQ(now.grids.size(), before.grids.size());
+  for (size_t i = 0; i < now.grids.size(); ++i) EXPECT_EQ(now.grids[i].code, before.grids[i].code);
+  ASSERT_EQ(now.roads.size(), before.roads.size());
+  EXPECT_EQ(now.roads[0].chief, before.roads[0].chief);
+  EXPECT_EQ(now.zones[0].categories, before.zones[0].categories);
+
+  // The swapped-in index answers intake: a report resolves to the renamed sub-district.
+  HttpResponse created = api_.client().Post(
+      "/api/v1/cases",
+      R"({"channel":"public","category":"06010","description":"x","lon":113.607,"lat":34.703})",
+      operator_);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const bj::value created_body = Parse(created);
+  const bj::value& loc = created_body.at("location");
+  EXPECT_EQ(loc.at("grid").as_string(), "410103001001002");
+  if (before.subdistricts[0].code == "410103001") {
+    EXPECT_EQ(loc.at("subdistrict_name").as_string(), "新华街道");
+  }
+
+  // ?crs=gcj02 converts: the same numbers read as GCJ-02 land a few hundred metres away.
+  HttpResponse shifted = api_.client().Put("/api/v1/geography?crs=gcj02", bj::serialize(fc), admin_);
+  ASSERT_EQ(shifted.status, 200) << shifted.body.substr(0, 400);
+  double west_before = Parse(put).at("bbox").at(0).to_number<double>();
+  double west_after = Parse(shifted).at("bbox").at(0).to_number<double>();
+  EXPECT_GT(std::abs(west_before - west_after), 0.001);
+}
+
+TEST_F(ApiReferenceTest, BadGeoJsonFeaturesAre400NamingTheFeatureAndReplaceNothing) {
+  const bj::object good = CurrentAsGeoJson(api_, admin_);
+  const geo::Geography before = *api_.reference().Get()->geography;
+  const size_t grid = FeatureIndex(good, "code", before.grids[0].code);
+  const size_t road = FeatureIndex(good, "id", before.roads[0].id);
+  struct Case {
+    std::string what;
+    std::function<void(bj::object&)> edit;
+    std::string mentions1;
+    std::string mentions2;
+    std::string query = "";
+  };
+  auto feature = [](bj::object& fc, size_t i) -> bj::object& {
+    return fc["features"].as_array()[i].as_object();
+  };
+  const std::vector<Case> cases = {
+      {"self-intersecting grid",
+       [&](bj::object& fc) {
+         feature(fc, grid)["geometry"] = bj::object{
+             {"type", "Polygon"},
+             {"coordinates",
+              bj::array{bj::array{bj::array{113.601, 34.701}, bj::array{113.603, 34.703},
+                                  bj::array{113.603, 34.701}, bj::array{113.601, 34.703},
+                                  bj::array{113.601, 34.701}}}}};
+       },
+       "feature " + std::to_string(grid), ""},
+      {"grid under a missing community",
+       [&](bj::object& fc) {
+         feature(fc, grid)["properties"].as_object()["code"] = "410103009999001";
+       },
+       "feature " + std::to_string(grid), "not in the file"},
+      {"road without a chief",
+       [&](bj::object& fc) {
+         feature(fc, road)["properties"].as_object().erase("chief");
+       },
+       "feature " + std::to_string(road), "road chief"},
+      {"road chief with a bad phone",
+       [&](bj::object& fc) {
+         feature(fc, road)["properties"].as_object()["chief"] =
+             bj::object{{"name", "李四"}, {"phone", "12"}};
+       },
+       "feature " + std::to_string(road), "phone"},
+      {"unknown layer",
+       [&](bj::object& fc) { feature(fc, grid)["properties"].as_object()["layer"] = "river"; },
+       "feature " + std::to_string(grid), "river"},
+      {"a point",
+       [&](bj::object& fc) {
+         feature(fc, grid)["geometry"] =
+             bj::object{{"type", "Point"}, {"coordinates", bj::array{113.61, 34.705}}};
+       },
+       "feature " + std::to_string(grid), "point"},
+      {"a second district",
+       [&](bj::object& fc) { fc["features"].as_array().push_back(fc["features"].at(0)); },
+       "feature " + std::to_string(good.at("features").as_array().size()), "second district"},
+      {"no district",
+       [&](bj::object& fc) { fc["features"].as_array().erase(fc["features"].as_array().begin()); },
+       "no district", ""},
+      {"duplicate grid code",
+       [&](bj::object& fc) { fc["features"].as_array().push_back(feature(fc, grid)); },
+       "feature " + std::to_string(good.at("features").as_array().size()), "twice"},
+      {"latitude out of range",
+       [&](bj::object& fc) {
+         feature(fc, grid)["geometry"].as_object()["coordinates"].as_array()[0].as_array()[0]
+             .as_array()[0] = bj::array{113.601, 95.0};
+       },
+       "feature " + std::to_string(grid), ""},
+      {"unknown crs", [](bj::object&) {}, "crs", "", "?crs=mars"},
+      {"empty collection",
+       [](bj::object& fc) { fc["features"] = bj::array(); },
+       "no features", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    bj::object fc = good;
+    c.edit(fc);
+    HttpResponse r =
+        api_.client().Put("/api/v1/geography" + c.query, bj::serialize(fc), admin_);
+    EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
+    EXPECT_EQ(ErrorCode(r), "invalid_argument");
+    EXPECT_NE(ErrorMessage(r).find(c.mentions1), std::string::npos) << ErrorMessage(r);
+    EXPECT_NE(ErrorMessage(r).find(c.mentions2), std::string::npos) << ErrorMessage(r);
+    EXPECT_TRUE(*api_.reference().Get()->geography == before) << "the geography changed";
+  }
+  EXPECT_EQ(api_.client().Put("/api/v1/geography", bj::serialize(good), operator_).status, 403);
+  EXPECT_TRUE(*api_.reference().Get()->geography == before);
 }
 
 }  // namespace

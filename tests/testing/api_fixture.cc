@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <utility>
 
 #include "citygrid/common/time.h"
+#include "src/storage/postgres/pg_admin.h"
 #include "tests/service/service_test_env.h"
 #include "tests/testing/paths.h"
 
@@ -28,19 +30,46 @@ constexpr FixtureUser kUsers[] = {
 
 }  // namespace
 
+const char* Name(ApiBackend backend) {
+  return backend == ApiBackend::kPostgres ? "postgres" : "sqlite";
+}
+
+bool PostgresRequiredForApiTests() {
+  const char* v = std::getenv("CITYGRID_REQUIRE_POSTGRES");
+  return v != nullptr && std::string(v) == "1";
+}
+
 ApiFixture::ApiFixture(ApiFixtureOptions options)
     : dir_(MakeTempDir("citygrid-api")), clock_(service::testing::TestStart()) {
   Status s = Setup(options);
   if (!s.ok()) {
     error_ = s.ToString();
     server_.reset();
-    ADD_FAILURE() << "API fixture setup failed: " << error_;
+    // A missing PostgreSQL is the test's decision (skip or fail), not a setup failure.
+    if (!unavailable_) ADD_FAILURE() << "API fixture setup failed: " << error_;
   }
 }
 
 Status ApiFixture::Setup(const ApiFixtureOptions& options) {
   storage::StoreOptions store_options;
   store_options.data_dir = dir_;
+  if (options.backend == ApiBackend::kPostgres) {
+    const char* dsn = std::getenv("CITYGRID_TEST_POSTGRES_DSN");
+    if (dsn == nullptr || *dsn == '\0') {
+      unavailable_ = true;
+      return UnavailableError(
+          "no PostgreSQL: CITYGRID_TEST_POSTGRES_DSN is not set (scripts/test starts a "
+          "throwaway cluster)");
+    }
+    Result<std::string> name = storage::postgres::CreateScratchDatabase(dsn, "citygrid_api_");
+    if (!name.ok()) {
+      unavailable_ = true;
+      return name.status();
+    }
+    pg_admin_dsn_ = dsn;
+    pg_database_ = *name;
+    store_options.db_url = storage::postgres::DsnWithDatabase(dsn, *name);
+  }
   CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
   CITYGRID_ASSIGN_OR_RETURN(reference_,
                             service::ReferenceDataService::Open(
@@ -104,6 +133,7 @@ ApiFixture::~ApiFixture() {
   auth_.reset();
   reference_.reset();
   store_.reset();
+  if (!pg_database_.empty()) (void)storage::postgres::DropDatabase(pg_admin_dsn_, pg_database_);
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }

@@ -14,6 +14,12 @@
 //   ApiFixture api;                       // ASSERT on api.ready() in SetUp
 //   std::string token = api.Login("operator");
 //   HttpResponse r = api.client().Post("/api/v1/cases", body, api.Auth(token));
+//
+// Backends: SQLite in a temp dir (default), or with ApiFixtureOptions::backend = kPostgres a
+// fresh database on the server $CITYGRID_TEST_POSTGRES_DSN names (dropped by the destructor;
+// media files stay in the temp dir). Without the DSN the fixture is not ready() and
+// unavailable() is true: tests skip, or fail when $CITYGRID_REQUIRE_POSTGRES=1 (see
+// CITYGRID_API_FIXTURE_READY_OR_SKIP).
 
 #include <cstdint>
 #include <memory>
@@ -33,7 +39,13 @@ namespace citygrid::testing {
 
 inline constexpr char kApiTestPassword[] = "correct-horse-42";
 
+enum class ApiBackend { kSqlite, kPostgres };
+
+// "sqlite" / "postgres" (test parameter names).
+const char* Name(ApiBackend backend);
+
 struct ApiFixtureOptions {
+  ApiBackend backend = ApiBackend::kSqlite;
   size_t body_limit = 256 * 1024;
   size_t max_photo_bytes = 64 * 1024;
   bool start_feed = true;
@@ -49,6 +61,8 @@ class ApiFixture {
   // False when setup failed (see error()).
   bool ready() const { return server_ != nullptr; }
   const std::string& error() const { return error_; }
+  // True when the PostgreSQL backend was asked for but no server is configured or reachable.
+  bool unavailable() const { return unavailable_; }
 
   uint16_t port() const;
   // A client on a keep-alive connection to the server (one per fixture; make more with port()).
@@ -73,6 +87,9 @@ class ApiFixture {
 
   std::string dir_;
   std::string error_;
+  bool unavailable_ = false;
+  std::string pg_admin_dsn_;  // PostgreSQL: the server, and the scratch database to drop
+  std::string pg_database_;
   FakeClock clock_;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<service::ReferenceDataService> reference_;
@@ -84,4 +101,17 @@ class ApiFixture {
   std::unique_ptr<HttpClient> client_;
 };
 
+// $CITYGRID_REQUIRE_POSTGRES == "1".
+bool PostgresRequiredForApiTests();
+
 }  // namespace citygrid::testing
+
+// In SetUp(): ASSERT the fixture `api` is ready, or skip when its PostgreSQL server is not
+// configured (fail instead when $CITYGRID_REQUIRE_POSTGRES=1).
+#define CITYGRID_API_FIXTURE_READY_OR_SKIP(api)                                         \
+  do {                                                                                  \
+    if ((api).unavailable() && !::citygrid::testing::PostgresRequiredForApiTests()) {   \
+      GTEST_SKIP() << (api).error();                                                    \
+    }                                                                                   \
+    ASSERT_TRUE((api).ready()) << (api).error();                                        \
+  } while (0)

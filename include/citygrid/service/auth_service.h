@@ -83,6 +83,10 @@ class AuthService {
   // kNotFound when there is no such user.
   Status SetPassword(const std::string& username, const std::string& password);
   Status SetDisabled(const std::string& username, bool disabled);
+  // The name shown for the user. kInvalidArgument when empty, longer than 200 bytes or holding
+  // a control character; kNotFound when there is no such user. Signed-in sessions show the new
+  // name from their next request.
+  Status SetDisplayName(const std::string& username, const std::string& display_name);
   Result<User> GetUser(const std::string& username);
   // All users, sorted by username.
   Result<std::vector<User>> ListUsers();

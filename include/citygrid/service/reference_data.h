@@ -83,6 +83,10 @@ struct ReferenceSettings {
   double road_distance_m = 30;     // a case this close to a road segment is "on" it
   double duplicate_radius_m = 50;  // 重复案件: same category within this distance ...
   Duration duplicate_window = std::chrono::hours(72);  // ... created within this time
+  // Base map tiles for the console (天地图, Amap, OSM): an http(s) URL template with {z}, {x}
+  // and {y}; "" = no base map (the console draws the district's own boundaries).
+  std::string tile_url;
+  std::string tile_attribution;  // shown under the map, e.g. "© OpenStreetMap contributors"
 
   friend bool operator==(const ReferenceSettings&, const ReferenceSettings&) = default;
 };
@@ -147,8 +151,10 @@ class ReferenceDataService {
   // Adds or replaces one year's holiday schedule (<year>.json format).
   Status PutHolidayYear(const std::string& json_text);
 
-  // kInvalidArgument unless 0 < road_distance_m <= 1000, 0 < duplicate_radius_m <= 10000 and
-  // 0 < duplicate_window <= 90 days.
+  // kInvalidArgument unless 0 < road_distance_m <= 1000, 0 < duplicate_radius_m <= 10000,
+  // 0 < duplicate_window <= 90 days, tile_url is "" or an http(s) URL (at most 500 bytes, no
+  // spaces or control characters) holding {z}, {x} and {y}, and tile_attribution has at most
+  // 200 bytes and no control characters.
   Status SetSettings(const ReferenceSettings& settings);
 
   // JSON encodings used for the documents (exposed for the HTTP layer and tests).
