@@ -499,13 +499,19 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
   const DimensionTable& table = data_->dims[static_cast<int>(dimension)];
   const int32_t bf = FloorDiv(from_day, kBlockDays);
   const int32_t bt = FloorDiv(to_day, kBlockDays);
-  std::vector<GroupCounts> out;
   int64_t sums[kMetricCount + kHandleTimeBuckets];
   auto add = [&](const DayCounts& d) {
     for (int i = 0; i < kMetricCount; ++i) sums[i] += d.metrics[i];
     for (int i = 0; i < kHandleTimeBuckets; ++i) sums[kMetricCount + i] += d.handle_time[i];
   };
-  for (size_t g = 0; g < table.groups.size(); ++g) {
+  // Groups in key order (sorting ids, not rows, keeps the moves small).
+  std::vector<uint32_t> order(table.groups.size());
+  for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return table.keys[a] < table.keys[b]; });
+  std::vector<GroupCounts> out;
+  out.reserve(order.size());
+  for (uint32_t g : order) {
     const GroupDays& days = table.groups[g];
     if (days.blocks.empty()) continue;
     std::fill(std::begin(sums), std::end(sums), 0);
@@ -524,15 +530,12 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
     bool any = false;
     for (int64_t v : sums) any = any || v != 0;
     if (!any) continue;
-    GroupCounts row;
+    GroupCounts& row = out.emplace_back();
     row.key = table.keys[g];
     std::copy(sums, sums + kMetricCount, row.counts.metrics.begin());
     std::copy(sums + kMetricCount, sums + kMetricCount + kHandleTimeBuckets,
               row.counts.handle_time.begin());
-    out.push_back(std::move(row));
   }
-  std::sort(out.begin(), out.end(),
-            [](const GroupCounts& a, const GroupCounts& b) { return a.key < b.key; });
   return out;
 }
 

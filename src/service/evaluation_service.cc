@@ -140,11 +140,20 @@ void Score(std::vector<EvaluationRow>& rows, const EvaluationWeights& weights) {
 }
 
 void RankRows(std::vector<EvaluationRow>& rows) {
-  std::stable_sort(rows.begin(), rows.end(), [](const EvaluationRow& a, const EvaluationRow& b) {
+  // Sort indices, then move each row once (rows are large).
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    const EvaluationRow& a = rows[x];
+    const EvaluationRow& b = rows[y];
     if (a.score.has_value() != b.score.has_value()) return a.score.has_value();
     if (a.score && *a.score != *b.score) return *a.score > *b.score;
     return a.key < b.key;
   });
+  std::vector<EvaluationRow> sorted;
+  sorted.reserve(rows.size());
+  for (size_t i : order) sorted.push_back(std::move(rows[i]));
+  rows = std::move(sorted);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!rows[i].score) break;
     rows[i].rank = (i > 0 && rows[i - 1].score && *rows[i - 1].score == *rows[i].score)
