@@ -102,9 +102,42 @@ struct EvaluationEngine::DayCounts {
   int32_t handle_time[kHandleTimeBuckets] = {};
 };
 
+namespace {
+
+// One day's counts in 16 bits: most (group, day) counts are small. A block whose day count
+// would leave 0..65535 switches to 32-bit days (Block::wide), so nothing ever saturates.
+struct NarrowDay {
+  uint16_t metrics[kMetricCount] = {};
+  uint16_t handle_time[kHandleTimeBuckets] = {};
+};
+
+}  // namespace
+
 struct EvaluationEngine::Block {
   DayCounts total;
-  DayCounts days[kBlockDays];
+  NarrowDay days[kBlockDays];
+  std::unique_ptr<DayCounts[]> wide;  // when set, the days live here
+
+  void Widen() {
+    wide = std::make_unique<DayCounts[]>(kBlockDays);
+    for (int d = 0; d < kBlockDays; ++d) {
+      for (int i = 0; i < kMetricCount; ++i) wide[d].metrics[i] = days[d].metrics[i];
+      for (int i = 0; i < kHandleTimeBuckets; ++i) wide[d].handle_time[i] = days[d].handle_time[i];
+    }
+  }
+  // Adds `v` to metric `index` (or histogram bucket `index` when `histogram`) of day `d`.
+  void AddDay(int d, bool histogram, int index, int32_t v) {
+    if (!wide) {
+      uint16_t& slot = histogram ? days[d].handle_time[index] : days[d].metrics[index];
+      const int32_t next = static_cast<int32_t>(slot) + v;
+      if (next >= 0 && next <= 0xFFFF) {
+        slot = static_cast<uint16_t>(next);
+        return;
+      }
+      Widen();
+    }
+    (histogram ? wide[d].handle_time[index] : wide[d].metrics[index]) += v;
+  }
 };
 
 struct EvaluationEngine::GroupDays {
@@ -246,14 +279,14 @@ void EvaluationEngine::Rollups::Contribute(const CaseRecord& r, int sign) {
         block = &g.At(b);
         block_no = b;
       }
-      DayCounts& day = block->days[it.day - b * kBlockDays];
-      const int32_t v = sign * it.value;
+      const int d_in_block = it.day - b * kBlockDays;
       if (it.metric < 0) {
         block->total.handle_time[it.value] += sign;
-        day.handle_time[it.value] += sign;
+        block->AddDay(d_in_block, true, it.value, sign);
       } else {
+        const int32_t v = sign * it.value;
         block->total.metrics[it.metric] += v;
-        day.metrics[it.metric] += v;
+        block->AddDay(d_in_block, false, it.metric, v);
       }
     }
   }
@@ -500,7 +533,7 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
   const int32_t bf = FloorDiv(from_day, kBlockDays);
   const int32_t bt = FloorDiv(to_day, kBlockDays);
   int64_t sums[kMetricCount + kHandleTimeBuckets];
-  auto add = [&](const DayCounts& d) {
+  auto add = [&](const auto& d) {
     for (int i = 0; i < kMetricCount; ++i) sums[i] += d.metrics[i];
     for (int i = 0; i < kHandleTimeBuckets; ++i) sums[kMetricCount + i] += d.handle_time[i];
   };
@@ -524,7 +557,13 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
       if (lo == 0 && hi == kBlockDays - 1) {
         add(block->total);
       } else {
-        for (int d = lo; d <= hi; ++d) add(block->days[d]);
+        for (int d = lo; d <= hi; ++d) {
+          if (block->wide) {
+            add(block->wide[d]);
+          } else {
+            add(block->days[d]);
+          }
+        }
       }
     }
     bool any = false;
@@ -567,7 +606,10 @@ EngineMemory EvaluationEngine::memory() const {
       m.aggregate_bytes += static_cast<int64_t>(sizeof(GroupDays) +
                                                 days.blocks.capacity() * sizeof(void*));
       for (const auto& b : days.blocks) {
-        if (b) m.aggregate_bytes += sizeof(Block);
+        if (b) {
+          m.aggregate_bytes += sizeof(Block);
+          if (b->wide) m.aggregate_bytes += sizeof(DayCounts) * kBlockDays;
+        }
       }
       // Key text, the hash node and the key vector entry.
       m.aggregate_bytes += static_cast<int64_t>(2 * (sizeof(std::string) + t.keys[g].capacity()) + 32);

@@ -428,6 +428,34 @@ TEST(EvaluationEngineTest, TwoNodesOnOnePostgresReportIdenticalFigures) {
   EXPECT_EQ(Sum(*units)[Metric::kClosed], 3);
 }
 
+TEST(EvaluationEngineTest, DayCountsBeyondSixteenBitsStayExact) {
+  // 60 cases handled the same day with 1180 work minutes each (03-02 10:20 → 03-05 09:00): 70,800
+  // minutes in one (group, day) cell, past the 16-bit day counters, so the block widens.
+  auto db = TestDb::Create("sqlite");
+  ASSERT_TRUE(db.ok());
+  auto store = (*db)->Open();
+  ASSERT_TRUE(store.ok());
+  EvaluationEngine engine((*store)->cases(), CalendarSource());
+  ASSERT_TRUE(engine.Rebuild().ok());
+  for (int i = 0; i < 60; ++i) {
+    ScriptedCase c(At("2026-03-02T10:00:00+08:00"), "06010", kGridA);
+    c.Register(At("2026-03-02T10:10:00+08:00"))
+        .Dispatch("U-HW", At("2026-03-02T10:20:00+08:00"), At("2026-03-06T18:00:00+08:00"))
+        .Accept(At("2026-03-02T11:00:00+08:00"))
+        .Feedback(At("2026-03-05T09:00:00+08:00"));
+    ASSERT_TRUE(c.WriteTo((*store)->cases()).ok());
+  }
+  ASSERT_TRUE(engine.PollOnce().ok());
+  auto day = engine.Query(Dimension::kUnit, Day("2026-03-05"), Day("2026-03-05"));
+  ASSERT_TRUE(day.ok());
+  ASSERT_EQ(day->size(), 1u);
+  EXPECT_EQ((*day)[0].counts[Metric::kHandled], 60);
+  EXPECT_EQ((*day)[0].counts[Metric::kHandleMinutes], 60 * 1180);
+  EvaluationEngine rebuilt((*store)->cases(), CalendarSource());
+  ASSERT_TRUE(rebuilt.Rebuild().ok());
+  EXPECT_EQ(Snapshot(engine), Snapshot(rebuilt));
+}
+
 TEST(EvaluationEngineTest, QueriesBeforeTheFirstRebuildAreUnavailable) {
   auto db = TestDb::Create("sqlite");
   ASSERT_TRUE(db.ok());
