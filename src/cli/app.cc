@@ -52,6 +52,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->sweeper_ = std::make_unique<service::OverdueSweeper>(*app->cases_, options.sweep_interval);
   app->services_.reset(new http::ApiServices{*app->store_, *app->auth_, *app->reference_,
                                              *app->cases_, app->feed_.get(), app->clock_});
+  app->ledgers_ =
+      std::make_unique<service::LedgerService>(*app->store_, *app->reference_, app->clock_);
+  app->services_->ledgers = app->ledgers_.get();
   app->services_->evaluation = app->evaluation_.get();
   return app;
 }

@@ -21,6 +21,7 @@
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
+#include "citygrid/service/ledger_service.h"
 #include "citygrid/service/evaluation_engine.h"
 #include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/overdue_sweeper.h"
@@ -67,6 +68,7 @@ class App {
   service::OverdueSweeper& sweeper() { return *sweeper_; }
   service::EvaluationEngine& evaluation_engine() { return *evaluation_engine_; }
   service::EvaluationService& evaluation() { return *evaluation_; }
+  service::LedgerService& ledgers() { return *ledgers_; }
   http::ApiServices& services() { return *services_; }
   const Clock& clock() const { return clock_; }
 
@@ -82,6 +84,7 @@ class App {
   std::unique_ptr<service::OverdueSweeper> sweeper_;
   std::unique_ptr<service::EvaluationEngine> evaluation_engine_;  // follows the event log
   std::unique_ptr<service::EvaluationService> evaluation_;
+  std::unique_ptr<service::LedgerService> ledgers_;
   std::unique_ptr<http::ApiServices> services_;
   bool started_ = false;
 };

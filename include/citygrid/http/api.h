@@ -13,6 +13,7 @@
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
+#include "citygrid/service/ledger_service.h"
 #include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
@@ -28,6 +29,7 @@ struct ApiServices {
   service::CaseFeed* feed = nullptr;  // null: GET /api/v1/stream answers 503
   const Clock& clock;
   size_t max_photo_bytes = 10 << 20;
+  service::LedgerService* ledgers = nullptr;  // null: /api/v1/ledgers* answer 503
   service::EvaluationService* evaluation = nullptr;  // null: /api/v1/evaluation* answer 503
 };
 
@@ -39,6 +41,8 @@ Status RegisterCaseRoutes(Router& router, ApiServices& services);
 Status RegisterReferenceRoutes(Router& router, ApiServices& services);
 // /api/v1/evaluation (json/csv/xlsx), .../weights, .../overdue, .../heatmap.
 Status RegisterEvaluationRoutes(Router& router, ApiServices& services);
+// /api/v1/ledgers...: definitions, rows, progress, summary, campaign, export, import, verify.
+Status RegisterLedgerRoutes(Router& router, ApiServices& services);
 // GET /api/v1/openapi.json: the OpenAPI 3 document (docs/openapi.json, compiled in).
 Status RegisterOpenApiRoute(Router& router);
 
