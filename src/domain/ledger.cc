@@ -190,6 +190,12 @@ bj::array ToArray(const std::vector<std::string>& v) {
   return a;
 }
 
+// Whole numbers as JSON integers ("50", not "5E1"), others as doubles.
+bj::value JsonNumber(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return bj::value(static_cast<int64_t>(v));
+  return bj::value(v);
+}
+
 bj::value RowField(const LedgerRow& row, std::string_view field) {
   if (field == "title") return bj::value(row.title);
   if (field == "unit") return bj::value(row.unit);
@@ -197,7 +203,7 @@ bj::value RowField(const LedgerRow& row, std::string_view field) {
   if (field == "batch") return bj::value(row.batch);
   if (field == "deadline") return bj::value(OptDate(row.deadline));
   if (field == "state") return bj::value(Name(row.state));
-  return bj::value(row.progress);
+  return JsonNumber(row.progress);
 }
 
 }  // namespace
@@ -743,7 +749,7 @@ std::string EncodeLedgerRow(const LedgerRow& row) {
   o["batch"] = row.batch;
   o["deadline"] = OptDate(row.deadline);
   o["state"] = Name(row.state);
-  o["progress"] = row.progress;
+  o["progress"] = JsonNumber(row.progress);
   bj::object values;
   for (const auto& [k, v] : row.values) values[k] = v;
   o["values"] = std::move(values);
@@ -790,7 +796,7 @@ std::string LedgerChangePayload(const LedgerRow* before, const LedgerRow& after)
     bj::value now = RowField(after, f);
     if (before == nullptr) {
       bool unset = (now.is_string() && now.as_string().empty()) ||
-                   (f == "progress" && now.is_double() && now.as_double() == 0);
+                   (f == "progress" && now.is_number() && now.to_number<double>() == 0);
       if (!unset || f == "state") fields[std::string(f)] = std::move(now);
     } else if (RowField(*before, f) != now) {
       fields[std::string(f)] = std::move(now);

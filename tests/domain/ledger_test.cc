@@ -110,7 +110,7 @@ TEST(LedgerCodecTest, DefinitionsAndRowsRoundTripThroughJson) {
   LedgerRow after = row;
   after.progress = 50;
   after.values["c"] = "改善型";
-  EXPECT_EQ(LedgerChangePayload(&row, after), R"({"progress":5E1,"values":{"c":"改善型"}})");
+  EXPECT_EQ(LedgerChangePayload(&row, after), R"({"progress":50,"values":{"c":"改善型"}})");
 }
 
 }  // namespace
