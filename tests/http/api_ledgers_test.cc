@@ -190,3 +190,37 @@ TEST_F(ApiLedgersTest, ImportWithOneBadCellNamesItAndWritesNothingThenXlsxRoundT
 
 }  // namespace
 }  // namespace citygrid::http
+
+// The same routes on a real server (tests/testing/api_fixture.h): sockets, body limits, the
+// fixture's SQLite store.
+#include "tests/testing/api_fixture.h"
+
+namespace citygrid::http {
+namespace {
+
+TEST(ApiLedgersServerTest, CreatesALedgerImportsAFileAndReadsTheRollupOverHttp) {
+  citygrid::testing::ApiFixture api;
+  ASSERT_TRUE(api.ready()) << api.error();
+  const std::string admin = api.Login("admin");
+  const std::string definition = R"({"id":"stalls","name":"摊点整治","owner_unit":"U-CG",
+    "columns":[{"key":"kind","name":"类型","type":"choice","choices":["早市","夜市"]},
+               {"key":"stalls","name":"摊位数","type":"number","min":0}],
+    "batches":[{"name":"一期","deadline":"2026-03-31"}],"type_column":"kind"})";
+  auto created = api.client().Post("/api/v1/ledgers", definition, api.Auth(admin));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string csv = "编号,名称,责任单位,批次,类型,摊位数,进度\nS1,航海路早市,U-JD1,一期,早市,40,100\n"
+                          "S2,淮河路夜市,U-JD2,一期,夜市,25,30%\n";
+  auto imported = api.client().Post("/api/v1/ledgers/stalls/import?format=csv", csv, api.Auth(admin));
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_NE(imported.body.find("\"applied\":true"), std::string::npos) << imported.body;
+  auto summary = api.client().Get("/api/v1/ledgers/stalls/summary?group_by=type", api.Auth(admin));
+  ASSERT_EQ(summary.status, 200) << summary.body;
+  bj::value s = bj::parse(summary.body);
+  EXPECT_EQ(s.at("total").at("rows").as_int64(), 2);
+  EXPECT_EQ(s.at("total").at("completed").as_int64(), 1);
+  EXPECT_EQ(s.at("total").at("sums").at("stalls").as_double(), 65);
+  EXPECT_EQ(s.at("groups").as_array()[0].at("label").as_string(), "早市");
+}
+
+}  // namespace
+}  // namespace citygrid::http

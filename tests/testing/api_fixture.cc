@@ -104,6 +104,8 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
   services_.reset(new http::ApiServices{*store_, *auth_, *reference_, *cases_,
                                         options.start_feed ? feed_.get() : nullptr, clock_,
                                         options.max_photo_bytes});
+  ledgers_ = std::make_unique<service::LedgerService>(*store_, *reference_, clock_);
+  services_->ledgers = ledgers_.get();
   http::Router router;
   CITYGRID_RETURN_IF_ERROR(http::RegisterApiRoutes(router, *services_));
   http::ServerOptions server_options;
@@ -128,6 +130,7 @@ ApiFixture::~ApiFixture() {
   if (cases_) cases_->SetWriteListener(nullptr);
   if (feed_) feed_->Stop();
   services_.reset();
+  ledgers_.reset();
   feed_.reset();
   cases_.reset();
   auth_.reset();

@@ -31,6 +31,7 @@
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
+#include "citygrid/service/ledger_service.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
 #include "tests/testing/http_client.h"
@@ -78,6 +79,7 @@ class ApiFixture {
   service::ReferenceDataService& reference() { return *reference_; }
   service::AuthService& auth() { return *auth_; }
   service::CaseService& cases() { return *cases_; }
+  service::LedgerService& ledgers() { return *ledgers_; }
   service::CaseFeed& feed() { return *feed_; }
   // Every case in the store (no visibility filter).
   int64_t CountCases();
@@ -95,6 +97,7 @@ class ApiFixture {
   std::unique_ptr<service::ReferenceDataService> reference_;
   std::unique_ptr<service::AuthService> auth_;
   std::unique_ptr<service::CaseService> cases_;
+  std::unique_ptr<service::LedgerService> ledgers_;
   std::unique_ptr<service::CaseFeed> feed_;
   std::unique_ptr<http::ApiServices> services_;
   std::unique_ptr<http::Server> server_;
