@@ -10,6 +10,7 @@
 #include "citygrid/http/router.h"
 #include "citygrid/service/demo_seed.h"
 #include "citygrid/service/ledger_demo.h"
+#include "tests/testing/api_fixture.h"
 #include "tests/testing/memory_store.h"
 #include "tests/testing/paths.h"
 
@@ -193,7 +194,6 @@ TEST_F(ApiLedgersTest, ImportWithOneBadCellNamesItAndWritesNothingThenXlsxRoundT
 
 // The same routes on a real server (tests/testing/api_fixture.h): sockets, body limits, the
 // fixture's SQLite store.
-#include "tests/testing/api_fixture.h"
 
 namespace citygrid::http {
 namespace {
