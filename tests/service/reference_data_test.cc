@@ -9,6 +9,14 @@ namespace {
 
 using testing::ServiceEnv;
 
+ReferenceSettings Settings(double road_m, double duplicate_m, Duration window) {
+  ReferenceSettings s;
+  s.road_distance_m = road_m;
+  s.duplicate_radius_m = duplicate_m;
+  s.duplicate_window = window;
+  return s;
+}
+
 size_t DocCount(storage::Store& store, const std::string& kind) {
   auto docs = store.documents().List(kind);
   EXPECT_TRUE(docs.ok()) << docs.status().ToString();
@@ -38,7 +46,7 @@ TEST(ReferenceDataTest, EverythingSurvivesARestart) {
   ASSERT_TRUE(env.reference()
                   .ReplaceRoutingRules({{"r1", "06010", RoutingScope::kGrid, "410103001001002", "U-CG"}})
                   .ok());
-  ASSERT_TRUE(env.reference().SetSettings({25, 80, std::chrono::hours(48)}).ok());
+  ASSERT_TRUE(env.reference().SetSettings(Settings(25, 80, std::chrono::hours(48))).ok());
   env.Restart();
   auto data = env.reference().Get();
   ASSERT_NE(data->geography, nullptr);
@@ -49,7 +57,7 @@ TEST(ReferenceDataTest, EverythingSurvivesARestart) {
   EXPECT_EQ(data->FindUnit("U-JD1")->subdistrict, "410103001");
   ASSERT_EQ(data->rules.size(), 1u);
   EXPECT_EQ(data->rules[0].unit, "U-CG");
-  EXPECT_EQ(data->settings, (ReferenceSettings{25, 80, std::chrono::hours(48)}));
+  EXPECT_EQ(data->settings, Settings(25, 80, std::chrono::hours(48)));
 }
 
 TEST(ReferenceDataTest, GeographyEncodingRoundTrips) {
@@ -159,7 +167,7 @@ TEST(ReferenceDataTest, RefusesBadCategoriesCalendarAndSettings) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(env.reference().PutHolidayYear("{\"year\": 1800}").code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(env.reference().SetSettings({0, 50, std::chrono::hours(72)}).code(),
+  EXPECT_EQ(env.reference().SetSettings(Settings(0, 50, std::chrono::hours(72))).code(),
             StatusCode::kInvalidArgument);
   EXPECT_NE(env.reference().Get()->categories->Find("06010"), nullptr);
 }
