@@ -276,7 +276,7 @@ TEST(PostgresStoreTest, MigratesFromThePreviousSchemaVersionKeepingData) {
   std::unique_ptr<Store> store = MustOpen(db->options());
   ASSERT_TRUE(store);
   EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT version FROM schema_version"),
-            std::vector<std::string>{"3"});
+            std::vector<std::string>{"4"});
   auto counters = store->cases().ReadCounters("c:");
   ASSERT_TRUE(counters.ok());
   ASSERT_EQ(counters->size(), 1u);

@@ -124,6 +124,9 @@ CREATE TABLE ledger_events (
 );
 CREATE INDEX ledger_events_by_ledger ON ledger_events (ledger_id, seq);
 )sql"},
+    {4, "an index for the duplicate search (category, latitude band)", R"sql(
+CREATE INDEX cases_by_category_lat ON cases (category, lat);
+)sql"},
 };
 
 }  // namespace

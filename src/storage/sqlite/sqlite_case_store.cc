@@ -396,7 +396,12 @@ Result<CasePage> SqliteCaseStore::QueryCases(const CaseQuery& query) {
     where.params.emplace_back(after.key);
     where.params.emplace_back(after.id);
   }
-  std::string sql = "SELECT body FROM cases" + where.sql + " ORDER BY " + column + " " + dir +
+  // Without statistics SQLite may pick (category, created_at) for a box query and read every
+  // case of the category; the latitude band is always the narrower read.
+  const char* from = (query.bbox && !query.category.empty())
+                         ? "SELECT body FROM cases INDEXED BY cases_by_category_lat"
+                         : "SELECT body FROM cases";
+  std::string sql = from + where.sql + " ORDER BY " + column + " " + dir +
                     ", id " + dir + " LIMIT " + std::to_string(query.limit + 1);
   CasePage page;
   CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
