@@ -80,16 +80,6 @@ std::optional<double> ParseNumber(const std::string& text) {
   return v;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 int Convert(const Args& args) {
   ParsedArgs p = Parse(args, 1);
   if (!p.error.empty()) return UsageError("geo convert", p.error);

@@ -8,6 +8,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "citygrid/common/csv.h"
 #include "citygrid/common/xlsx_writer.h"
 #include "citygrid/service/visibility.h"
 
@@ -195,16 +196,6 @@ bool HandlerSees(const Actor& viewer, Dimension d, const std::string& key) {
   if (d == Dimension::kUnit) return key == viewer.unit;
   if (d == Dimension::kUnitCategory) return key.rfind(viewer.unit + "|", 0) == 0;
   return false;
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // One export row: text and numbers, "" / empty for undefined values.

@@ -126,16 +126,6 @@ ExportTable BuildExport(const LedgerDefinition& d, const std::vector<LedgerRowVi
   return t;
 }
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Result<std::string> LedgerService::ExportCsv(const Actor& actor, const std::string& id) {

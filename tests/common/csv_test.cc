@@ -84,5 +84,20 @@ TEST(CsvColumnTest, FindsHeaderColumn) {
   EXPECT_EQ(CsvColumn(header, "Longitude"), -1);
 }
 
+TEST(CsvFieldTest, QuotesOnlyWhenNeededAndReadsBack) {
+  EXPECT_EQ(CsvField("二七区"), "二七区");
+  EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(CsvField("two\nlines"), "\"two\nlines\"");
+  // What CsvField writes, the reader gives back.
+  std::string line = CsvField("a,\"b\"\nc") + "," + CsvField("d") + "\n";
+  CsvReader reader(line);
+  std::vector<std::string> fields;
+  Result<bool> more = reader.Next(&fields);
+  ASSERT_TRUE(more.ok());
+  ASSERT_TRUE(*more);
+  EXPECT_EQ(fields, (std::vector<std::string>{"a,\"b\"\nc", "d"}));
+}
+
 }  // namespace
 }  // namespace citygrid

@@ -39,4 +39,16 @@ class CsvReader {
 // Returns the index of `name` in `header`, or -1.
 int CsvColumn(const std::vector<std::string>& header, std::string_view name);
 
+// `s` as one RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote or line
+// break, else as it is.
+inline std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace citygrid
