@@ -68,4 +68,8 @@ rc=0
 wait "$pid" || rc=$?
 pid=
 [[ $rc -eq 0 ]] || fail "second run: exit status $rc after SIGTERM"
+# Every case chain and every demo ledger's row chains verify.
+check=$("$citygrid" check --data "$dir/data") || fail "citygrid check failed: $check"
+printf '%s' "$check" | grep -q ' 3 ledgers with [1-9][0-9]* rows' ||
+  fail "citygrid check did not verify the three demo ledgers: $check"
 echo "demo_smoke: ok"
