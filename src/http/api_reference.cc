@@ -27,6 +27,7 @@
 #include "citygrid/http/api.h"
 #include "citygrid/http/error_mapping.h"
 #include "citygrid/service/geography_import.h"
+#include "citygrid/storage/audit_chain.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
 
@@ -175,6 +176,22 @@ Result<std::shared_ptr<const geo::Geography>> CurrentGeography(ApiServices& serv
 
 std::string ParentCode(std::string_view code, size_t length) {
   return std::string(code.substr(0, std::min(length, code.size())));
+}
+
+// Large, rarely changing answers (the grids layer is megabytes): an ETag from the body, so the
+// console's browser revalidates (Cache-Control: no-cache) and gets 304 without the body.
+Response Revalidated(const Request& req, Response r) {
+  const std::string etag = "\"" + storage::Sha256Hex(r.body).substr(0, 32) + "\"";
+  r.headers.Set("ETag", etag);
+  r.headers.Set("Cache-Control", "private, no-cache");
+  if (auto inm = req.headers.Get("If-None-Match"); inm) {
+    std::string_view tags = *inm;
+    if (tags == "*" || tags.find(etag) != std::string_view::npos) {
+      r.status = 304;
+      r.body.clear();
+    }
+  }
+  return r;
 }
 
 Result<Response> GetLayer(ApiServices& services, const Request& req, std::string_view layer) {
@@ -572,7 +589,8 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
       Method::kGet, "/api/v1/geography/{layer}",
       Wrap([s](const Request& req, const RouteParams& p) -> Result<Response> {
         CITYGRID_RETURN_IF_ERROR(Authenticate(*s, req));
-        return GetLayer(*s, req, p.Get("layer"));
+        CITYGRID_ASSIGN_OR_RETURN(Response r, GetLayer(*s, req, p.Get("layer")));
+        return Revalidated(req, std::move(r));
       })));
   CITYGRID_RETURN_IF_ERROR(router.Add(
       Method::kPut, "/api/v1/geography",

@@ -160,6 +160,45 @@ TEST_F(ApiReferenceTest, ExportReturnsTheGeographyDocument) {
   EXPECT_EQ(*g, *api_.reference().Get()->geography);
 }
 
+TEST(ApiReferenceDemoTest, LayersRevalidateByETagAndChangeWithTheGeography) {
+  testing::ApiFixtureOptions options;
+  options.body_limit = 64 << 20;
+  ApiFixture api(options);
+  ASSERT_TRUE(api.ready()) << api.error();
+  auto admin = ApiFixture::Auth(api.Login("admin"));
+
+  HttpResponse first = api.client().Get("/api/v1/geography/grids", admin);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string etag = first.Header("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(first.Header("Cache-Control"), "private, no-cache");
+
+  auto with_tag = admin;
+  with_tag.emplace_back("If-None-Match", etag);
+  HttpResponse again = api.client().Get("/api/v1/geography/grids", with_tag);
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(again.Header("ETag"), etag);
+
+  // Another layer has another tag; a stale tag gets the whole body.
+  HttpResponse roads = api.client().Get("/api/v1/geography/roads", with_tag);
+  EXPECT_EQ(roads.status, 200);
+  EXPECT_NE(roads.Header("ETag"), etag);
+
+  // A new geography: the old tag no longer matches.
+  geo::DemoOptions demo_options;
+  demo_options.scale = 0.05;
+  Result<geo::DemoDistrict> demo = geo::GenerateDemoDistrict(demo_options);
+  ASSERT_TRUE(demo.ok()) << demo.status().ToString();
+  HttpResponse put = api.client().Put(
+      "/api/v1/geography", service::ReferenceDataService::EncodeGeography(demo->geography), admin);
+  ASSERT_EQ(put.status, 200) << put.body.substr(0, 300);
+  HttpResponse changed = api.client().Get("/api/v1/geography/grids", with_tag);
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_NE(changed.Header("ETag"), etag);
+  EXPECT_FALSE(changed.body.empty());
+}
+
 TEST(ApiReferenceDemoTest, AdminPutsTheDemoGeographyAndLayersServeIt) {
   testing::ApiFixtureOptions options;
   options.body_limit = 64 << 20;
