@@ -14,14 +14,14 @@ void EnsureSodium() {
   (void)initialized;
 }
 
+}  // namespace
+
 void AppendField(std::string& out, std::string_view bytes) {
   out += std::to_string(bytes.size());
   out += ':';
   out.append(bytes.data(), bytes.size());
   out += ',';
 }
-
-}  // namespace
 
 std::string Sha256Hex(std::string_view bytes) {
   EnsureSodium();

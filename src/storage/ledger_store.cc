@@ -6,16 +6,6 @@
 #include "citygrid/storage/audit_chain.h"
 
 namespace citygrid::storage {
-namespace {
-
-void AppendField(std::string& out, std::string_view bytes) {
-  out += std::to_string(bytes.size());
-  out += ':';
-  out.append(bytes.data(), bytes.size());
-  out += ',';
-}
-
-}  // namespace
 
 std::string CanonicalLedgerEventEncoding(const LedgerEvent& e) {
   std::string out;

@@ -44,6 +44,10 @@ namespace citygrid::storage {
 // Lowercase hex SHA-256 of `bytes`.
 std::string Sha256Hex(std::string_view bytes);
 
+// Appends one field of a canonical encoding: "<byte length>:<bytes>," (netstring-like, so no
+// two field lists encode alike). Ledger row events (ledger_store.h) use it too.
+void AppendField(std::string& out, std::string_view bytes);
+
 // The canonical encoding above.
 std::string CanonicalEventEncoding(const CaseEvent& event);
 
