@@ -371,8 +371,26 @@ void PutTime(json::object& o, std::string_view key, const std::optional<Timestam
   if (t) o[key] = FormatIso8601(*t);
 }
 
-std::string EncodeCreatedPayload(const Case& c) {
+json::object EncodeIntake(const CaseIntake& intake) {
   json::object o;
+  PutString(o, "address_id", intake.address_id);
+  if (!intake.attributes.empty()) {
+    json::array a;
+    for (const auto& [code, value] : intake.attributes) a.push_back(json::array{code, value});
+    o["attributes"] = std::move(a);
+  }
+  if (!intake.media_urls.empty()) {
+    json::array m;
+    for (const std::string& url : intake.media_urls) m.emplace_back(url);
+    o["media_urls"] = std::move(m);
+  }
+  PutString(o, "token", intake.token);
+  return o;
+}
+
+std::string EncodeCreatedPayload(const Case& c, const CaseIntake& intake) {
+  json::object o;
+  if (!intake.empty()) o["intake"] = EncodeIntake(intake);
   PutString(o, "category", c.category);
   o["channel"] = Name(c.channel);
   PutTime(o, "deadline", c.stage_deadline);
@@ -457,6 +475,8 @@ Result<Case> DecodeCreatedEvent(const CaseEvent& e) {
       }
     } else if (k == "suggested_unit") {
       CITYGRID_ASSIGN_OR_RETURN(c.suggested_unit, GetString(kv.value(), k));
+    } else if (k == "intake") {
+      // No part of the state (DecodeIntake reads it).
     } else {
       return InvalidArgumentError("unknown key " + Quoted(k) + " in created payload");
     }
@@ -554,7 +574,8 @@ Result<Case> OpenCase(Case intake, Timestamp at, std::optional<Timestamp> stage_
   return c;
 }
 
-CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string note) {
+CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string note,
+                           const CaseIntake& intake) {
   CaseEvent e;
   e.case_id = opened.id;
   e.version = 1;
@@ -563,8 +584,46 @@ CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string n
   e.at = opened.created_at;
   e.note = std::move(note);
   e.photos = opened.photos;
-  e.payload_json = EncodeCreatedPayload(opened);
+  e.payload_json = EncodeCreatedPayload(opened, intake);
   return e;
+}
+
+Result<CaseIntake> DecodeIntake(const CaseEvent& created) {
+  if (created.type != EventType::kCreated) {
+    return InvalidArgumentError("event version " + std::to_string(created.version) + " is " +
+                                Quoted(Name(created.type)) + ", not 'created'");
+  }
+  CITYGRID_ASSIGN_OR_RETURN(json::object o, ParseObject(created.payload_json, "created"));
+  CaseIntake intake;
+  const json::value* v = o.if_contains("intake");
+  if (v == nullptr) return intake;
+  if (!v->is_object()) return InvalidArgumentError("'intake' must be an object");
+  for (const auto& kv : v->get_object()) {
+    std::string_view k(kv.key().data(), kv.key().size());
+    if (k == "address_id") {
+      CITYGRID_ASSIGN_OR_RETURN(intake.address_id, GetString(kv.value(), k));
+    } else if (k == "token") {
+      CITYGRID_ASSIGN_OR_RETURN(intake.token, GetString(kv.value(), k));
+    } else if (k == "media_urls") {
+      if (!kv.value().is_array()) return InvalidArgumentError("'intake.media_urls' must be a list");
+      for (const json::value& url : kv.value().get_array()) {
+        CITYGRID_ASSIGN_OR_RETURN(std::string s, GetString(url, "intake.media_urls[]"));
+        intake.media_urls.push_back(std::move(s));
+      }
+    } else if (k == "attributes") {
+      if (!kv.value().is_array()) return InvalidArgumentError("'intake.attributes' must be a list");
+      for (const json::value& pair : kv.value().get_array()) {
+        if (!pair.is_array() || pair.get_array().size() != 2) {
+          return InvalidArgumentError("'intake.attributes' entries must be [code, value]");
+        }
+        CITYGRID_ASSIGN_OR_RETURN(std::string code, GetString(pair.get_array()[0], "code"));
+        CITYGRID_ASSIGN_OR_RETURN(std::string value, GetString(pair.get_array()[1], "value"));
+        intake.attributes.emplace_back(std::move(code), std::move(value));
+      }
+    }
+    // Other keys come from a later version and are skipped.
+  }
+  return intake;
 }
 
 bool RoleMayTake(Role role, Action action) {

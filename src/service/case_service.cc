@@ -69,6 +69,18 @@ std::string Fingerprint(const CreateCaseRequest& r) {
   add(r.reporter.name);
   add(r.reporter.phone);
   for (const auto& p : r.photos) add(p);
+  // Intake fields count when present (plain requests keep their fingerprints); the token does
+  // not: a retry is given a new one and must still match.
+  if (!r.intake.attributes.empty() || !r.intake.media_urls.empty() ||
+      !r.intake.address_id.empty()) {
+    add("intake");
+    for (const auto& [code, value] : r.intake.attributes) {
+      add(code);
+      add(value);
+    }
+    for (const auto& url : r.intake.media_urls) add(url);
+    add(r.intake.address_id);
+  }
   return storage::Sha256Hex(text);
 }
 
@@ -231,7 +243,7 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
   CITYGRID_ASSIGN_OR_RETURN(Case opened, OpenCase(std::move(intake), now, *deadline));
 
   storage::NewCase new_case;
-  new_case.created = MakeCreatedEvent(opened, actor);
+  new_case.created = MakeCreatedEvent(opened, actor, "", request.intake);
   new_case.initial = std::move(opened);
   new_case.idempotency_key = idempotency_key;
   new_case.request_fingerprint = Fingerprint(request);

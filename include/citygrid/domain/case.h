@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "citygrid/common/status.h"
@@ -145,6 +146,22 @@ struct Reporter {
   std::string phone;
 
   friend bool operator==(const Reporter&, const Reporter&) = default;
+};
+
+// What a report carried beyond the case itself (an Open311 client's answers to the category's
+// attributes, links to media hosted elsewhere, its own address id, the token it was given). It is
+// recorded in the case's kCreated event, in the same append as the case, and is not part of the
+// derived state: read it back with DecodeIntake (domain/case_state_machine.h).
+struct CaseIntake {
+  std::vector<std::pair<std::string, std::string>> attributes;  // (code, value), as given
+  std::vector<std::string> media_urls;                           // http(s) URLs, as given
+  std::string address_id;  // the client's id for the address
+  std::string token;       // the token answered instead of the case number (deferred ids)
+
+  bool empty() const {
+    return attributes.empty() && media_urls.empty() && address_id.empty() && token.empty();
+  }
+  friend bool operator==(const CaseIntake&, const CaseIntake&) = default;
 };
 
 // The current state of a case: a fold of its events. Storage keeps it as one row.

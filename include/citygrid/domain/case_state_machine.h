@@ -55,8 +55,13 @@
 //   kCreated          {"category":..,"channel":..,"deadline":..,"description":..,
 //                      "location":{"address":..,"community":..,"district":..,"grid":..,
 //                                  "lat":..,"lon":..,"road":..,"subdistrict":..},
-//                      "reporter":{"name":..,"phone":..},"suggested_unit":..}
-//                     (empty strings and absent values are left out)
+//                      "reporter":{"name":..,"phone":..},"suggested_unit":..,
+//                      "intake":{"address_id":..,"attributes":[[code,value],..],
+//                                "media_urls":[..],"token":..}}
+//                     (empty strings and absent values are left out; "intake" only when the
+//                     report carried any. The fold ignores "intake": it is no part of the state,
+//                     and unknown keys inside it are skipped so that later fields need no fold
+//                     change. Events written before "intake" existed simply have none.)
 //   kOverdue          {"stage":"handle"}
 //   kPhotoAdded       {}  (the photos are CaseEvent::photos)
 //
@@ -113,7 +118,14 @@ Result<Case> OpenCase(Case intake, Timestamp at,
 
 // The kCreated event (version 1) that records `opened` (a result of OpenCase): its payload holds
 // the intake fields, photos go to CaseEvent::photos. Hashes and global_seq are left to storage.
-CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string note = "");
+// `intake` goes to the payload's "intake" key when not empty.
+CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string note = "",
+                           const CaseIntake& intake = {});
+
+// The intake record of a kCreated event: empty when it has none (events written before intake
+// records existed). kInvalidArgument when `created` is not a kCreated event, its payload is not
+// a JSON object, or "intake" holds a value of the wrong type; unknown keys inside it are skipped.
+Result<CaseIntake> DecodeIntake(const CaseEvent& created);
 
 // ---- Actions ----
 

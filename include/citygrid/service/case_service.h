@@ -84,6 +84,9 @@ struct CreateCaseRequest {
   std::string address;
   Reporter reporter;
   std::vector<std::string> photos;  // media hashes already stored (MediaStore::Put)
+  // Recorded in the kCreated event with the case (one append); the caller validates it
+  // (Open311Service checks attributes against the category and media URLs).
+  CaseIntake intake;
 };
 
 // Display names of where a case is (for the API; codes live in Case::location).
