@@ -14,6 +14,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 
@@ -22,6 +24,7 @@
 #include "citygrid/service/ledger_service.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
+#include "src/http/multipart.h"
 
 namespace citygrid::http {
 namespace {
@@ -176,6 +179,24 @@ Status RejectUnknownQuery(const Request& req, std::initializer_list<std::string_
   return OkStatus();
 }
 
+// A non-negative integer query parameter (`fallback` when absent); kInvalidArgument naming it.
+Result<size_t> QueryCount(const Request& req, std::string_view key, size_t fallback, size_t min) {
+  std::optional<std::string_view> v = req.query.Get(key);
+  if (!v || v->empty()) return fallback;
+  size_t n = 0;
+  for (char c : *v) {
+    if (c < '0' || c > '9' || n > 100'000'000) {
+      return InvalidArgumentError("query parameter '" + std::string(key) + "' must be a whole number, got '" +
+                                  std::string(*v) + "'");
+    }
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n < min) {
+    return InvalidArgumentError("query parameter '" + std::string(key) + "' must be at least " + std::to_string(min));
+  }
+  return n;
+}
+
 }  // namespace
 
 Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
@@ -221,7 +242,10 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
       Method::kGet, "/api/v1/ledgers/{id}/rows",
       Wrap(services, [](LedgerService& ledgers, const Actor& actor, const Request& req,
                         const RouteParams& p) -> Result<Response> {
-        CITYGRID_RETURN_IF_ERROR(RejectUnknownQuery(req, {"unit", "batch", "subdistrict", "state", "behind", "q"}));
+        CITYGRID_RETURN_IF_ERROR(
+            RejectUnknownQuery(req, {"unit", "batch", "subdistrict", "state", "behind", "q", "offset", "limit"}));
+        CITYGRID_ASSIGN_OR_RETURN(size_t offset, QueryCount(req, "offset", 0, 0));
+        CITYGRID_ASSIGN_OR_RETURN(size_t limit, QueryCount(req, "limit", 0, 1));
         service::LedgerRowFilter f;
         f.unit = std::string(req.query.Get("unit").value_or(""));
         f.batch = std::string(req.query.Get("batch").value_or(""));
@@ -240,8 +264,10 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
         CITYGRID_ASSIGN_OR_RETURN(std::vector<LedgerRowView> rows,
                                   ledgers.ListRows(actor, std::string(p.Get("id")), f));
         bj::array items;
-        for (const LedgerRowView& v : rows) items.push_back(RowJson(v));
-        return json::JsonResponse(200, bj::object{{"rows", std::move(items)}, {"count", rows.size()}});
+        const size_t end = limit == 0 ? rows.size() : std::min(rows.size(), offset + limit);
+        for (size_t i = offset; i < end; ++i) items.push_back(RowJson(rows[i]));
+        return json::JsonResponse(200, bj::object{{"rows", std::move(items)}, {"count", rows.size()},
+                                                  {"offset", offset}});
       })));
   CITYGRID_RETURN_IF_ERROR(router.Add(
       Method::kPost, "/api/v1/ledgers/{id}/rows",
@@ -328,6 +354,45 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
         CITYGRID_ASSIGN_OR_RETURN(LedgerRowView v, ledgers.UpdateRow(actor, std::string(p.Get("id")),
                                                                      std::string(p.Get("key")), u));
         return json::JsonResponse(200, RowJson(v));
+      })));
+  CITYGRID_RETURN_IF_ERROR(router.Add(
+      Method::kPost, "/api/v1/ledgers/{id}/rows/{key}/photos",
+      Wrap(services, [&services](LedgerService& ledgers, const Actor& actor, const Request& req,
+                                 const RouteParams& p) -> Result<Response> {
+        std::string content_type(req.headers.Get("Content-Type").value_or(""));
+        std::string lower;
+        for (char c : content_type) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::vector<std::string> names, images;
+        if (lower.rfind("multipart/form-data", 0) == 0) {
+          CITYGRID_ASSIGN_OR_RETURN(std::vector<MultipartPart> parts, ParseMultipart(content_type, req.body));
+          for (size_t i = 0; i < parts.size(); ++i) {
+            names.push_back(parts[i].filename.empty() ? "part " + std::to_string(i + 1) : parts[i].filename);
+            images.push_back(std::move(parts[i].bytes));
+          }
+        } else if (lower.rfind("image/", 0) == 0) {
+          names.push_back("body");
+          images.push_back(req.body);
+        } else {
+          return Response::Json(415, ErrorBody("unsupported_media_type",
+                                               "photos must be sent as multipart/form-data or an image/* body, "
+                                               "got Content-Type '" + content_type + "'"));
+        }
+        for (size_t i = 0; i < images.size(); ++i) {
+          if (images[i].size() > services.max_photo_bytes) {
+            Response r = PayloadTooLargeResponse(services.max_photo_bytes);
+            r.body = ErrorBody("resource_exhausted", "photo '" + names[i] + "' is " +
+                                                         std::to_string(images[i].size()) +
+                                                         " bytes, over the limit of " +
+                                                         std::to_string(services.max_photo_bytes));
+            return r;
+          }
+        }
+        CITYGRID_ASSIGN_OR_RETURN(std::vector<std::string> hashes,
+                                  ledgers.StorePhotos(actor, std::string(p.Get("id")), std::string(p.Get("key")),
+                                                      names, images));
+        bj::array a;
+        for (const std::string& h : hashes) a.emplace_back(h);
+        return json::JsonResponse(201, bj::object{{"photos", std::move(a)}});
       })));
   CITYGRID_RETURN_IF_ERROR(router.Add(
       Method::kGet, "/api/v1/ledgers/{id}/summary",

@@ -408,6 +408,43 @@ Result<LedgerRowView> LedgerService::UpdateRow(const Actor& actor, const std::st
   return View(d, std::move(row));
 }
 
+Result<std::vector<std::string>> LedgerService::StorePhotos(const Actor& actor, const std::string& id,
+                                                            const std::string& key,
+                                                            const std::vector<std::string>& names,
+                                                            const std::vector<std::string>& images) {
+  CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition d, Load(id));
+  Result<LedgerRow> row = store_.ledgers().LoadRow(id, key);
+  if (!row.ok() || !MayView(actor, d, *row)) {
+    if (row.ok() || row.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("ledger '" + id + "' has no row '" + key + "'");
+    }
+    return row.status();
+  }
+  if (!MayUpdate(actor, d, *row)) {
+    return PermissionDeniedError("'" + actor.user + "' (" + std::string(Name(actor.role)) +
+                                 ") may not add photos to row " + key + " of ledger " + id +
+                                 ": only its responsible unit " + row->unit +
+                                 ", the owner unit " + d.owner_unit + " or an admin may");
+  }
+  if (images.empty()) return InvalidArgumentError("no photo in the request");
+  if (images.size() > options_.max_photos) {
+    return InvalidArgumentError("at most " + std::to_string(options_.max_photos) + " photos, got " +
+                                std::to_string(images.size()));
+  }
+  for (size_t i = 0; i < images.size(); ++i) {
+    if (!IsPhotoImage(images[i])) {
+      const std::string name = i < names.size() ? names[i] : "photo " + std::to_string(i + 1);
+      return InvalidArgumentError("photo '" + name + "' is not a JPEG, PNG or WebP image");
+    }
+  }
+  std::vector<std::string> hashes;
+  for (const std::string& bytes : images) {
+    CITYGRID_ASSIGN_OR_RETURN(std::string hash, store_.media().Put(bytes));
+    hashes.push_back(std::move(hash));
+  }
+  return hashes;
+}
+
 Result<std::vector<LedgerEvent>> LedgerService::RowHistory(const Actor& actor,
                                                            const std::string& id,
                                                            const std::string& key) {

@@ -189,6 +189,60 @@ TEST_F(ApiLedgersTest, ImportWithOneBadCellNamesItAndWritesNothingThenXlsxRoundT
   EXPECT_EQ(Call(Method::kPost, "/api/v1/ledgers/greening/import", fixed, "office0", "text/csv").status, 403);
 }
 
+TEST_F(ApiLedgersTest, RowsPageWithOffsetAndLimitAndCountAllMatches) {
+  ASSERT_TRUE(service::SeedDemoLedgers(*store_, *reference_, clock_.Now()).ok());
+  const std::string batch2 = "%E7%AC%AC%E4%BA%8C%E6%89%B9";  // 第二批
+  bj::value all = Json(Call(Method::kGet, "/api/v1/ledgers/old-compounds/rows?batch=" + batch2, "", "leader"));
+  ASSERT_EQ(all.at("count").as_int64(), 203);
+  Response r = Call(Method::kGet, "/api/v1/ledgers/old-compounds/rows?batch=" + batch2 + "&offset=200&limit=50", "", "leader");
+  ASSERT_EQ(r.status, 200) << r.body;
+  bj::value page = Json(r);
+  EXPECT_EQ(page.at("count").as_int64(), 203);  // all matching rows, not the page
+  EXPECT_EQ(page.at("offset").as_int64(), 200);
+  ASSERT_EQ(page.at("rows").as_array().size(), 3u);
+  EXPECT_EQ(page.at("rows").as_array()[0].at("key"), all.at("rows").as_array()[200].at("key"));
+  EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/old-compounds/rows?offset=900&limit=5", "", "leader"))
+                .at("rows").as_array().size(), 0u);
+  struct Bad { std::string query; std::string message; };
+  for (const Bad& b : {Bad{"limit=0", "'limit' must be at least 1"},
+                       Bad{"offset=-1", "'offset' must be a whole number, got '-1'"},
+                       Bad{"limit=ten", "'limit' must be a whole number, got 'ten'"}}) {
+    Response bad = Call(Method::kGet, "/api/v1/ledgers/old-compounds/rows?" + b.query, "", "leader");
+    EXPECT_EQ(bad.status, 400) << b.query;
+    EXPECT_NE(bad.body.find(b.message), std::string::npos) << bad.body;
+  }
+}
+
+TEST_F(ApiLedgersTest, PhotosUploadForTheResponsibleUnitThenGoIntoAProgressUpdate) {
+  ASSERT_EQ(Call(Method::kPost, "/api/v1/ledgers", kDefinition, "zjowner").status, 201);
+  Response row = Call(Method::kPost, "/api/v1/ledgers/greening/rows",
+                      R"({"key":"P1","title":"一号院","unit":")" + sd0_ + R"(","values":{"type":"品质型"}})",
+                      "zjowner");
+  ASSERT_EQ(row.status, 201) << row.body;
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR-ledger-photo", 30);
+  const std::string url = "/api/v1/ledgers/greening/rows/P1/photos";
+  // Not an image, wrong content type, another unit (invisible row), a reader: all refused.
+  Response not_image = Call(Method::kPost, url, "hello", "office0", "image/png");
+  EXPECT_EQ(not_image.status, 400);
+  EXPECT_NE(not_image.body.find("photo 'body' is not a JPEG, PNG or WebP image"), std::string::npos) << not_image.body;
+  EXPECT_EQ(Call(Method::kPost, url, png, "office0", "text/plain").status, 415);
+  EXPECT_EQ(Call(Method::kPost, url, png, "office1", "image/png").status, 404);
+  EXPECT_EQ(Call(Method::kPost, url, png, "leader", "image/png").status, 403);
+  EXPECT_EQ(Call(Method::kPost, "/api/v1/ledgers/greening/rows/NOPE/photos", png, "office0", "image/png").status, 404);
+  const std::string body = "--XB\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\n"
+                           "Content-Type: image/png\r\n\r\n" + png + "\r\n--XB--\r\n";
+  Response up = Call(Method::kPost, url, body, "office0", "multipart/form-data; boundary=XB");
+  ASSERT_EQ(up.status, 201) << up.body;
+  const std::string hash(Json(up).at("photos").as_array().at(0).as_string());
+  EXPECT_EQ(hash.size(), 64u);
+  Response progress = Call(Method::kPost, "/api/v1/ledgers/greening/rows/P1/progress",
+                           R"({"expected_version":1,"progress":40,"note":"开工","photos":[")" + hash + R"("]})",
+                           "office0");
+  ASSERT_EQ(progress.status, 200) << progress.body;
+  bj::value detail = Json(Call(Method::kGet, "/api/v1/ledgers/greening/rows/P1", "", "leader"));
+  EXPECT_EQ(detail.at("history").as_array().back().at("photos").as_array().at(0).as_string(), hash);
+}
+
 }  // namespace
 }  // namespace citygrid::http
 

@@ -213,6 +213,15 @@ class LedgerService {
   // 已完成; kInvalidArgument naming the column; kAborted on a stale expected_version.
   Result<LedgerRowView> UpdateRow(const Actor& actor, const std::string& id,
                                   const std::string& key, const LedgerRowUpdate& update);
+  // Stores photos for a later progress update of row `key` and returns their media hashes in
+  // order (pass them as LedgerRowUpdate::photos). The actor must be allowed to update the row
+  // (as UpdateRow: kNotFound when it cannot see it, kPermissionDenied otherwise); at most
+  // max_photos images; each must be a JPEG, PNG or WebP image (kInvalidArgument naming it by
+  // `names[i]`). Nothing is stored when any check fails.
+  Result<std::vector<std::string>> StorePhotos(const Actor& actor, const std::string& id,
+                                               const std::string& key,
+                                               const std::vector<std::string>& names,
+                                               const std::vector<std::string>& images);
   // The row's history, oldest first.
   Result<std::vector<LedgerEvent>> RowHistory(const Actor& actor, const std::string& id,
                                               const std::string& key);
