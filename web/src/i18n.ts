@@ -45,7 +45,7 @@ const zh: Record<string, string> = {
   menu: '菜单', sessionExpired: '登录已过期，请重新登录', requiredField: '请填写：{f}',
   passwordShort: '密码至少 8 位', ok: '确定', tasks: '我的待办', nearestFirst: '由近到远',
   stateOpen: '在办', terminal: '已办结', rate: '率', score: '综合得分', trend: '趋势',
-  byUnit: '按单位', createdOn: '创建时间', useCenter: '使用地图中心', groupBy: '分组', bySubdistrict: '按街道', byCategory: '按类别', window: '统计区间',
+  ledgers: '台账', byUnit: '按单位', createdOn: '创建时间', useCenter: '使用地图中心', groupBy: '分组', bySubdistrict: '按街道', byCategory: '按类别', window: '统计区间',
 };
 
 const en: Record<string, string> = {
@@ -102,7 +102,7 @@ const en: Record<string, string> = {
   sessionExpired: 'Your session expired; please sign in again',
   requiredField: 'Please fill in: {f}', passwordShort: 'Passwords have at least 8 characters',
   ok: 'OK', tasks: 'My tasks', nearestFirst: 'nearest first', stateOpen: 'Open',
-  terminal: 'Finished', rate: 'rate', score: 'Score', trend: 'Trend', byUnit: 'By unit', createdOn: 'Created', useCenter: 'Use the map centre', groupBy: 'Group by',
+  ledgers: 'Ledgers', terminal: 'Finished', rate: 'rate', score: 'Score', trend: 'Trend', byUnit: 'By unit', createdOn: 'Created', useCenter: 'Use the map centre', groupBy: 'Group by',
   bySubdistrict: 'By sub-district', byCategory: 'By category', window: 'Window',
 };
 
@@ -166,6 +166,12 @@ const stages: Record<Lang, Record<string, string>> = {
   zh: { verify: '核实', register: '立案', dispatch: '派遣', handle: '处置', check: '核查', none: '—' },
   en: { verify: 'Verify', register: 'Register', dispatch: 'Dispatch', handle: 'Handle', check: 'Check', none: '—' },
 };
+
+// Pages with many strings of their own (the ledger pages: pages/ledger_i18n.ts) add them here.
+export function addStrings(zhMore: Record<string, string>, enMore: Record<string, string>): void {
+  Object.assign(zh, zhMore);
+  Object.assign(en, enMore);
+}
 
 let lang: Lang = (localStorage.getItem('cg.lang') as Lang) === 'en' ? 'en' : 'zh';
 

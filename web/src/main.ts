@@ -12,6 +12,7 @@ import { renderInbox } from './pages/inbox';
 import { renderReport } from './pages/report';
 import { renderAdmin } from './pages/admin';
 import { renderEvaluation } from './pages/evaluation';
+import { renderLedgers } from './pages/ledger_list';
 import { openSettings } from './pages/settings';
 
 export type Dispose = (() => void) | void;
@@ -40,6 +41,7 @@ const NAV: NavItem[] = [
   { path: '/inbox', key: 'inbox' },
   { path: '/report', key: 'report', roles: ['inspector', 'operator', 'admin', 'leader', 'dispatcher'] },
   { path: '/evaluation', key: 'evaluation', roles: ['leader', 'admin', 'dispatcher', 'operator'] },
+  { path: '/ledgers', key: 'ledgers' },
   { path: '/admin', key: 'admin', roles: ['admin'] },
 ];
 
@@ -107,7 +109,7 @@ export function render(): void {
   const ctx: PageContext = { user, params };
   const pages: Record<string, (m: HTMLElement, c: PageContext) => Dispose> = {
     command: renderCommand, cases: renderCaseList, detail: renderCaseDetail, inbox: renderInbox,
-    report: renderReport, admin: renderAdmin, evaluation: renderEvaluation,
+    report: renderReport, admin: renderAdmin, evaluation: renderEvaluation, ledgers: renderLedgers,
   };
   const fn = pages[page];
   document.title = `${t(page === 'detail' ? 'detail' : page)} · citygrid`;

@@ -1,0 +1,387 @@
+// Browser tests of the ledger (台账) pages: a real `citygrid demo` (temp data dir, free port)
+// driven by Debian's Chromium through playwright-core. The owner unit creates a ledger with typed
+// columns (the server's validation error shows next to the column), imports a CSV with one bad
+// cell (the dry run names line and column; nothing is written), then a good one, exports XLSX and
+// re-imports it (nothing changes), reads the roll-up (figures equal the file), adds a column (a
+// new definition version); the demo's 老旧小区改造 rolls up to 264 + 203 = 467 rows by batch; a
+// street office updates a row's progress with a photo and sees it in the history, a leader reads
+// only. Screenshots at 1920×1080 and 390×844, Chinese and English, go to $SCREENSHOT_DIR.
+//
+// usage: node --test tests/browser/ledgers.test.mjs   with CITYGRID_BINARY=path/to/citygrid
+//        [SCREENSHOT_DIR=dir] [CITYGRID_WEB_DIR=web/dist]
+// Exits 77 (skipped) when /usr/bin/chromium or the built console is missing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const webDir = process.env.CITYGRID_WEB_DIR || path.join(root, 'web/dist');
+const binary = process.env.CITYGRID_BINARY || path.join(root, 'build/src/citygrid');
+const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
+
+function skip(why) {
+  console.log(`SKIP: ${why}`);
+  process.exit(77);
+}
+if (!fs.existsSync(chromiumPath)) skip(`${chromiumPath} is missing (apt-get install chromium; scripts/install-deps)`);
+if (!fs.existsSync(path.join(webDir, 'index.html'))) skip(`${webDir}/index.html is missing (scripts/build builds the console)`);
+if (!fs.existsSync(path.join(root, 'web/node_modules/playwright-core'))) skip('web/node_modules/playwright-core is missing (cd web && npm ci)');
+if (!fs.existsSync(binary)) skip(`${binary} is missing`);
+
+const require = createRequire(path.join(root, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+const t0 = Date.now();
+const mark = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+const DESKTOP = { width: 1920, height: 1080 };
+const PHONE = { width: 390, height: 844 };
+let server;
+let baseUrl;
+let dataDir;
+let browser;
+const users = {};
+const consoleErrors = [];
+let allowed = [];  // console errors the current step provokes on purpose (the server's 400)
+
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-ledgers-'));
+  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '30',
+    '--access-log', 'off'];
+  if (process.env.CITYGRID_WEB_DIR) args.push('--web', webDir);
+  server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  server.stdout.on('data', (d) => { output += d; });
+  server.stderr.on('data', (d) => { output += d; });
+  baseUrl = await new Promise((resolve, reject) => {
+    let timeout;
+    const timer = setInterval(() => {
+      const m = output.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (m) { clearInterval(timer); clearTimeout(timeout); resolve(m[0]); }
+    }, 100);
+    server.on('exit', (code) => { clearInterval(timer); clearTimeout(timeout); reject(new Error(`citygrid demo exited (${code}):\n${output}`)); });
+    // Cleared once the banner shows, so it does not keep node alive after the tests.
+    timeout = setTimeout(() => { clearInterval(timer); reject(new Error(`no banner after 120 s:\n${output}`)); }, 120000);
+  });
+  for (const line of fs.readFileSync(path.join(dataDir, 'data/demo-users.txt'), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const [username, role, unit, password] = line.split('\t');
+    users[username] = { username, role, unit: unit === '-' ? '' : unit, password };
+  }
+  mark(`demo serving at ${baseUrl}`);
+  fs.mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
+  });
+  mark('chromium started');
+});
+
+after(async () => {
+  mark('closing');
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
+  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  mark('done');
+});
+
+const tokens = {};
+async function apiLogin(username) {
+  assert.ok(users[username], `demo user ${username}`);
+  if (!tokens[username]) {
+    const r = await fetch(`${baseUrl}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username, password: users[username].password }),
+    });
+    assert.equal(r.status, 200, `login of ${username}`);
+    tokens[username] = await r.json();
+  }
+  return tokens[username];
+}
+async function apiGet(username, url) {
+  const { token } = await apiLogin(username);
+  const r = await fetch(`${baseUrl}${url}`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200, `GET ${url}`);
+  return r.json();
+}
+
+// A signed-in page of `username` in its own browser context (own localStorage); lang 'zh' or 'en'.
+async function session(username, viewport = DESKTOP, lang = 'zh') {
+  const { token, user } = await apiLogin(username);
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
+  await context.addInitScript(([tok, u, l]) => {
+    if (!localStorage.getItem('cg.token')) {
+      localStorage.setItem('cg.token', tok);
+      localStorage.setItem('cg.user', u);
+      localStorage.setItem('cg.lang', l);
+    }
+  }, [token, JSON.stringify(user), lang]);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !allowed.some((re) => re.test(m.text()))) consoleErrors.push(`${username} ${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${username} ${page.url()}: ${e.message}`));
+  return { context, page };
+}
+
+function noConsoleErrors() {
+  const errors = consoleErrors.splice(0);
+  assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
+}
+
+async function screenshot(page, name) {
+  mark(`screenshot ${name}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(250);
+  // Desktop pages whole; phones as the screen shows them.
+  await page.screenshot({ path: path.join(shots, `ledgers-${name}.png`), fullPage: page.viewportSize().width > 1000 });
+}
+
+const text = (page, sel) => page.textContent(sel).then((s) => s.trim());
+
+// Street offices of the demo district (the rows' responsible units).
+async function streetOffices() {
+  const { units } = await apiGet('admin', '/api/v1/units');
+  return units.filter((u) => u.kind === 'street_office').slice(0, 2);
+}
+
+const LEDGER = 'greening-ui';
+
+test('the owner unit creates a ledger, imports a bad then a good file and reads the roll-up', async () => {
+  const owner = Object.values(users).find((u) => u.role === 'handler' && u.unit === 'ZJ');
+  assert.ok(owner, 'a handler of ZJ in the demo');
+  const [u1, u2] = await streetOffices();
+  const { context, page } = await session(owner.username);
+  await page.goto(`${baseUrl}/ledgers`);
+  await page.waitForSelector('[data-testid=ledger-table] tr[data-ledger=old-compounds]');
+  assert.equal(await text(page, 'tr[data-ledger=old-compounds] [data-figure=rows]'), '467');
+  await page.click('[data-testid=new-ledger]');
+  await page.waitForSelector('[data-testid=ledger-editor]');
+  await page.fill('[data-testid=ledger-id]', LEDGER);
+  await page.fill('[data-testid=ledger-name-input]', '绿化提升（浏览器测试）');
+  assert.equal(await page.inputValue('[data-testid=ledger-owner]'), 'ZJ');
+  const col = (i, what) => `[data-column-index="${i}"] [data-col=${what}]`;
+  await page.fill(col(0, 'key'), 'kind');
+  await page.fill(col(0, 'name'), '类型');
+  await page.selectOption(col(0, 'type'), 'choice');
+  await page.fill(col(0, 'choices'), '品质型、改善型');
+  await page.check(col(0, 'required'));
+  const columns = [
+    ['area', '面积', 'number', { measure: 'm²', min: '10', max: '5' }],  // min above max: the server refuses
+    ['finished', '完工日期', 'date', {}],
+    ['green', '绿化率', 'percent', {}],
+    ['items', '内容', 'multi_choice', { choices: '绿化,照明,道路' }],
+    ['manager', '负责人', 'person', {}],
+  ];
+  for (const [i, [key, name, type, extra]] of columns.entries()) {
+    await page.click('[data-testid=add-column]');
+    await page.fill(col(i + 1, 'key'), key);
+    await page.fill(col(i + 1, 'name'), name);
+    await page.selectOption(col(i + 1, 'type'), type);
+    for (const [k, v] of Object.entries(extra)) await page.fill(col(i + 1, k), v);
+  }
+  await page.selectOption('[data-testid=ledger-type-column]', 'kind');
+  await page.click('[data-testid=add-batch]');
+  await page.fill('[data-batch=name]', '第一批');
+  await page.fill('[data-batch=deadline]', '2099-12-31');
+  allowed = [/status of 400/];
+  await page.click('[data-testid=save-definition]');
+  // The API's message lands next to column 2.
+  await page.waitForSelector('[data-column-index="1"] [data-testid=column-error]:not(:empty)');
+  allowed = [];
+  assert.match(await text(page, '[data-column-index="1"] [data-testid=column-error]'), /column 2 'area': min 10 is above max 5/);
+  await screenshot(page, 'editor-error-1920x1080');
+  await page.fill(col(1, 'min'), '0');
+  await page.fill(col(1, 'max'), '100000');
+  await page.click('[data-testid=save-definition]');
+  await page.waitForURL(`${baseUrl}/ledgers/${LEDGER}`);
+  await page.waitForSelector('[data-testid=row-count]');
+  assert.equal(await text(page, '[data-testid=ledger-name]'), '绿化提升（浏览器测试）');
+  mark('ledger created');
+
+  // Import: a file with one bad cell (line 3, 面积 = -3) imports nothing.
+  const header = '编号,名称,责任单位,街道,批次,截止日期,状态,进度,类型,面积,完工日期,绿化率,内容,负责人';
+  const good = [
+    `G001,一号院,${u1.code},,第一批,,已完成,100,品质型,1200,2026-05-01,35,绿化;照明,张三`,
+    `G002,二号院,${u2.code},,第一批,,进行中,40,改善型,800,,20,绿化,李四`,
+    `G003,三号院,${u1.code},,第一批,,未开始,0,改善型,500,,,,`,
+    `G004,四号院,${u2.code},,第一批,,进行中,60,品质型,1500,,,道路,王五`,
+  ];
+  const bad = [...good];
+  bad[1] = bad[1].replace(',800,', ',-3,');
+  await page.click('[data-tab=import]');
+  await page.waitForSelector('[data-testid=import-file]');
+  await page.setInputFiles('[data-testid=import-file]', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\n${bad.join('\n')}\n`) });
+  await page.click('[data-testid=dry-run]');
+  await page.waitForSelector('[data-testid=import-errors] tr[data-line="3"]');
+  const errorRow = await page.$$eval('[data-testid=import-errors] tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+  assert.deepEqual(errorRow, [['3', '面积', '—', '-3', '-3 is below the minimum 0']]);
+  assert.equal(await page.isDisabled('[data-testid=import-all]'), true, 'import all is not offered with errors');
+  await screenshot(page, 'import-errors-1920x1080');
+  assert.equal((await apiGet('admin', `/api/v1/ledgers/${LEDGER}/rows`)).count, 0, 'nothing imported');
+
+  // The good file: clean dry run, then import all.
+  await page.setInputFiles('[data-testid=import-file]', { name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\n${good.join('\n')}\n`) });
+  await page.click('[data-testid=dry-run]');
+  await page.waitForSelector('[data-testid=import-clean]');
+  assert.equal(await text(page, '[data-stat=wouldCreate] .kpi-value'), '4');
+  await page.click('[data-testid=import-all]');
+  await page.waitForSelector('[data-testid=import-applied]');
+  assert.match(await text(page, '[data-testid=import-applied]'), /新增 4 行/);
+  mark('CSV imported');
+
+  // XLSX: export through the rows page, import the file again: clean, every row unchanged.
+  await page.click('[data-tab=rows]');
+  await page.waitForSelector('[data-testid=row-table] tr[data-row=G004]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-xlsx]')]);
+  const xlsxPath = path.join(dataDir, `${LEDGER}.xlsx`);
+  await download.saveAs(xlsxPath);
+  assert.equal(fs.readFileSync(xlsxPath).subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+  await page.click('[data-tab=import]');
+  await page.setInputFiles('[data-testid=import-file]', xlsxPath);
+  await page.click('[data-testid=dry-run]');
+  await page.waitForSelector('[data-testid=import-clean]');
+  assert.equal(await text(page, '[data-stat=unchanged] .kpi-value'), '4');
+  assert.equal(await text(page, '[data-stat=wouldCreate] .kpi-value'), '0');
+
+  // The roll-up equals the file: 4 rows, 1 done, Σ 面积 4000; by type 2 + 2.
+  await page.click('[data-tab=summary]');
+  await page.waitForSelector('[data-testid=summary-chart][data-ready=true]');
+  const fig = (group, f) => text(page, `[data-testid=summary-table] tr[data-group="${group}"] [data-figure="${f}"]`);
+  assert.equal(await fig('第一批', 'rows'), '4');
+  assert.equal(await fig('__total', 'rows'), '4');
+  assert.equal(await fig('__total', 'completed'), '1');
+  assert.equal(await fig('__total', 'in_progress'), '2');
+  assert.equal(await fig('__total', 'sum:area'), '4000');
+  assert.equal(await fig('__total', 'sum:green'), '55');
+  assert.equal(await text(page, '[data-kpi=rows] .kpi-value'), '4');
+  await page.selectOption('[data-testid=group-by]', 'type');
+  await page.waitForSelector('[data-testid=summary-table] tr[data-group="品质型"]');
+  await page.waitForSelector('[data-testid=summary-chart][data-ready=true]');
+  assert.equal(await fig('品质型', 'rows'), '2');
+  assert.equal(await fig('改善型', 'rows'), '2');
+  assert.equal(await fig('品质型', 'sum:area'), '2700');
+  await screenshot(page, 'summary-new-1920x1080');
+
+  // Adding a column makes definition version 2, and the page says so before saving.
+  await page.click('[data-tab=edit]');
+  await page.waitForSelector('[data-testid=version-note]');
+  assert.match(await text(page, '[data-testid=version-note]'), /v2/);
+  assert.equal(await page.isDisabled(col(0, 'key')), true, 'existing keys cannot change');
+  await page.click('[data-testid=add-column]');
+  await page.fill(col(6, 'key'), 'lights');
+  await page.fill(col(6, 'name'), '路灯数');
+  await page.selectOption(col(6, 'type'), 'number');
+  await page.check(col(6, 'required'));
+  assert.match(await text(page, '[data-column-index="6"] [data-testid=new-version-badge]'), /v2/);
+  await page.click('[data-testid=save-definition]');
+  await page.waitForURL(`${baseUrl}/ledgers/${LEDGER}`);
+  await page.waitForSelector('[data-testid=row-table]');
+  assert.match(await text(page, '.lg-meta'), /定义版本 v2/);
+  const def = await apiGet('admin', `/api/v1/ledgers/${LEDGER}`);
+  assert.equal(def.columns.find((c) => c.key === 'lights').since_version, 2);
+  await context.close();
+  noConsoleErrors();
+});
+
+test('the demo 老旧小区改造 rolls up to 264 + 203 = 467 rows by batch; filters and pages', async () => {
+  const { context, page } = await session('leader');
+  await page.goto(`${baseUrl}/ledgers`);
+  await page.click('tr[data-ledger=old-compounds] a');
+  await page.waitForSelector('[data-testid=row-table]');
+  assert.match(await text(page, '[data-testid=row-count]'), /共 467 行/);
+  await page.selectOption('[data-testid=filter-batch]', '第一批');
+  await page.click('[data-testid=row-filters] button[type=submit]');
+  await page.waitForURL(/batch=/);
+  await page.waitForFunction(() => /共 264 行/.test(document.querySelector('[data-testid=row-count]')?.textContent ?? ''));
+  await page.click('[data-testid=next-page]');
+  await page.waitForURL(/offset=20/);
+  await page.waitForFunction(() => /第 21-40 行/.test(document.querySelector('[data-testid=row-count]')?.textContent ?? ''));
+  await page.selectOption('[data-testid=filter-state]', 'behind');
+  await page.click('[data-testid=row-filters] button[type=submit]');
+  await page.waitForURL(/state=behind/);
+  await page.waitForSelector('[data-testid=row-table] [data-testid=behind]');
+  const behindShown = await page.$$eval('[data-testid=row-table] tbody tr', (rows) => rows.every((r) => r.querySelector('[data-testid=behind]')));
+  assert.ok(behindShown, 'every row shown is 滞后');
+  await page.click('[data-tab=summary]');
+  await page.waitForSelector('[data-testid=summary-chart][data-ready=true]');
+  const fig = (group, f) => text(page, `[data-testid=summary-table] tr[data-group="${group}"] [data-figure="${f}"]`);
+  assert.equal(await fig('第一批', 'rows'), '264');
+  assert.equal(await fig('第二批', 'rows'), '203');
+  assert.equal(await fig('__total', 'rows'), '467');
+  const s = await apiGet('leader', '/api/v1/ledgers/old-compounds/summary?group_by=batch');
+  assert.equal(await fig('第一批', 'behind'), String(s.groups[0].behind));
+  assert.equal(await text(page, '[data-testid=summary-table] tr[data-group="第一批"] td:nth-child(2)'), '2020-12-31');
+  await page.waitForSelector('[data-testid=curve-chart] canvas');
+  await screenshot(page, 'summary-1920x1080');
+  await context.close();
+
+  // The campaign ledger shows its case figures against targets.
+  const campaign = await session('leader');
+  await campaign.page.goto(`${baseUrl}/ledgers/order-cleanliness/summary`);
+  await campaign.page.waitForSelector('[data-testid=campaign-figures] tr[data-figure=closing_rate]');
+  await campaign.page.waitForSelector('[data-testid=summary-chart][data-ready=true]');
+  await screenshot(campaign.page, 'campaign-1920x1080');
+  await campaign.context.close();
+  noConsoleErrors();
+});
+
+test('a street office updates its row with a photo and sees it in the history; a leader reads only', async () => {
+  const row = (await apiGet('leader', '/api/v1/ledgers/old-compounds/rows?batch=第二批&state=in_progress')).rows[0];
+  assert.ok(row, 'an unfinished row of batch 2');
+  const office = Object.values(users).find((u) => u.role === 'handler' && u.unit === row.unit);
+  assert.ok(office, `a handler of ${row.unit}`);
+  const { context, page } = await session(office.username);
+  await page.goto(`${baseUrl}/ledgers/old-compounds/rows/${row.key}`);
+  await page.waitForSelector('[data-testid=progress-form]');
+  const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: 48 } });
+  await page.fill('[data-testid=progress-pct]', '95');
+  await page.fill('[data-testid=progress-note]', '浏览器测试：收尾');
+  await page.setInputFiles('[data-testid=progress-photos]', { name: 'site.png', mimeType: 'image/png', buffer: photo });
+  await page.click('[data-testid=progress-submit]');
+  await page.waitForSelector('[data-testid=row-history] li:first-child .ev-note:has-text("浏览器测试：收尾")');
+  await page.waitForSelector('[data-testid=row-history] li:first-child .photos img[src^="blob:"]');
+  assert.match(await text(page, '[data-testid=row-history] li:first-child .lg-changes'), /进度: 95%/);
+  assert.match(await text(page, '[data-testid=row-history] li:first-child'), new RegExp(office.username));
+  assert.match(await text(page, '[data-testid=row-progress]'), /95%/);
+  await screenshot(page, 'row-1920x1080');
+  await context.close();
+  const leader = await session('leader', PHONE);
+  await leader.page.goto(`${baseUrl}/ledgers/old-compounds/rows/${row.key}`);
+  await leader.page.waitForSelector('[data-testid=read-only]');
+  assert.equal(await leader.page.$('[data-testid=progress-form]'), null);
+  await leader.page.waitForSelector('[data-testid=row-history] li:first-child .ev-note:has-text("浏览器测试：收尾")');
+  await screenshot(leader.page, 'row-390x844');
+  await leader.context.close();
+  noConsoleErrors();
+});
+
+test('screenshots of the ledger pages on a phone and in English', async () => {
+  const pages = [
+    ['/ledgers', 'list', '[data-testid=ledger-table]'],
+    ['/ledgers/old-compounds', 'rows', '[data-testid=row-table]'],
+    ['/ledgers/old-compounds/summary', 'summary', '[data-testid=summary-chart][data-ready=true]'],
+    [`/ledgers/${LEDGER}/import`, 'import', '[data-testid=import-file]'],
+    [`/ledgers/${LEDGER}/edit`, 'editor', '[data-testid=ledger-editor]'],
+  ];
+  for (const [viewport, vlabel, lang] of [[PHONE, '390x844', 'zh'], [PHONE, '390x844-en', 'en'], [DESKTOP, '1920x1080-en', 'en']]) {
+    const { context, page } = await session('admin', viewport, lang);
+    for (const [url, name, ready] of pages) {
+      await page.goto(`${baseUrl}${url}`);
+      await page.waitForSelector(ready, { timeout: 30000 });
+      await screenshot(page, `${name}-${vlabel}`);
+    }
+    if (lang === 'en') assert.match(await text(page, '#main-nav a[href="/ledgers"]'), /Ledgers/);
+    await context.close();
+  }
+  noConsoleErrors();
+});
