@@ -56,6 +56,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       std::make_unique<service::LedgerService>(*app->store_, *app->reference_, app->clock_);
   app->services_->ledgers = app->ledgers_.get();
   app->services_->evaluation = app->evaluation_.get();
+  app->services_->open311 = options.open311;
   return app;
 }
 

@@ -22,6 +22,7 @@
 #include "citygrid/service/case_feed.h"
 #include "citygrid/service/case_service.h"
 #include "citygrid/service/ledger_service.h"
+#include "citygrid/service/open311_service.h"
 #include "citygrid/service/evaluation_engine.h"
 #include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/overdue_sweeper.h"
@@ -36,6 +37,7 @@ struct AppOptions {
   std::string db_url;                      // "postgresql://..." selects PostgreSQL
   std::string data_files;                  // categories/calendar seed files; "" = source tree
   Duration sweep_interval = std::chrono::seconds(10);
+  service::Open311Options open311;  // --open311-jurisdiction, --open311-ids, --open311-crs
 };
 
 // The repository's data/ directory, where the binary reads its seed files until an install step

@@ -23,7 +23,8 @@ namespace {
 constexpr const char* kServeUsage =
     "usage: citygrid serve [--data DIR] [--db URL] [--listen HOST:PORT] [--threads N]\n"
     "                      [--web DIR] [--body-limit BYTES] [--access-log FILE|-|off]\n"
-    "                      [--data-files DIR]\n"
+    "                      [--data-files DIR] [--open311-jurisdiction ID]\n"
+    "                      [--open311-ids number|token] [--open311-crs wgs84|gcj02|bd09]\n"
     "  --data DIR          the data directory (created when missing; default ./citygrid-data)\n"
     "  --db URL            use PostgreSQL (postgresql://...) instead of SQLite in DIR; media\n"
     "                      stay in DIR\n"
@@ -34,7 +35,12 @@ constexpr const char* kServeUsage =
     "  --web DIR           serve the console's built assets from DIR (default: web/ beside the\n"
     "                      binary, else the source tree's web/dist)\n"
     "  --body-limit BYTES  largest request body accepted (default 8388608); larger gets 413\n"
-    "  --access-log WHERE  access log: a file, '-' for stderr (default), or 'off'\n";
+    "  --access-log WHERE  access log: a file, '-' for stderr (default), or 'off'\n"
+    "  --open311-jurisdiction ID  the Open311 jurisdiction_id answered to (default: the\n"
+    "                      district code); requests naming another get 404\n"
+    "  --open311-ids number|token  POST requests answers the case number (default) or a token\n"
+    "                      that GET tokens/{token} resolves\n"
+    "  --open311-crs wgs84|gcj02|bd09  datum of Open311 lat/long (default wgs84)\n";
 
 bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
@@ -94,7 +100,8 @@ int ParseServeArgs(const std::string& command, const Args& args, const char* usa
     }
     if (arg != "--data" && arg != "--db" && arg != "--data-files" && arg != "--listen" &&
         arg != "--threads" && arg != "--web" && arg != "--body-limit" &&
-        arg != "--access-log" && !(arg == "--cases" && command == "demo")) {
+        arg != "--access-log" && arg != "--open311-jurisdiction" && arg != "--open311-ids" &&
+        arg != "--open311-crs" && !(arg == "--cases" && command == "demo")) {
       return UsageError(command, "unknown option '" + arg + "'\n" + usage);
     }
     if (i + 1 >= args.size()) return UsageError(command, "option " + arg + " needs a value");
@@ -134,6 +141,23 @@ int ParseServeArgs(const std::string& command, const Args& args, const char* usa
       options.body_limit = number;
     } else if (arg == "--access-log") {
       options.access_log = value == "off" ? "" : value;
+    } else if (arg == "--open311-jurisdiction") {
+      if (value.empty() || value.size() > 64 ||
+          value.find_first_of(" \t\r\n<>&\"'") != std::string::npos) {
+        return UsageError(command, "--open311-jurisdiction '" + value +
+                                       "' must be 1-64 characters without spaces or <>&\"'");
+      }
+      out->app.open311.jurisdiction_id = value;
+    } else if (arg == "--open311-ids") {
+      if (value != "number" && value != "token") {
+        return UsageError(command, "--open311-ids '" + value + "' is not number or token");
+      }
+      out->app.open311.defer_ids = value == "token";
+    } else if (arg == "--open311-crs") {
+      if (value != "wgs84" && value != "gcj02" && value != "bd09") {
+        return UsageError(command, "--open311-crs '" + value + "' is not wgs84, gcj02 or bd09");
+      }
+      out->app.open311.crs = value;
     }
   }
   return -1;

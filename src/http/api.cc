@@ -11,7 +11,7 @@ Status RegisterApiRoutes(Router& router, ApiServices& services) {
   CITYGRID_RETURN_IF_ERROR(RegisterLedgerRoutes(router, services));
   CITYGRID_RETURN_IF_ERROR(RegisterEvaluationRoutes(router, services));
   CITYGRID_RETURN_IF_ERROR(RegisterOpenApiRoute(router));
-  CITYGRID_RETURN_IF_ERROR(RegisterOpen311Routes(router, services));
+  CITYGRID_RETURN_IF_ERROR(RegisterOpen311Routes(router, services, services.open311));
   return Status::Ok();
 }
 

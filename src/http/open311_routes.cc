@@ -57,6 +57,8 @@ int HttpStatusOf(const Status& s) {
       return 403;
     case StatusCode::kNotFound:
       return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;  // an Idempotency-Key reused for another request
     case StatusCode::kResourceExhausted:
       return 429;
     case StatusCode::kUnavailable:
@@ -391,8 +393,9 @@ Result<service::ApiKey> CheckKey(Open311State& s, const Params& params, int* ret
   return key;
 }
 
-Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const Params& params,
-                             const std::vector<Upload>& uploads, Format format) {
+Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const Request& http,
+                             const Params& params, const std::vector<Upload>& uploads,
+                             Format format) {
   service::Open311NewRequest r;
   r.jurisdiction_id = params.GetOr("jurisdiction_id");
   r.service_code = params.GetOr("service_code");
@@ -430,7 +433,9 @@ Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const 
     photos.push_back(std::move(hash));
   }
   r.photos = std::move(photos);
-  CITYGRID_ASSIGN_OR_RETURN(service::Open311Posted posted, s.open311.PostRequest(key, r));
+  CITYGRID_ASSIGN_OR_RETURN(
+      service::Open311Posted posted,
+      s.open311.PostRequest(key, r, std::string(http.headers.GetOr("Idempotency-Key", ""))));
   Node request = Node::Object("request");
   if (!posted.token.empty()) {
     request.Add(Node::String("token", posted.token));
@@ -590,7 +595,9 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
         return Run(*state, request, file, known, &base,
                    [&](const Params& params, const Uploads& uploads, const service::ApiKey* key,
                        Format format) -> Result<Response> {
-                     if (base == "requests") return PostRequest(*state, *key, params, uploads, format);
+                     if (base == "requests") {
+                       return PostRequest(*state, *key, request, params, uploads, format);
+                     }
                      if (base == "servicerequestupdates") {
                        return PostUpdate(*state, *key, params, format);
                      }

@@ -8,6 +8,9 @@
 #include <sodium.h>
 
 #include "citygrid/common/case_number.h"
+#include "citygrid/domain/case_state_machine.h"
+#include "citygrid/service/open311_address.h"
+#include "citygrid/storage/audit_chain.h"
 #include "citygrid/storage/case_query.h"
 
 namespace citygrid::service {
@@ -134,34 +137,13 @@ std::string RandomHex(size_t bytes) {
   return hex;
 }
 
-// The side document of a POSTed request.
+// The side document of a request POSTed before intake records existed (legacy; read only).
 struct RequestExtras {
   std::vector<AttributeAnswer> attributes;
   std::vector<std::string> media_urls;
   std::string address_id;
   std::string account_id;
 };
-
-std::string EncodeExtras(const Open311NewRequest& r, const std::string& key_name,
-                         const std::string& token) {
-  json::object o;
-  json::array attributes;
-  for (const AttributeAnswer& a : r.attributes) attributes.push_back(json::array{a.first, a.second});
-  o["attributes"] = std::move(attributes);
-  json::array media;
-  for (const std::string& m : r.media_urls) media.emplace_back(m);
-  o["media_urls"] = std::move(media);
-  o["address_string"] = r.address_string;
-  o["address_id"] = r.address_id;
-  o["email"] = r.email;
-  o["device_id"] = r.device_id;
-  o["account_id"] = r.account_id;
-  o["first_name"] = r.first_name;
-  o["last_name"] = r.last_name;
-  o["api_key"] = key_name;
-  o["token"] = token;
-  return json::serialize(o);
-}
 
 RequestExtras DecodeExtras(const std::string& text) {
   RequestExtras e;
@@ -365,7 +347,8 @@ std::string Open311Service::GroupOf(const Category& category) const {
 }
 
 Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
-                                                  const Open311NewRequest& r) {
+                                                  const Open311NewRequest& r,
+                                                  const std::string& idempotency_key) {
   CITYGRID_RETURN_IF_ERROR(CheckJurisdiction(r.jurisdiction_id));
   if (r.service_code.empty()) return InvalidArgumentError("service_code is missing");
   CITYGRID_ASSIGN_OR_RETURN(Category category, Service(r.service_code));
@@ -379,12 +362,20 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
     return InvalidArgumentError(r.lat ? "long is missing (lat and long go together)"
                                       : "lat is missing (lat and long go together)");
   }
+  std::optional<ResolvedAddress> resolved;
   if (!r.lat) {
-    return InvalidArgumentError(
-        r.address_string.empty() && r.address_id.empty()
-            ? "a location is required: lat and long"
-            : "lat and long are required: this server does not geocode address_string or "
-              "address_id");
+    if (r.address_string.empty()) {
+      return InvalidArgumentError(
+          r.address_id.empty()
+              ? "a location is required: lat and long, or address_string"
+              : "address_id '" + r.address_id.substr(0, 100) +
+                    "' is not known here; send lat and long, or address_string");
+    }
+    std::shared_ptr<const ReferenceData> data = reference_.Get();
+    if (!data->geography) {
+      return FailedPreconditionError("no geography is loaded; import the district first");
+    }
+    CITYGRID_ASSIGN_OR_RETURN(resolved, ResolveAddress(*data->geography, r.address_string));
   }
   if (r.media_urls.size() > options_.max_media_urls) {
     return InvalidArgumentError("media_url: " + std::to_string(r.media_urls.size()) +
@@ -395,15 +386,29 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
       return InvalidArgumentError("media_url " + Quoted(url) + " is not an http(s) URL");
     }
   }
+  if (r.address_id.size() > 200) {
+    return InvalidArgumentError("address_id is too long (" + std::to_string(r.address_id.size()) +
+                                " bytes; at most 200)");
+  }
   CITYGRID_RETURN_IF_ERROR(CheckAttributes(category, r.attributes));
+  if (idempotency_key.size() > 128) {
+    return InvalidArgumentError("Idempotency-Key is too long (" +
+                                std::to_string(idempotency_key.size()) + " bytes; at most 128)");
+  }
 
   CreateCaseRequest create;
   create.channel = std::string(Name(Channel::kOpen311));
   create.category = category.code;
   create.description = r.description.empty() ? category.name : r.description;
-  create.lat = *r.lat;
-  create.lon = *r.lon;
-  create.crs = options_.crs;
+  if (resolved) {
+    create.lat = resolved->point.lat;
+    create.lon = resolved->point.lon;
+    create.crs = "wgs84";  // the geography's own coordinates
+  } else {
+    create.lat = *r.lat;
+    create.lon = *r.lon;
+    create.crs = options_.crs;
+  }
   create.address = r.address_string;
   std::string name = r.last_name + r.first_name;  // 姓名: family name first
   if (!r.first_name.empty() && !r.last_name.empty() &&
@@ -413,17 +418,43 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
   create.reporter.name = name;
   create.reporter.phone = r.phone;
   create.photos = r.photos;
+  create.intake.attributes = r.attributes;
+  create.intake.media_urls = r.media_urls;
+  create.intake.address_id = r.address_id;
+  if (options_.defer_ids) create.intake.token = RandomHex(16);
+  // Scoped to the client's key, so two clients' keys never meet; hashed, so any length fits.
+  const std::string scoped_key =
+      idempotency_key.empty()
+          ? ""
+          : std::string(kOpen311UserPrefix) + key.name + ":" +
+                storage::Sha256Hex(idempotency_key).substr(0, 32);
   const Actor actor{std::string(kOpen311UserPrefix) + key.name, Role::kSystem, ""};
-  CITYGRID_ASSIGN_OR_RETURN(CreateCaseResult created, cases_.Create(actor, create, ""));
+  CITYGRID_ASSIGN_OR_RETURN(CreateCaseResult created, cases_.Create(actor, create, scoped_key));
 
   Open311Posted posted;
-  if (options_.defer_ids) posted.token = RandomHex(16);
-  CITYGRID_RETURN_IF_ERROR(store_.documents().Put(kOpen311RequestKind, created.record.number,
-                                                  EncodeExtras(r, key.name, posted.token)));
   if (options_.defer_ids) {
+    posted.token = create.intake.token;
+    if (!created.created) {
+      // A retry: answer the token the first attempt recorded with the case.
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> history,
+                                store_.cases().LoadHistory(created.record.id));
+      if (!history.empty()) {
+        CITYGRID_ASSIGN_OR_RETURN(CaseIntake first, DecodeIntake(history.front()));
+        if (!first.token.empty()) posted.token = first.token;
+      }
+    }
     json::object t{{"service_request_id", created.record.number}};
-    CITYGRID_RETURN_IF_ERROR(
-        store_.documents().Put(kOpen311TokenKind, posted.token, json::serialize(t), 0));
+    Result<storage::Document> put =
+        store_.documents().Put(kOpen311TokenKind, posted.token, json::serialize(t), 0);
+    if (!put.ok()) {
+      // A retry finds the document the first attempt wrote; anything else is an error.
+      if (put.status().code() != StatusCode::kAlreadyExists) return put.status();
+      Result<std::string> known = LookupToken(posted.token);
+      if (!known.ok()) return known.status();
+      if (*known != created.record.number) {
+        return InternalError("token " + Quoted(posted.token) + " already stands for " + *known);
+      }
+    }
   } else {
     posted.service_request_id = created.record.number;
   }
@@ -475,22 +506,36 @@ Result<Open311Request> Open311Service::Describe(const Case& c, bool extensions,
   r.channel = std::string(Name(c.channel));
   r.state = std::string(Name(c.state));
   r.photos = c.photos;
+  std::optional<std::vector<CaseEvent>> history;
   if (c.channel == Channel::kOpen311) {
-    Result<storage::Document> doc = store_.documents().Get(kOpen311RequestKind, c.number);
-    if (doc.ok()) {
-      RequestExtras extras = DecodeExtras(doc->json);
-      r.media_urls = std::move(extras.media_urls);
-      r.address_id = std::move(extras.address_id);
-      if (extensions) r.attributes = std::move(extras.attributes);
-    } else if (doc.status().code() != StatusCode::kNotFound) {
-      return doc.status();
+    CITYGRID_ASSIGN_OR_RETURN(history, store_.cases().LoadHistory(c.id));
+    if (history->empty()) return InternalError("case " + c.number + " has no history");
+    Result<CaseIntake> intake = DecodeIntake(history->front());
+    if (!intake.ok()) {
+      return InternalError("case " + c.number + ": " + intake.status().message());
     }
+    if (intake->empty()) {
+      // Posted before intake records existed: the side document, when there is one.
+      Result<storage::Document> doc = store_.documents().Get(kOpen311RequestKind, c.number);
+      if (doc.ok()) {
+        RequestExtras extras = DecodeExtras(doc->json);
+        intake->attributes = std::move(extras.attributes);
+        intake->media_urls = std::move(extras.media_urls);
+        intake->address_id = std::move(extras.address_id);
+      } else if (doc.status().code() != StatusCode::kNotFound) {
+        return doc.status();
+      }
+    }
+    r.media_urls = std::move(intake->media_urls);
+    r.address_id = std::move(intake->address_id);
+    if (extensions) r.attributes = std::move(intake->attributes);
   }
   if (extensions || need_history || !r.open) {
-    CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> history,
-                              store_.cases().LoadHistory(c.id));
+    if (!history) {
+      CITYGRID_ASSIGN_OR_RETURN(history, store_.cases().LoadHistory(c.id));
+    }
     std::vector<std::pair<std::string, std::string>> media;
-    for (const CaseEvent& e : history) {
+    for (const CaseEvent& e : *history) {
       if (!IsOpen311Comment(e)) continue;
       Result<storage::Document> doc =
           store_.documents().Get(kOpen311UpdateKind, std::to_string(e.global_seq));
@@ -503,7 +548,7 @@ Result<Open311Request> Open311Service::Describe(const Case& c, bool extensions,
                            std::string(v.get_object().at("media_url").get_string()));
       }
     }
-    std::vector<Open311Update> notes = PublicHistory(c, history, media);
+    std::vector<Open311Update> notes = PublicHistory(c, *history, media);
     r.status_notes = StatusNotes(notes, r.open);
     if (!notes.empty()) r.extended_status = notes.back().status;
     if (extensions) r.notes = std::move(notes);

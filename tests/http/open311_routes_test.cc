@@ -1,19 +1,23 @@
 // The Open311 GeoReport v2 server against a real in-process server: every endpoint in XML
-// (parsed with expat) and JSON (Boost.JSON), the FixMyStreet flow, filters, extensions, tokens,
+// (parsed with libxml2) and JSON (Boost.JSON), the FixMyStreet flow, filters, extensions, tokens,
 // rate limits and the spec's errors.
 
 #include "citygrid/http/open311_routes.h"
 
-#include <expat.h>
 #include <gtest/gtest.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "citygrid/domain/case_state_machine.h"
 #include "citygrid/http/router.h"
 #include "citygrid/service/open311_api_keys.h"
 #include "tests/testing/api_fixture.h"
@@ -21,11 +25,13 @@
 namespace citygrid::http {
 namespace {
 
+using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
+using citygrid::testing::ApiFixtureOptions;
 using citygrid::testing::HttpHeaderList;
 using citygrid::testing::HttpResponse;
 
-// ---- a minimal DOM over expat
+// ---- a minimal DOM over libxml2
 
 struct XmlElement {
   std::string name;
@@ -51,42 +57,40 @@ struct XmlElement {
   }
 };
 
-struct XmlBuilder {
-  XmlElement root;
-  std::vector<XmlElement*> stack;
-};
+// Parses `text` with libxml2 (no network, no entity expansion, no DTD loading); ADD_FAILURE and
+// an empty element when it is not well-formed. Text children are concatenated into `text`.
+XmlElement FromNode(const xmlNode* node) {
+  XmlElement e;
+  e.name = reinterpret_cast<const char*>(node->name);
+  for (const xmlNode* c = node->children; c != nullptr; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) {
+      e.children.push_back(FromNode(c));
+    } else if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) &&
+               c->content != nullptr) {
+      e.text += reinterpret_cast<const char*>(c->content);
+    }
+  }
+  return e;
+}
 
-// Parses `text` with expat; ADD_FAILURE and an empty element when it is not well-formed.
 XmlElement ParseXml(const std::string& text) {
-  XmlBuilder b;
-  XML_Parser parser = XML_ParserCreate("UTF-8");
-  XML_SetUserData(parser, &b);
-  XML_SetElementHandler(
-      parser,
-      [](void* data, const XML_Char* name, const XML_Char**) {
-        auto* b = static_cast<XmlBuilder*>(data);
-        if (b->stack.empty()) {
-          b->root.name = name;
-          b->stack.push_back(&b->root);
-        } else {
-          b->stack.back()->children.push_back(XmlElement{name, "", {}});
-          b->stack.push_back(&b->stack.back()->children.back());
-        }
-      },
-      [](void* data, const XML_Char*) { static_cast<XmlBuilder*>(data)->stack.pop_back(); });
-  XML_SetCharacterDataHandler(parser, [](void* data, const XML_Char* s, int len) {
-    auto* b = static_cast<XmlBuilder*>(data);
-    if (!b->stack.empty()) b->stack.back()->text.append(s, static_cast<size_t>(len));
-  });
-  if (XML_Parse(parser, text.data(), static_cast<int>(text.size()), XML_TRUE) ==
-      XML_STATUS_ERROR) {
-    ADD_FAILURE() << "not well-formed XML: " << XML_ErrorString(XML_GetErrorCode(parser))
-                  << " at line " << XML_GetCurrentLineNumber(parser) << ": " << text;
-    XML_ParserFree(parser);
+  xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), "response.xml",
+                                nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+  if (doc == nullptr) {
+    const xmlError* error = xmlGetLastError();
+    ADD_FAILURE() << "not well-formed XML: " << (error && error->message ? error->message : "?")
+                  << " at line " << (error ? error->line : 0) << ": " << text;
     return {};
   }
-  XML_ParserFree(parser);
-  return b.root;
+  // The declaration says UTF-8 and the document is that.
+  EXPECT_NE(doc->encoding, nullptr);
+  if (doc->encoding != nullptr) {
+    EXPECT_STRCASEEQ(reinterpret_cast<const char*>(doc->encoding), "UTF-8");
+  }
+  const xmlNode* root = xmlDocGetRootElement(doc);
+  XmlElement out = root ? FromNode(root) : XmlElement{};
+  xmlFreeDoc(doc);
+  return out;
 }
 
 boost::json::value ParseJson(const std::string& text) {
@@ -131,10 +135,17 @@ std::string Encode(const Form& form) {
 
 const HttpHeaderList kFormHeaders = {{"Content-Type", "application/x-www-form-urlencoded"}};
 
-class Open311Test : public ::testing::Test {
+// Every test runs on SQLite and on PostgreSQL (skipped without $CITYGRID_TEST_POSTGRES_DSN).
+class Open311Test : public ::testing::TestWithParam<ApiBackend> {
  protected:
+  static ApiFixtureOptions Options() {
+    ApiFixtureOptions o;
+    o.backend = GetParam();
+    return o;
+  }
+
   void SetUp() override {
-    ASSERT_TRUE(api_.ready()) << api_.error();
+    CITYGRID_API_FIXTURE_READY_OR_SKIP(api_);
     service::ApiKeyService keys(api_.store().documents(), api_.clock());
     Result<service::ApiKey> k = keys.Add("fixmystreet", &key_);
     ASSERT_TRUE(k.ok()) << k.status().ToString();
@@ -202,11 +213,11 @@ class Open311Test : public ::testing::Test {
   }
 
   const Actor kAdmin{"admin", Role::kAdmin, ""};
-  ApiFixture api_;
+  ApiFixture api_{Options()};
   std::string key_;
 };
 
-TEST_F(Open311Test, DiscoveryInBothFormats) {
+TEST_P(Open311Test, DiscoveryInBothFormats) {
   HttpResponse x = api_.client().Get("/open311/v2/discovery.xml");
   ASSERT_EQ(x.status, 200) << x.body;
   EXPECT_EQ(x.Header("Content-Type"), "text/xml; charset=utf-8");
@@ -228,7 +239,7 @@ TEST_F(Open311Test, DiscoveryInBothFormats) {
   EXPECT_FALSE(S(o["key_service"]).empty());
 }
 
-TEST_F(Open311Test, ServicesAreThePublicCategoriesInBothFormats) {
+TEST_P(Open311Test, ServicesAreThePublicCategoriesInBothFormats) {
   std::shared_ptr<const service::ReferenceData> data = api_.reference().Get();
   const size_t public_count = data->categories->PublicCategories().size();
   ASSERT_LT(public_count, data->categories->size()) << "the shipped data has private categories";
@@ -261,7 +272,7 @@ TEST_F(Open311Test, ServicesAreThePublicCategoriesInBothFormats) {
   }
 }
 
-TEST_F(Open311Test, ServiceDefinitionListsAttributesAndValuesInBothFormats) {
+TEST_P(Open311Test, ServiceDefinitionListsAttributesAndValuesInBothFormats) {
   XmlElement def = ParseXml(api_.client().Get("/open311/v2/services/09009.xml").body);
   EXPECT_EQ(def.name, "service_definition");
   EXPECT_EQ(def.ChildText("service_code"), "09009");
@@ -286,7 +297,7 @@ TEST_F(Open311Test, ServiceDefinitionListsAttributesAndValuesInBothFormats) {
   EXPECT_EQ(ja[1].at("order").to_number<int>(), 2);
 }
 
-TEST_F(Open311Test, UnknownServiceIs404InTheFormatAsked) {
+TEST_P(Open311Test, UnknownServiceIs404InTheFormatAsked) {
   for (std::string format : {"xml", "json"}) {
     HttpResponse r = api_.client().Get("/open311/v2/services/99999." + format);
     EXPECT_EQ(r.status, 404) << format;
@@ -309,7 +320,7 @@ TEST_F(Open311Test, UnknownServiceIs404InTheFormatAsked) {
   EXPECT_EQ(api_.CountCases(), 0);
 }
 
-TEST_F(Open311Test, FixMyStreetFlowFromPostToClosedWithUpdates) {
+TEST_P(Open311Test, FixMyStreetFlowFromPostToClosedWithUpdates) {
   // services → POST requests (form-encoded) → GET requests/{id} → updates GET/POST.
   ASSERT_EQ(api_.client().Get("/open311/v2/services.xml").status, 200);
   std::string id = Create(Report());
@@ -413,7 +424,7 @@ TEST_F(Open311Test, FixMyStreetFlowFromPostToClosedWithUpdates) {
   EXPECT_EQ(S(ju.get_array().back().at("status")), "FIXED");
 }
 
-TEST_F(Open311Test, MultivaluelistAttributesAndRepeatedMediaUrls) {
+TEST_P(Open311Test, MultivaluelistAttributesAndRepeatedMediaUrls) {
   Form f = Report("占用消防通道");
   f[1].second = "09009";
   f.emplace_back("attribute[plate]", "豫A12345");
@@ -451,7 +462,7 @@ TEST_F(Open311Test, MultivaluelistAttributesAndRepeatedMediaUrls) {
   EXPECT_FALSE(plain.at(0).as_object().contains("attributes"));
 }
 
-TEST_F(Open311Test, BadAttributesAre400AndCreateNothing) {
+TEST_P(Open311Test, BadAttributesAre400AndCreateNothing) {
   struct Case {
     const char* name;
     Form extra;
@@ -474,7 +485,7 @@ TEST_F(Open311Test, BadAttributesAre400AndCreateNothing) {
   EXPECT_EQ(api_.CountCases(), 0);
 }
 
-TEST_F(Open311Test, DescriptionOver4000CharactersIs400AndCreatesNothing) {
+TEST_P(Open311Test, DescriptionOver4000CharactersIs400AndCreatesNothing) {
   std::string at_limit;
   for (int i = 0; i < 4000; ++i) at_limit += "垃";
   std::string over = at_limit + "x";
@@ -491,7 +502,7 @@ TEST_F(Open311Test, DescriptionOver4000CharactersIs400AndCreatesNothing) {
   EXPECT_EQ(api_.CountCases(), 1);
 }
 
-TEST_F(Open311Test, BadApiKeyIs403InTheFormatAskedAndCreatesNothing) {
+TEST_P(Open311Test, BadApiKeyIs403InTheFormatAskedAndCreatesNothing) {
   Form bad = Report();
   bad[0].second = "0000";
   Form missing = Report();
@@ -518,7 +529,7 @@ TEST_F(Open311Test, BadApiKeyIs403InTheFormatAskedAndCreatesNothing) {
   EXPECT_EQ(api_.CountCases(), 0);
 }
 
-TEST_F(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
+TEST_P(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
   struct Case {
     const char* name;
     std::string key;
@@ -553,13 +564,17 @@ TEST_F(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
       EXPECT_NE(description.find(c.expect), std::string::npos) << c.name << ": " << description;
     }
   }
-  // Only lat/long without a point: address_string alone is not geocoded.
-  Form address_only = Report();
-  address_only[2].second = "";
-  address_only[3].second = "";
-  HttpResponse r = Post("/open311/v2/requests.xml", address_only);
-  EXPECT_EQ(r.status, 400);
-  EXPECT_NE(Error(r, "xml").second.find("does not geocode"), std::string::npos);
+  // An address_string that names nothing of the district, with no lat/long.
+  Form nowhere = Report();
+  nowhere[2].second = "";
+  nowhere[3].second = "";
+  nowhere.back().second = "火星路1号";
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse r = Post("/open311/v2/requests." + format, nowhere);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(Error(r, format).second.find("address_string '火星路1号' names no road"),
+              std::string::npos);
+  }
   // The jurisdiction of the district is accepted.
   Form ok = Report();
   ok.emplace_back("jurisdiction_id", "410103");
@@ -567,7 +582,7 @@ TEST_F(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
   EXPECT_FALSE(Create(ok).empty());
 }
 
-TEST_F(Open311Test, UnknownRequestAndBadDatesAreSpecErrors) {
+TEST_P(Open311Test, UnknownRequestAndBadDatesAreSpecErrors) {
   for (std::string format : {"xml", "json"}) {
     HttpResponse r = api_.client().Get("/open311/v2/requests/20260310-999999." + format);
     EXPECT_EQ(r.status, 404);
@@ -594,7 +609,7 @@ TEST_F(Open311Test, UnknownRequestAndBadDatesAreSpecErrors) {
   }
 }
 
-TEST_F(Open311Test, RequestsFilterByDateStatusCodeAndIds) {
+TEST_P(Open311Test, RequestsFilterByDateStatusCodeAndIds) {
   // Three cases: day 1 (06010), day 2 (09009), day 3 (06010, later closed).
   std::string a = Create(Report("一"));
   api_.clock().Advance(std::chrono::hours(24));
@@ -645,7 +660,7 @@ TEST_F(Open311Test, RequestsFilterByDateStatusCodeAndIds) {
   EXPECT_EQ(closed.Child("request")->ChildText("status_notes"), "已作废：重复上报");
 }
 
-TEST_F(Open311Test, DefaultWindowIsTheLast90Days) {
+TEST_P(Open311Test, DefaultWindowIsTheLast90Days) {
   std::string old = Create(Report("旧"));
   api_.clock().Advance(std::chrono::hours(24 * 91));
   std::string recent = Create(Report("新"));
@@ -660,7 +675,7 @@ TEST_F(Open311Test, DefaultWindowIsTheLast90Days) {
   EXPECT_EQ(count("?service_request_id=" + old), 1u);
 }
 
-TEST_F(Open311Test, MultipartPostWithAPhoto) {
+TEST_P(Open311Test, MultipartPostWithAPhoto) {
   const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
   std::string body;
   auto field = [&](const std::string& name, const std::string& value) {
@@ -683,7 +698,7 @@ TEST_F(Open311Test, MultipartPostWithAPhoto) {
   EXPECT_EQ(S(j.at(0).at("extended_attributes").at("photos").at(0)), d->record.photos[0]);
 }
 
-TEST_F(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
+TEST_P(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
   // curl --data-urlencode 'attribute[blocking][]=fire_lane' encodes the value only.
   Form f = Report("括号");
   f.erase(f.begin() + 1);  // service_code comes from the raw part
@@ -702,11 +717,300 @@ TEST_F(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
   EXPECT_EQ(api_.CountCases(), 1);
 }
 
-TEST_F(Open311Test, UnsupportedBodyTypeIs400) {
+TEST_P(Open311Test, UnsupportedBodyTypeIs400) {
   HttpResponse r = api_.client().Post("/open311/v2/requests.xml", "{}",
                                       {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(api_.CountCases(), 0);
+}
+
+
+// ---- round trip, bad input, address_string, idempotency
+
+// The requests (or updates) of a response in either format as field → text maps: XML children
+// of the root's elements, JSON objects of the top-level array (numbers and booleans as text).
+std::vector<std::map<std::string, std::string>> Records(const HttpResponse& r,
+                                                        const std::string& format) {
+  std::vector<std::map<std::string, std::string>> out;
+  if (format == "xml") {
+    EXPECT_EQ(r.Header("Content-Type"), "text/xml; charset=utf-8");
+    XmlElement root = ParseXml(r.body);
+    for (const XmlElement& e : root.children) {
+      std::map<std::string, std::string> m;
+      for (const XmlElement& f : e.children) m[f.name] = f.text;
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+  EXPECT_EQ(r.Header("Content-Type"), "application/json; charset=utf-8");
+  boost::json::value v = ParseJson(r.body);
+  if (!v.is_array()) {
+    ADD_FAILURE() << "not a JSON array: " << r.body;
+    return out;
+  }
+  for (const boost::json::value& e : v.get_array()) {
+    std::map<std::string, std::string> m;
+    for (const auto& kv : e.as_object()) {
+      const boost::json::value& f = kv.value();
+      m[std::string(kv.key())] = f.is_string()   ? std::string(f.get_string())
+                                 : f.is_null()   ? ""
+                                 : f.is_object() || f.is_array() ? "<structured>"
+                                                 : boost::json::serialize(f);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+TEST_P(Open311Test, RoundTripFromPostToClosedInEachFormat) {
+  for (std::string fmt : {"xml", "json"}) {
+    SCOPED_TRACE(fmt);
+    // POST requests.{fmt}
+    HttpResponse posted = Post("/open311/v2/requests." + fmt, Report("往返 " + fmt));
+    ASSERT_EQ(posted.status, 200) << posted.body;
+    auto answer = Records(posted, fmt);
+    ASSERT_EQ(answer.size(), 1u) << posted.body;
+    const std::string id = answer[0]["service_request_id"];
+    ASSERT_FALSE(id.empty()) << posted.body;
+    const std::string day = "start_date=2026-03-10T00:00:00%2B08:00&end_date=2026-03-12T00:00:00Z";
+
+    // GET by id and by filters: open.
+    auto by_id = Records(api_.client().Get("/open311/v2/requests/" + id + "." + fmt), fmt);
+    ASSERT_EQ(by_id.size(), 1u);
+    EXPECT_EQ(by_id[0]["status"], "open");
+    EXPECT_EQ(by_id[0]["description"], "往返 " + fmt);
+    auto has = [&](const std::string& query) {
+      for (auto& r : Records(api_.client().Get("/open311/v2/requests." + fmt + "?" + query), fmt)) {
+        if (r["service_request_id"] == id) return r["status"];
+      }
+      return std::string("<absent>");
+    };
+    EXPECT_EQ(has("service_code=06010&status=open&" + day), "open");
+    EXPECT_EQ(has("service_code=06010&status=closed&" + day), "<absent>");
+
+    // The workflow: verify, register, dispatch, accept, feedback, check_pass, close.
+    api_.clock().Advance(std::chrono::minutes(1));
+    ActionParams valid;
+    valid.valid = true;
+    Act(id, Action::kVerify, valid);
+    Act(id, Action::kRegister);
+    Act(id, Action::kDispatch);
+    Act(id, Action::kAccept);
+    EXPECT_EQ(Records(api_.client().Get("/open311/v2/requests/" + id + "." + fmt), fmt)[0]["status"],
+              "open");
+    ActionParams result;
+    result.result = "已清运";
+    Act(id, Action::kFeedback, result);
+    Act(id, Action::kCheckPass);
+    Act(id, Action::kClose);
+
+    // Closed by id and by filters.
+    by_id = Records(api_.client().Get("/open311/v2/requests/" + id + "." + fmt), fmt);
+    EXPECT_EQ(by_id[0]["status"], "closed");
+    EXPECT_EQ(by_id[0]["status_notes"], "已结案");
+    EXPECT_EQ(has("service_code=06010&status=closed&" + day), "closed");
+    EXPECT_EQ(has("service_code=06010&status=open&" + day), "<absent>");
+
+    // servicerequestupdates: the case's public history from OPEN to FIXED.
+    std::vector<std::string> statuses;
+    for (auto& u : Records(api_.client().Get("/open311/v2/servicerequestupdates." + fmt + "?" + day),
+                           fmt)) {
+      if (u["service_request_id"] == id) statuses.push_back(u["status"]);
+    }
+    EXPECT_EQ(statuses, (std::vector<std::string>{"OPEN", "INVESTIGATING", "ACTION_SCHEDULED",
+                                                  "ACTION_SCHEDULED", "IN_PROGRESS",
+                                                  "IN_PROGRESS", "IN_PROGRESS", "FIXED"}));
+    api_.clock().Advance(std::chrono::minutes(1));
+  }
+  EXPECT_EQ(api_.CountCases(), 2);
+}
+
+TEST_P(Open311Test, EachBadInputIsTheSpecsErrorInBothFormatsAndCreatesNothing) {
+  std::string id = Create(Report("已有"));
+  ASSERT_FALSE(id.empty());
+  const size_t events_before = api_.cases().Get(kAdmin, id)->history.size();
+  struct Bad {
+    const char* name;
+    std::string path;  // after /open311/v2/, without the format
+    Form form;         // empty: a GET
+    std::string query;
+    int status;
+    std::string expect;
+  };
+  auto with = [&](const std::string& key, const std::string& value) {
+    Form f = Report();
+    bool replaced = false;
+    for (auto& [k, v] : f) {
+      if (k == key) v = value, replaced = true;
+    }
+    if (!replaced) f.emplace_back(key, value);
+    return f;
+  };
+  Form no_location = with("lat", "");
+  for (auto& [k, v] : no_location) {
+    if (k == "long" || k == "address_string") v = "";
+  }
+  const std::vector<Bad> bad = {
+      {"unknown service_code", "requests", with("service_code", "99999"), "", 404,
+       "service_code '99999' is not a service of this server"},
+      {"missing location", "requests", no_location, "", 400, "a location is required"},
+      {"description over 4000", "requests", with("description", std::string(4001, 'x')), "", 400,
+       "description is too long (4001 characters; at most 4000)"},
+      {"bad api_key", "requests", with("api_key", "not-a-key"), "", 403, "api_key is not valid"},
+      {"wrong jurisdiction", "requests", with("jurisdiction_id", "nyc.gov"), "", 404,
+       "jurisdiction_id 'nyc.gov' is not served here"},
+      {"bad date on an update", "servicerequestupdates",
+       {{"api_key", key_}, {"service_request_id", id}, {"description", "x"},
+        {"updated_datetime", "yesterday"}},
+       "", 400, "updated_datetime 'yesterday'"},
+      {"bad date in a query", "requests", {}, "start_date=2026-13-01T00:00:00Z", 400,
+       "start_date '2026-13-01T00:00:00Z'"},
+      {"wrong jurisdiction in a query", "requests", {}, "jurisdiction_id=nyc.gov", 404, "nyc.gov"},
+  };
+  for (const Bad& b : bad) {
+    for (std::string format : {"xml", "json"}) {
+      SCOPED_TRACE(std::string(b.name) + " " + format);
+      const std::string path = "/open311/v2/" + b.path + "." + format;
+      HttpResponse r = b.form.empty() ? api_.client().Get(path + "?" + b.query) : Post(path, b.form);
+      EXPECT_EQ(r.status, b.status) << r.body;
+      auto [code, description] = Error(r, format);
+      EXPECT_EQ(code, std::to_string(b.status));
+      EXPECT_NE(description.find(b.expect), std::string::npos) << description;
+      EXPECT_EQ(api_.CountCases(), 1);
+      EXPECT_EQ(api_.cases().Get(kAdmin, id)->history.size(), events_before);
+    }
+  }
+}
+
+TEST_P(Open311Test, AddressStringAloneResolvesToARoadOrAnArea) {
+  struct Want {
+    std::string address;
+    double lon, lat;
+    std::string community;
+  };
+  // 航海路 runs along lat 34.709 from lon 113.600 to 113.620: its middle. "建中街12号" names
+  // 建中街街道 (west half): the middle of its box. 淮河社区 is the east half.
+  const std::vector<Want> wants = {
+      {"航海路", 113.610, 34.709, ""},
+      {"建中街12号", 113.605, 34.705, "410103001001"},
+      {"淮河社区3号楼", 113.615, 34.705, "410103002001"},
+  };
+  for (const Want& w : wants) {
+    for (std::string format : {"xml", "json"}) {
+      SCOPED_TRACE(w.address + " " + format);
+      Form f = Report();
+      for (auto& [k, v] : f) {
+        if (k == "lat" || k == "long") v = "";
+        if (k == "address_string") v = w.address;
+      }
+      HttpResponse r = Post("/open311/v2/requests." + format, f);
+      ASSERT_EQ(r.status, 200) << r.body;
+      const std::string id = Records(r, format)[0]["service_request_id"];
+      auto got = Records(api_.client().Get("/open311/v2/requests/" + id + "." + format), format);
+      ASSERT_EQ(got.size(), 1u);
+      EXPECT_EQ(got[0]["address"], w.address);
+      EXPECT_NEAR(std::stod(got[0]["lat"]), w.lat, 1e-9);
+      EXPECT_NEAR(std::stod(got[0]["long"]), w.lon, 1e-9);
+      Result<service::CaseDetail> d = api_.cases().Get(kAdmin, id);
+      ASSERT_TRUE(d.ok());
+      EXPECT_EQ(d->record.location.address, w.address);
+      if (!w.community.empty()) {
+        EXPECT_EQ(d->record.location.community_code, w.community);
+      } else {
+        EXPECT_EQ(d->record.location.road_id, "R1");
+      }
+    }
+  }
+  EXPECT_EQ(api_.CountCases(), 6);
+  // Nothing of the district named: 400 naming the address, nothing created.
+  Form f = Report();
+  for (auto& [k, v] : f) {
+    if (k == "lat" || k == "long") v = "";
+    if (k == "address_string") v = "长安街1号";
+  }
+  HttpResponse r = Post("/open311/v2/requests.json", f);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(Error(r, "json").second.find("'长安街1号'"), std::string::npos);
+  EXPECT_EQ(api_.CountCases(), 6);
+}
+
+TEST_P(Open311Test, RetriedPostWithAnIdempotencyKeyCreatesOneCase) {
+  Form f = Report("重试");
+  f.emplace_back("media_url", "https://example.com/r.jpg");
+  HttpHeaderList headers = kFormHeaders;
+  headers.emplace_back("Idempotency-Key", "fms-report-42");
+  HttpResponse first = api_.client().Post("/open311/v2/requests.xml", Encode(f), headers);
+  ASSERT_EQ(first.status, 200) << first.body;
+  HttpResponse again = api_.client().Post("/open311/v2/requests.json", Encode(f), headers);
+  ASSERT_EQ(again.status, 200) << again.body;
+  const std::string id = Records(first, "xml")[0]["service_request_id"];
+  EXPECT_FALSE(id.empty());
+  EXPECT_EQ(Records(again, "json")[0]["service_request_id"], id);
+  EXPECT_EQ(api_.CountCases(), 1);
+
+  // The same key for another report is a conflict and creates nothing.
+  Form other = Report("另一件事");
+  HttpResponse conflict = api_.client().Post("/open311/v2/requests.json", Encode(other), headers);
+  EXPECT_EQ(conflict.status, 409) << conflict.body;
+  EXPECT_EQ(Error(conflict, "json").first, "409");
+  EXPECT_EQ(api_.CountCases(), 1);
+
+  // Another key, or none, is another report.
+  headers.back().second = "fms-report-43";
+  EXPECT_EQ(api_.client().Post("/open311/v2/requests.xml", Encode(f), headers).status, 200);
+  EXPECT_EQ(Post("/open311/v2/requests.xml", f).status, 200);
+  EXPECT_EQ(api_.CountCases(), 3);
+}
+
+TEST_P(Open311Test, AttributesAndMediaUrlsAreRecordedInTheCreatedEvent) {
+  Form f = Report("占用消防通道");
+  f[1].second = "09009";
+  f.emplace_back("attribute[plate]", "豫A12345");
+  f.emplace_back("attribute[blocking][]", "fire_lane");
+  f.emplace_back("media_url", "https://example.com/1.jpg");
+  f.emplace_back("address_id", "A-17");
+  std::string id = Create(f);
+  ASSERT_FALSE(id.empty());
+  // One append: the kCreated event carries them; no side document is written.
+  Result<service::CaseDetail> d = api_.cases().Get(kAdmin, id);
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->history.size(), 1u);
+  Result<CaseIntake> intake = DecodeIntake(d->history.front());
+  ASSERT_TRUE(intake.ok()) << intake.status().ToString();
+  EXPECT_EQ(intake->attributes,
+            (std::vector<std::pair<std::string, std::string>>{{"plate", "豫A12345"},
+                                                              {"blocking", "fire_lane"}}));
+  EXPECT_EQ(intake->media_urls, std::vector<std::string>{"https://example.com/1.jpg"});
+  EXPECT_EQ(intake->address_id, "A-17");
+  EXPECT_EQ(api_.store().documents().Get(service::kOpen311RequestKind, id).status().code(),
+            StatusCode::kNotFound);
+  for (std::string format : {"xml", "json"}) {
+    auto got = Records(
+        api_.client().Get("/open311/v2/requests/" + id + "." + format + "?extensions=true"),
+        format);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["media_url"], "https://example.com/1.jpg");
+    EXPECT_EQ(got[0]["address_id"], "A-17");
+  }
+}
+
+TEST_P(Open311Test, RequestsPostedBeforeIntakeRecordsStillShowTheirSideDocument) {
+  std::string id = Create(Report("旧数据"));
+  ASSERT_FALSE(id.empty());
+  // What the earlier version wrote after the case.
+  ASSERT_TRUE(api_.store()
+                  .documents()
+                  .Put(service::kOpen311RequestKind, id,
+                       R"({"attributes":[["plate","豫B1"]],"media_urls":["https://e.com/o.jpg"],)"
+                       R"("address_id":"old-1","email":"z@example.com"})")
+                  .ok());
+  XmlElement x =
+      ParseXml(api_.client().Get("/open311/v2/requests/" + id + ".xml?extensions=true").body);
+  const XmlElement* r = x.Child("request");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->ChildText("media_url"), "https://e.com/o.jpg");
+  EXPECT_EQ(r->ChildText("address_id"), "old-1");
+  EXPECT_EQ(r->Child("attributes")->Child("attribute")->ChildText("value"), "豫B1");
 }
 
 // A router of its own, with options the shared fixture does not use.
@@ -729,7 +1033,7 @@ class Open311OptionsTest : public Open311Test {
   }
 };
 
-TEST_F(Open311OptionsTest, DeferredIdsAnswerATokenThatResolves) {
+TEST_P(Open311OptionsTest, DeferredIdsAnswerATokenThatResolves) {
   std::unique_ptr<ApiServices> services = Services();
   Router router;
   service::Open311Options options;
@@ -753,7 +1057,32 @@ TEST_F(Open311OptionsTest, DeferredIdsAnswerATokenThatResolves) {
   EXPECT_EQ(unknown.status, 404);
 }
 
-TEST_F(Open311OptionsTest, KeysPastTheirRateAre429WithRetryAfter) {
+TEST_P(Open311OptionsTest, ARetriedDeferredPostAnswersTheSameToken) {
+  std::unique_ptr<ApiServices> services = Services();
+  Router router;
+  service::Open311Options options;
+  options.defer_ids = true;
+  ASSERT_TRUE(RegisterOpen311Routes(router, *services, options).ok());
+  auto post = [&] {
+    Headers headers;
+    headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    headers.Set("Idempotency-Key", "retry-me");
+    Result<Request> request =
+        MakeRequest(Method::kPost, "/open311/v2/requests.xml", Encode(Report()), headers);
+    EXPECT_TRUE(request.ok());
+    Response r = HandleRequest(router, *request);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return ParseXml(r.body).Child("request")->ChildText("token");
+  };
+  const std::string token = post();
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_EQ(post(), token);
+  EXPECT_EQ(api_.CountCases(), 1);
+  Response t = Call(router, Method::kGet, "/open311/v2/tokens/" + token + ".json");
+  EXPECT_EQ(t.status, 200) << t.body;
+}
+
+TEST_P(Open311OptionsTest, KeysPastTheirRateAre429WithRetryAfter) {
   std::unique_ptr<ApiServices> services = Services();
   Router router;
   service::ApiKeyOptions limits;
@@ -772,6 +1101,16 @@ TEST_F(Open311OptionsTest, KeysPastTheirRateAre429WithRetryAfter) {
   EXPECT_EQ(Call(router, Method::kPost, "/open311/v2/requests.xml", Encode(Report())).status,
             200);
 }
+
+std::string BackendName(const ::testing::TestParamInfo<ApiBackend>& info) {
+  return citygrid::testing::Name(info.param);
+}
+INSTANTIATE_TEST_SUITE_P(Backends, Open311Test,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, Open311OptionsTest,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         BackendName);
 
 }  // namespace
 }  // namespace citygrid::http

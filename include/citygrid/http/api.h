@@ -15,6 +15,7 @@
 #include "citygrid/service/case_service.h"
 #include "citygrid/service/ledger_service.h"
 #include "citygrid/service/evaluation_service.h"
+#include "citygrid/service/open311_service.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
 
@@ -31,6 +32,8 @@ struct ApiServices {
   size_t max_photo_bytes = 10 << 20;
   service::LedgerService* ledgers = nullptr;  // null: /api/v1/ledgers* answer 503
   service::EvaluationService* evaluation = nullptr;  // null: /api/v1/evaluation* answer 503
+  // /open311/v2: jurisdiction_id, deferred ids, input CRS (`citygrid serve --open311-*`).
+  service::Open311Options open311 = {};
 };
 
 // POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me.

@@ -20,10 +20,15 @@
 //   Internal events (postponement, supervision, staff comments, overdue marks, added photos)
 //   are not published. update_id = the event's global_seq.
 //
-// What a POST carries beyond the case (attributes, media_url, email, device_id, account_id,
-// names, address_id) is kept in a document of kind "open311_request" keyed by the case number.
-// The case is stored first; if that document cannot be written the call fails with the store's
-// error although the case exists (the store was failing; nothing is half-written in the case).
+// What a POST carries beyond the case (attributes, media_url, address_id, the deferred token)
+// is recorded in the case's kCreated event (CaseIntake, domain/case.h), in the same append as the
+// case: a crash leaves either both or neither. first_name/last_name become the reporter's name,
+// phone the reporter's phone; email, device_id and account_id are not kept (account_id is
+// answered back). Cases posted before intake records existed kept these fields in a document of
+// kind "open311_request" keyed by the case number; it is still read for them (no migration).
+// A deferred token is also written to a document "open311_token" (token → case number) after the
+// case; if that write fails, a retry of the POST with the same Idempotency-Key answers the same
+// token and writes it again.
 //
 // Thread safety: all methods may be called concurrently.
 
@@ -189,12 +194,18 @@ class Open311Service {
 
   // Creates a case. Checks, in order, all kInvalidArgument unless said: jurisdiction (kNotFound),
   // service_code missing, unknown or not public (kNotFound), description over
-  // max_description_chars, no lat+long ("this server does not geocode address_string") or only
-  // one of them, media_url not http(s) or too many, attributes (unknown code, answer to a
-  // non-variable attribute, a required one unanswered, a value not of its datatype or list,
-  // several values for a non-multivaluelist), then the case service's own checks (point outside
-  // the district, field lengths, phone). Nothing is stored on any error.
-  Result<Open311Posted> PostRequest(const ApiKey& key, const Open311NewRequest& request);
+  // max_description_chars, only one of lat and long, no location at all, an address_string
+  // without lat/long that names nothing of the district (open311_address.h; the case then lies
+  // at the named feature's point, lat/long in WGS84 whatever options().crs says), media_url not
+  // http(s) or too many, attributes (unknown code, answer to a non-variable attribute, a
+  // required one unanswered, a value not of its datatype or list, several values for a
+  // non-multivaluelist), then the case service's own checks (point outside the district, field
+  // lengths, phone). Nothing is stored on any error.
+  // `idempotency_key` (the client's Idempotency-Key, "" = none; at most 128 bytes) is scoped to
+  // the API key: a retry with the same key and request answers the first answer (same id or
+  // token) and creates nothing; the same key with another request is kAlreadyExists.
+  Result<Open311Posted> PostRequest(const ApiKey& key, const Open311NewRequest& request,
+                                    const std::string& idempotency_key = "");
 
   // kNotFound for an unknown id (a malformed one too).
   Result<Open311Request> GetRequest(std::string_view service_request_id, bool extensions);
