@@ -60,7 +60,7 @@ function renderLedgerList(main: HTMLElement, ctx: PageContext): Dispose {
     };
     body.replaceChildren(h('table', { class: 'data lg-cards', 'data-testid': 'ledger-table' },
       h('thead', null, h('tr', null, ['ledgerName', 'ownerUnit', 'period', 'rowCount', 'doneCount', 'behindCount', 'completionRate']
-        .map((k) => h('th', { scope: 'col' }, t(k))))),
+        .map((k, i) => h('th', { scope: 'col', class: i >= 3 ? 'numeric' : null }, t(k))))),
       h('tbody', null, ledgers.map((d, i) => h('tr', { 'data-ledger': d.id }, cells(d, i))))));
   })().catch((e) => body.replaceChildren(errorBox(errMsg(e))));
   return undefined;

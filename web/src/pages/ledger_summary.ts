@@ -75,7 +75,7 @@ export function renderLedgerSummary(main: HTMLElement, ctx: PageContext, id: str
       h('tbody', null, s.groups.map((g) => groupRow(g))),
       h('tfoot', null, groupRow(tot, true)));
     const barsEl = h('div', { class: 'chart', role: 'img', 'aria-label': t(GROUP_KEYS[group]), 'data-testid': 'summary-chart' });
-    barsEl.style.height = `${Math.max(200, 60 + s.groups.length * 34)}px`;
+    barsEl.style.height = `${Math.max(220, 90 + s.groups.length * 34)}px`;
     const curveEl = h('div', { class: 'chart', role: 'img', 'aria-label': t('completionCurve'), 'data-testid': 'curve-chart' });
     const overdue = s.overdue_rows.length ? h('table', { class: 'data lg-cards', 'data-testid': 'overdue-rows' },
       h('thead', null, h('tr', null, [t('rowKey'), t('rowTitle'), t('rowUnit'), t('rowBatch'), t('rowDeadline'), t('rowState'), t('rowProgress')]
@@ -101,8 +101,9 @@ export function renderLedgerSummary(main: HTMLElement, ctx: PageContext, id: str
       const labels = s.groups.map((g) => (group === 'state' ? rowStateName(g.key) : g.label || g.key || '—'));
       const bars = echarts.init(barsEl);
       bars.setOption({
-        animation: false, tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } }, legend: { bottom: 0 },
-        grid: { left: 8, right: 16, top: 8, bottom: 30, containLabel: true },
+        // Legend on top: on a phone it wraps to two lines and would cover the axis at the bottom.
+        animation: false, tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } }, legend: { top: 0 },
+        grid: { left: 8, right: 16, top: barsEl.clientWidth < 480 ? 52 : 32, bottom: 8, containLabel: true },
         xAxis: { type: 'value', minInterval: 1 }, yAxis: { type: 'category', data: labels, inverse: true, axisLabel: { fontSize: 11 } },
         series: ROW_STATES.map((st) => ({ type: 'bar', stack: 'rows', name: rowStateName(st), data: s.groups.map((g) => g.by_state[st] ?? 0),
           itemStyle: { color: ROW_STATE_COLORS[st] }, barMaxWidth: 18 })),
