@@ -289,6 +289,19 @@ test('the owner unit creates a ledger, imports a bad then a good file and reads 
   assert.match(await text(page, '.lg-meta'), /定义版本 v2/);
   const def = await apiGet('admin', `/api/v1/ledgers/${LEDGER}`);
   assert.equal(def.columns.find((c) => c.key === 'lights').since_version, 2);
+  // Under v2 a new row needs 路灯数 while the four old rows stay valid: a file with one good and
+  // one incomplete new row imports only the good one when asked to.
+  const v2 = [`${header},路灯数`, `G005,五号院,${u1.code},,第一批,,未开始,0,品质型,900,,,,,12`,
+    `G006,六号院,${u2.code},,第一批,,未开始,0,改善型,700,,,,,`];
+  await page.click('[data-tab=import]');
+  await page.setInputFiles('[data-testid=import-file]', { name: 'v2.csv', mimeType: 'text/csv', buffer: Buffer.from(`${v2.join('\n')}\n`) });
+  await page.click('[data-testid=dry-run]');
+  await page.waitForSelector('[data-testid=import-errors] tr[data-line="3"][data-column="路灯数"]');
+  assert.equal(await page.isDisabled('[data-testid=import-all]'), true);
+  await page.click('[data-testid=import-valid]');
+  await page.waitForSelector('[data-testid=import-applied]');
+  assert.match(await text(page, '[data-testid=import-applied]'), /新增 1 行/);
+  assert.deepEqual((await apiGet('admin', `/api/v1/ledgers/${LEDGER}/rows`)).rows.map((r) => r.key), ['G001', 'G002', 'G003', 'G004', 'G005']);
   await context.close();
   noConsoleErrors();
 });
