@@ -16,18 +16,22 @@
 #include <chrono>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "citygrid/common/case_number.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/http/api.h"
 #include "citygrid/http/error_mapping.h"
 #include "citygrid/http/sse.h"
 #include "citygrid/service/routing.h"
+#include "citygrid/service/visibility.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
 #include "src/http/multipart.h"
@@ -323,12 +327,115 @@ Result<Response> ListCases(ApiServices& services, const Request& request) {
   return json::JsonResponse(200, o);
 }
 
-Result<Response> GetCase(ApiServices& services, const Request& request,
+// ---- GET /api/v1/cases/{number} ----
+
+// The encoded answers of GET /api/v1/cases/{number} without their last member
+// ("available_actions", which depends on who asks), by case and viewer class. An entry holds
+// for one version of the case (every event raises it, on any node) and one snapshot of the
+// reference data (names of categories, units, places); anything else is a miss. The masking of
+// the reporter is the only other thing that differs between viewers, so the class is
+// SeesReporter(role). Thread-safe.
+class CaseDetailCache {
+ public:
+  struct Entry {
+    int64_t case_id = 0;
+    int64_t version = 0;
+    std::shared_ptr<const service::ReferenceData> reference;
+    std::string json_head;  // the detail object without available_actions and the final '}'
+  };
+
+  std::shared_ptr<const Entry> Find(const std::string& number, bool sees_reporter) const {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(Key(number, sees_reporter));
+    return it == entries_.end() ? nullptr : it->second;
+  }
+
+  void Put(const std::string& number, bool sees_reporter, std::shared_ptr<const Entry> entry) {
+    std::lock_guard lock(mu_);
+    std::string key = Key(number, sees_reporter);
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      bytes_ -= it->second->json_head.size();
+      entries_.erase(it);
+    }
+    // Bounded: past the limits, arbitrary entries make room (a read of them re-encodes).
+    while (!entries_.empty() && (entries_.size() >= kMaxEntries ||
+                                 bytes_ + entry->json_head.size() > kMaxBytes)) {
+      bytes_ -= entries_.begin()->second->json_head.size();
+      entries_.erase(entries_.begin());
+    }
+    bytes_ += entry->json_head.size();
+    entries_.emplace(std::move(key), std::move(entry));
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 50000;
+  static constexpr size_t kMaxBytes = 128 << 20;
+
+  static std::string Key(const std::string& number, bool sees_reporter) {
+    std::string key = number;
+    key += sees_reporter ? '+' : '-';
+    return key;
+  }
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;  // GUARDED_BY(mu_)
+  size_t bytes_ = 0;                                                        // GUARDED_BY(mu_)
+};
+
+// The whole answer: the cached head and the viewer's available actions, byte for byte what
+// DetailJson(..., "history") serializes.
+Response DetailResponse(const std::string& json_head, const std::vector<Action>& actions) {
+  std::string body;
+  body.reserve(json_head.size() + 24 + actions.size() * 16);
+  body += json_head;
+  body += ",\"available_actions\":[";
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (i) body += ',';
+    body += '"';
+    body += Name(actions[i]);  // action names are plain ASCII identifiers
+    body += '"';
+  }
+  body += "]}";
+  return Response::Json(200, std::move(body));
+}
+
+Result<Response> GetCase(ApiServices& services, CaseDetailCache& cache, const Request& request,
                          std::string_view number) {
   CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
-  CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail,
-                            services.cases.Get(who.ToActor(), std::string(number)));
-  return json::JsonResponse(200, DetailJson(services, detail, "history"));
+  const Actor actor = who.ToActor();
+  const bool sees_reporter = service::SeesReporter(actor.role);
+  std::string number_text(number);
+  std::shared_ptr<const service::ReferenceData> reference = services.reference.Get();
+  // The fast path reads only the case row: visible, and the cached encoding is of its current
+  // version. Anything else (missing, invisible, malformed, storage errors) takes the service's
+  // path, which gives the answer and its error exactly.
+  if (ParseCaseNumber(number_text).ok()) {
+    Result<Case> current = services.store.cases().LoadCaseByNumber(number_text);
+    if (current.ok() && service::MayView(actor, *current)) {
+      std::shared_ptr<const CaseDetailCache::Entry> hit = cache.Find(number_text, sees_reporter);
+      if (hit && hit->case_id == current->id && hit->version == current->version &&
+          hit->reference == reference) {
+        return DetailResponse(hit->json_head, AvailableActions(*current, actor));
+      }
+    }
+  }
+  CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail, services.cases.Get(actor, number_text));
+  object o = CaseJson(services, detail.record, detail.names);
+  array history;
+  for (const CaseEvent& e : detail.history) history.emplace_back(EventJson(e));
+  o["history"] = std::move(history);
+  auto entry = std::make_shared<CaseDetailCache::Entry>();
+  entry->case_id = detail.record.id;
+  entry->version = detail.record.version;
+  entry->reference = std::move(reference);
+  entry->json_head = boost::json::serialize(o);
+  entry->json_head.pop_back();  // the object's closing '}'
+  Response response = DetailResponse(entry->json_head, detail.available_actions);
+  // CaseJson read the reference data itself: cache only when no new snapshot came meanwhile.
+  if (entry->reference == services.reference.Get()) {
+    cache.Put(number_text, sees_reporter, std::move(entry));
+  }
+  return response;
 }
 
 // ---- POST /api/v1/cases/{number}/actions/{action} ----
@@ -545,10 +652,11 @@ Status RegisterCaseRoutes(Router& router, ApiServices& services) {
                                       [s](const Request& request, const RouteParams&) {
                                         return Answer(ListCases(*s, request));
                                       }));
+  auto detail_cache = std::make_shared<CaseDetailCache>();
   CITYGRID_RETURN_IF_ERROR(
       router.Add(Method::kGet, "/api/v1/cases/{number}",
-                 [s](const Request& request, const RouteParams& params) {
-                   return Answer(GetCase(*s, request, params.Get("number")));
+                 [s, detail_cache](const Request& request, const RouteParams& params) {
+                   return Answer(GetCase(*s, *detail_cache, request, params.Get("number")));
                  }));
   CITYGRID_RETURN_IF_ERROR(
       router.Add(Method::kPost, "/api/v1/cases/{number}/actions/{action}",
