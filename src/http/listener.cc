@@ -51,12 +51,12 @@ void Listener::DoAccept() {
   // Each connection gets its own strand: its handlers never run concurrently.
   acceptor_.async_accept(net::make_strand(ioc_),
                          [self = shared_from_this()](boost::system::error_code ec,
-                                                     tcp::socket socket) {
+                                                     SessionSocket socket) {
                            self->OnAccept(ec, std::move(socket));
                          });
 }
 
-void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+void Listener::OnAccept(boost::system::error_code ec, SessionSocket socket) {
   if (!acceptor_.is_open() || state_.stopping.load()) return;
   if (ec) {
     if (ec == net::error::operation_aborted) return;

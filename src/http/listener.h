@@ -11,6 +11,7 @@
 
 #include "citygrid/common/status.h"
 #include "src/http/server_state.h"
+#include "src/http/session.h"
 
 namespace citygrid::http::internal {
 
@@ -29,7 +30,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void DoAccept();
-  void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void OnAccept(boost::system::error_code ec, SessionSocket socket);
 
   boost::asio::io_context& ioc_;
   ServerState& state_;

@@ -85,6 +85,9 @@ void Metrics::Observe(std::string_view route, Method method, int status,
                       std::chrono::nanoseconds duration) {
   double seconds = std::chrono::duration<double>(duration).count();
   const std::vector<double>& bounds = LatencyBuckets();
+  // One increment per request: the bucket the duration falls in; rendering sums them up.
+  size_t bucket = static_cast<size_t>(
+      std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
   std::lock_guard<std::mutex> lock(mu_);
   auto it = routes_.find(route);
   if (it == routes_.end()) {
@@ -92,23 +95,15 @@ void Metrics::Observe(std::string_view route, Method method, int status,
     it->second.buckets.assign(bounds.size(), 0);
   }
   RouteStats& stats = it->second;
-  ++stats.by_method_status[{std::string(MethodName(method)), status}];
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    if (seconds <= bounds[i]) ++stats.buckets[i];
-  }
+  ++stats.by_method_status[{method, status}];
+  if (bucket < bounds.size()) ++stats.buckets[bucket];
   ++stats.count;
   stats.sum_seconds += seconds;
 }
 
-void Metrics::RequestStarted() {
-  std::lock_guard<std::mutex> lock(mu_);
-  ++in_flight_;
-}
+void Metrics::RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
 
-void Metrics::RequestFinished() {
-  std::lock_guard<std::mutex> lock(mu_);
-  --in_flight_;
-}
+void Metrics::RequestFinished() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
 
 void Metrics::AddCollector(std::function<void(GaugeWriter&)> collector) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -119,7 +114,7 @@ uint64_t Metrics::RequestCount(std::string_view route, Method method, int status
   std::lock_guard<std::mutex> lock(mu_);
   auto it = routes_.find(route);
   if (it == routes_.end()) return 0;
-  auto jt = it->second.by_method_status.find({std::string(MethodName(method)), status});
+  auto jt = it->second.by_method_status.find({method, status});
   return jt == it->second.by_method_status.end() ? 0 : jt->second;
 }
 
@@ -135,7 +130,8 @@ std::string Metrics::RenderPrometheus() const {
     for (const auto& [route, stats] : routes_) {
       std::string label = EscapeLabelValue(route);
       for (const auto& [key, count] : stats.by_method_status) {
-        out += "citygrid_http_requests_total{route=\"" + label + "\",method=\"" + key.first +
+        out += "citygrid_http_requests_total{route=\"" + label + "\",method=\"" +
+               std::string(MethodName(key.first)) +
                "\",status=\"" + std::to_string(key.second) + "\"} " + std::to_string(count) +
                "\n";
       }
@@ -147,9 +143,11 @@ std::string Metrics::RenderPrometheus() const {
     const std::vector<double>& bounds = LatencyBuckets();
     for (const auto& [route, stats] : routes_) {
       std::string label = EscapeLabelValue(route);
+      uint64_t cumulative = 0;
       for (size_t i = 0; i < bounds.size(); ++i) {
+        cumulative += stats.buckets[i];
         out += "citygrid_http_request_duration_seconds_bucket{route=\"" + label + "\",le=\"" +
-               FormatDouble(bounds[i]) + "\"} " + std::to_string(stats.buckets[i]) + "\n";
+               FormatDouble(bounds[i]) + "\"} " + std::to_string(cumulative) + "\n";
       }
       out += "citygrid_http_request_duration_seconds_bucket{route=\"" + label +
              "\",le=\"+Inf\"} " + std::to_string(stats.count) + "\n";
@@ -162,7 +160,7 @@ std::string Metrics::RenderPrometheus() const {
         "# HELP citygrid_http_requests_in_flight Requests being handled now.\n"
         "# TYPE citygrid_http_requests_in_flight gauge\n"
         "citygrid_http_requests_in_flight " +
-        std::to_string(in_flight_) + "\n";
+        std::to_string(in_flight_.load(std::memory_order_relaxed)) + "\n";
   }
   // Collectors run without the lock: they may be slow (a storage count) and must not stall
   // request accounting.

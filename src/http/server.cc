@@ -122,6 +122,7 @@ class Server::Impl {
     ioc_.stop();
     for (std::thread& t : threads_) t.join();
     threads_.clear();
+    state_->access_log.Close();  // every line of the run is written
     for (const auto& hook : drain_hooks_) {
       try {
         hook();

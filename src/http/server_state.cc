@@ -7,7 +7,13 @@
 
 namespace citygrid::http::internal {
 
+namespace {
+constexpr size_t kAccessLogBatchBytes = 64 << 10;
+constexpr auto kAccessLogFlushInterval = std::chrono::milliseconds(200);
+}  // namespace
+
 AccessLog::~AccessLog() {
+  Close();
   if (owned_ && out_ != nullptr) std::fclose(out_);
 }
 
@@ -16,20 +22,47 @@ Status AccessLog::Open(const std::string& spec) {
   if (spec.empty()) return OkStatus();
   if (spec == "-") {
     out_ = stderr;
-    return OkStatus();
+  } else {
+    out_ = std::fopen(spec.c_str(), "a");
+    if (out_ == nullptr) {
+      return UnavailableError("cannot open access log '" + spec + "': " + std::strerror(errno));
+    }
+    owned_ = true;
   }
-  out_ = std::fopen(spec.c_str(), "a");
-  if (out_ == nullptr) {
-    return UnavailableError("cannot open access log '" + spec + "': " + std::strerror(errno));
-  }
-  owned_ = true;
+  flusher_ = std::thread([this] { RunFlusher(); });
   return OkStatus();
+}
+
+void AccessLog::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    if (out_ != nullptr) FlushLocked();
+  }
+  wake_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+}
+
+void AccessLog::FlushLocked() {
+  if (pending_.empty()) return;
+  std::fwrite(pending_.data(), 1, pending_.size(), out_);
+  std::fflush(out_);
+  pending_.clear();
+}
+
+void AccessLog::RunFlusher() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kAccessLogFlushInterval);
+    FlushLocked();
+  }
 }
 
 void AccessLog::Write(std::string_view remote, std::string_view method, std::string_view target,
                       int status, uint64_t bytes, std::chrono::nanoseconds duration) {
   if (out_ == nullptr) return;
   std::string line = FormatIso8601(SystemClock::Default().Now());
+  line.reserve(line.size() + remote.size() + method.size() + target.size() + 48);
   line += ' ';
   line += remote.empty() ? "-" : remote;
   line += ' ';
@@ -52,8 +85,9 @@ void AccessLog::Write(std::string_view remote, std::string_view method, std::str
                 std::chrono::duration<double, std::milli>(duration).count());
   line += tail;
   std::lock_guard<std::mutex> lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fflush(out_);
+  pending_ += line;
+  // After Close (no background writer) or past a batch, write now.
+  if (stopping_ || pending_.size() >= kAccessLogBatchBytes) FlushLocked();
 }
 
 void SessionRegistry::Add(const std::shared_ptr<Session>& session) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace citygrid::http::internal {
 class Session;
 
 // One line per request: "<time> <remote> <method> <target> <status> <bytes> <ms>ms".
+// Lines are buffered and written in batches: when 64 KiB are pending, every 200 ms by a
+// background thread, and at Close/destruction (so a stopped server has written every line).
 // Thread-safe.
 class AccessLog {
  public:
@@ -32,11 +35,20 @@ class AccessLog {
   bool enabled() const { return out_ != nullptr; }
   void Write(std::string_view remote, std::string_view method, std::string_view target,
              int status, uint64_t bytes, std::chrono::nanoseconds duration);
+  // Writes what is pending and stops the background writer; later lines are written at once.
+  void Close();
 
  private:
+  void FlushLocked();  // REQUIRES(mu_)
+  void RunFlusher();
+
   std::mutex mu_;
+  std::condition_variable wake_;
   std::FILE* out_ = nullptr;
   bool owned_ = false;
+  std::string pending_;    // GUARDED_BY(mu_)
+  bool stopping_ = false;  // GUARDED_BY(mu_)
+  std::thread flusher_;
 };
 
 // The live sessions, so a shutdown can reach each of them. Thread-safe.

@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/chunk_encode.hpp>
@@ -11,6 +12,9 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
+#include <cstdio>
+#include <ctime>
 #include <exception>
 
 #include "citygrid/http/error_mapping.h"
@@ -35,7 +39,7 @@ class SessionStreamWriter final : public StreamWriter {
       open_.store(false);
       return false;
     }
-    net::post(session->stream_.get_executor(),
+    net::post(session->socket_.get_executor(),
               [session, data = std::move(data)]() mutable { session->QueueChunk(std::move(data)); });
     return true;
   }
@@ -43,7 +47,7 @@ class SessionStreamWriter final : public StreamWriter {
   void Close() override {
     if (!open_.exchange(false)) return;
     if (std::shared_ptr<Session> session = session_.lock()) {
-      net::post(session->stream_.get_executor(), [session] { session->EndStream(true); });
+      net::post(session->socket_.get_executor(), [session] { session->EndStream(true); });
     }
   }
 
@@ -73,12 +77,12 @@ bool IsConnectionGone(const beast::error_code& ec) {
 
 }  // namespace
 
-Session::Session(tcp::socket&& socket, ServerState& state)
-    : stream_(std::move(socket)), state_(state) {
+Session::Session(SessionSocket&& socket, ServerState& state)
+    : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), state_(state) {
   beast::error_code ec;
-  tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+  tcp::endpoint remote = socket_.remote_endpoint(ec);
   if (!ec) remote_ = FormatEndpoint(remote);
-  stream_.socket().set_option(tcp::no_delay(true), ec);
+  socket_.set_option(tcp::no_delay(true), ec);
 }
 
 Session::~Session() {
@@ -95,7 +99,7 @@ Session::~Session() {
 
 void Session::Run() {
   state_.sessions.Add(shared_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (self->state_.stopping.load()) {
       self->Close();
       return;
@@ -105,7 +109,7 @@ void Session::Run() {
 }
 
 void Session::Shutdown() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     self->shutdown_requested_ = true;
     switch (self->phase_) {
       case Phase::kReading:
@@ -125,7 +129,7 @@ void Session::Shutdown() {
 }
 
 void Session::ForceClose() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+  net::post(socket_.get_executor(), [self = shared_from_this()] {
     if (self->phase_ == Phase::kStreaming) {
       self->EndStream(false);
     } else {
@@ -144,9 +148,9 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
   parser_->body_limit(state_.options.body_limit);
-  stream_.expires_after(first_request_ ? state_.options.header_timeout
+  SetDeadline(first_request_ ? state_.options.header_timeout
                                        : state_.options.idle_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
+  bhttp::async_read_header(socket_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec, size_t) {
                              self->OnHeader(ec);
                            });
@@ -201,8 +205,8 @@ void Session::SendContinue() {
   auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                       version_);
   in_flight_message_ = interim;
-  stream_.expires_after(state_.options.write_timeout);
-  bhttp::async_write(stream_, *interim,
+  SetDeadline(state_.options.write_timeout);
+  bhttp::async_write(socket_, *interim,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
                        self->in_flight_message_.reset();
                        if (ec) {
@@ -214,8 +218,8 @@ void Session::SendContinue() {
 }
 
 void Session::ReadBody() {
-  stream_.expires_after(state_.options.read_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
+  SetDeadline(state_.options.read_timeout);
+  bhttp::async_read(socket_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->OnBody(ec);
                     });
@@ -241,7 +245,7 @@ void Session::OnBody(beast::error_code ec) {
 
 void Session::Dispatch() {
   phase_ = Phase::kHandling;
-  stream_.expires_never();  // no socket operation is pending while the handler runs
+  ClearDeadline();  // no socket operation is pending while the handler runs
   try {
     auto& message = parser_->get();
     Request request;
@@ -260,7 +264,7 @@ void Session::Dispatch() {
     // The responder owns the session until it is called: an asynchronous handler is the only
     // thing keeping the connection alive meanwhile.
     HandleRequestAsync(state_.router, request, [self = shared_from_this()](Response response) {
-      net::dispatch(self->stream_.get_executor(),
+      net::dispatch(self->socket_.get_executor(),
                     [self, response = std::move(response)]() mutable {
                       self->OnResponse(std::move(response));
                     });
@@ -292,39 +296,99 @@ void Session::OnResponse(Response response) {
   }
 }
 
+namespace {
+
+// "Sat, 28 Nov 2026 07:08:30 GMT" for the current second, formatted once per second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char text[40];
+  thread_local size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm {};
+    gmtime_r(&now, &tm);
+    length = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return std::string_view(text, length);
+}
+
+// Appends a header field; CR and LF in either part become spaces, so no value can split the
+// response.
+void AppendField(std::string& out, std::string_view name, std::string_view value) {
+  size_t start = out.size();
+  out += name;
+  out += ": ";
+  out += value;
+  for (size_t i = start; i < out.size(); ++i) {
+    if (out[i] == '\r' || out[i] == '\n') out[i] = ' ';
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
 void Session::SendWhole(Response response, bool close) {
   phase_ = Phase::kWriting;
-  auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
-      static_cast<bhttp::status>(response.status), version_);
-  message->set(bhttp::field::server, "citygrid");
-  bool bodiless = response.status == 204 || response.status == 304 ||
-                  (response.status >= 100 && response.status < 200);
+  const int status = response.status;
+  const bool bodiless = status == 204 || status == 304 || (status >= 100 && status < 200);
+  const bool keep_alive =
+      keep_alive_ && !close && !shutdown_requested_ && !state_.stopping.load();
+
+  // The header is written by hand into a buffer the session keeps between requests (no
+  // per-field allocation); the body goes out beside it in the same gathered write.
+  std::string& head = write_head_;
+  head.clear();
+  head += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char code[8];
+  int code_length = std::snprintf(code, sizeof code, "%03d", status);
+  head.append(code, static_cast<size_t>(code_length));
+  head += ' ';
+  std::string_view reason = ReasonPhrase(status);
+  if (reason.empty()) {
+    auto obsolete = bhttp::obsolete_reason(static_cast<bhttp::status>(status));
+    reason = std::string_view(obsolete.data(), obsolete.size());
+  }
+  head += reason;
+  head += "\r\nServer: citygrid\r\n";
+  AppendField(head, "Date", HttpDate());
   if (!bodiless && !response.content_type.empty()) {
-    message->set(bhttp::field::content_type, response.content_type);
+    AppendField(head, "Content-Type", response.content_type);
   }
+  bool has_length = false;
   for (const auto& [name, value] : response.headers) {
-    if (EqualsIgnoreCase(name, "Content-Length") && !is_head_) continue;  // computed below
-    message->insert(name, value);
+    if (EqualsIgnoreCase(name, "Content-Length")) {
+      if (!is_head_) continue;  // computed below
+      has_length = true;
+    }
+    if (EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "Transfer-Encoding")) {
+      continue;  // the session decides these
+    }
+    AppendField(head, name, value);
   }
-  bool keep_alive = keep_alive_ && !close && !shutdown_requested_ && !state_.stopping.load();
-  message->keep_alive(keep_alive);
-  uint64_t bytes = response.body.size();
+  uint64_t bytes = 0;
+  write_body_.clear();
   if (is_head_) {
-    // The router kept the length the GET body would have; the serializer sends no body.
-    if (!response.headers.Has("Content-Length") && !bodiless) message->content_length(0);
+    // The router kept the length the GET body would have; no body is sent.
+    if (!has_length && !bodiless) head += "Content-Length: 0\r\n";
   } else if (!bodiless) {
-    message->body() = std::move(response.body);
-    message->prepare_payload();
+    write_body_ = std::move(response.body);
+    bytes = write_body_.size();
+    head += "Content-Length: ";
+    head += std::to_string(bytes);
+    head += "\r\n";
   }
-  if (is_head_) bytes = 0;
-  in_flight_message_ = message;
-  stream_.expires_after(state_.options.write_timeout);
-  int status = response.status;
-  bhttp::async_write(stream_, *message,
-                     [self = shared_from_this(), keep_alive, status, bytes](beast::error_code ec,
-                                                                            size_t) {
-                       self->OnWritten(keep_alive, status, bytes, ec);
-                     });
+  if (!keep_alive && version_ != 10) head += "Connection: close\r\n";
+  if (keep_alive && version_ == 10) head += "Connection: keep-alive\r\n";
+  head += "\r\n";
+
+  SetDeadline(state_.options.write_timeout);
+  std::array<net::const_buffer, 2> buffers{net::buffer(write_head_), net::buffer(write_body_)};
+  net::async_write(socket_, buffers,
+                   [self = shared_from_this(), keep_alive, status, bytes](beast::error_code ec,
+                                                                          size_t) {
+                     self->OnWritten(keep_alive, status, bytes, ec);
+                   });
 }
 
 void Session::OnWritten(bool keep_alive, int status, uint64_t bytes, beast::error_code ec) {
@@ -405,8 +469,8 @@ void Session::StartStream(Response response) {
   auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*message);
   in_flight_message_ = std::make_shared<std::pair<decltype(message), decltype(serializer)>>(
       message, serializer);
-  stream_.expires_after(state_.options.write_timeout);
-  bhttp::async_write_header(stream_, *serializer,
+  SetDeadline(state_.options.write_timeout);
+  bhttp::async_write_header(socket_, *serializer,
                             [self = shared_from_this()](beast::error_code ec, size_t) {
                               self->OnStreamHeader(ec);
                             });
@@ -421,9 +485,9 @@ void Session::OnStreamHeader(beast::error_code ec) {
     EndStream(false);
     return;
   }
-  stream_.expires_never();
+  ClearDeadline();
   writer_ = std::make_shared<SessionStreamWriter>(weak_from_this());
-  heartbeat_timer_.emplace(stream_.get_executor());
+  heartbeat_timer_.emplace(socket_.get_executor());
   WatchStreamClient();
   ArmHeartbeat();
   if (shutdown_requested_ || state_.stopping.load()) {
@@ -439,7 +503,7 @@ void Session::OnStreamHeader(beast::error_code ec) {
 
 void Session::WatchStreamClient() {
   // A streaming client sends nothing more; any completion (EOF, reset, stray bytes) ends it.
-  stream_.async_read_some(net::buffer(watch_buffer_),
+  socket_.async_read_some(net::buffer(watch_buffer_),
                           [self = shared_from_this()](beast::error_code, size_t) {
                             if (self->phase_ == Phase::kStreaming) self->EndStream(false);
                           });
@@ -472,8 +536,8 @@ void Session::WriteNextChunk() {
     if (!stream_ending_) return;
     // Everything sent: the last chunk, then the connection closes.
     chunk_in_flight_ = true;
-    stream_.expires_after(state_.options.write_timeout);
-    net::async_write(stream_, bhttp::make_chunk_last(),
+    SetDeadline(state_.options.write_timeout);
+    net::async_write(socket_, bhttp::make_chunk_last(),
                      [self = shared_from_this()](beast::error_code, size_t) {
                        self->chunk_in_flight_ = false;
                        self->Close();
@@ -485,8 +549,8 @@ void Session::WriteNextChunk() {
   queued_bytes_ -= writing_chunk_.size();
   chunk_in_flight_ = true;
   wrote_since_tick_ = true;
-  stream_.expires_after(state_.options.write_timeout);
-  net::async_write(stream_, bhttp::make_chunk(net::buffer(writing_chunk_)),
+  SetDeadline(state_.options.write_timeout);
+  net::async_write(socket_, bhttp::make_chunk(net::buffer(writing_chunk_)),
                    [self = shared_from_this()](beast::error_code ec, size_t) {
                      self->chunk_in_flight_ = false;
                      if (ec) {
@@ -536,19 +600,19 @@ void Session::LingeringClose() {
   // error response before the client reads it.
   if (!linger_timer_) {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     if (ec) {
       Close();
       return;
     }
-    linger_timer_.emplace(stream_.get_executor());
+    linger_timer_.emplace(socket_.get_executor());
     linger_timer_->expires_after(std::chrono::seconds(2));
     linger_timer_->async_wait([self = shared_from_this()](beast::error_code timer_ec) {
       if (!timer_ec) self->Close();
     });
   }
-  stream_.expires_never();
-  stream_.async_read_some(net::buffer(watch_buffer_),
+  ClearDeadline();
+  socket_.async_read_some(net::buffer(watch_buffer_),
                           [self = shared_from_this()](beast::error_code read_ec, size_t) {
                             if (self->phase_ == Phase::kClosed) return;
                             if (read_ec) {
@@ -565,9 +629,45 @@ void Session::Close() {
   if (heartbeat_timer_) heartbeat_timer_->cancel();
   if (linger_timer_) linger_timer_->cancel();
   if (writer_) writer_->MarkClosed();
+  ClearDeadline();
+  ++timer_generation_;
+  deadline_timer_.cancel();
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+}
+
+void Session::SetDeadline(std::chrono::milliseconds timeout) {
+  deadline_ = Clock::now() + timeout;
+  ArmDeadlineTimer();
+}
+
+void Session::ArmDeadlineTimer() {
+  if (phase_ == Phase::kClosed) return;
+  // A pending wait that fires no later than the deadline re-checks it then.
+  if (timer_waiting_ && timer_at_ <= deadline_) return;
+  timer_at_ = deadline_;
+  timer_waiting_ = true;
+  uint64_t generation = ++timer_generation_;
+  deadline_timer_.expires_at(deadline_);  // cancels an earlier wait: its handler is stale
+  // Held weakly: a pending wait never keeps a finished connection alive.
+  deadline_timer_.async_wait([weak = weak_from_this(), generation](beast::error_code ec) {
+    std::shared_ptr<Session> self = weak.lock();
+    if (!self || generation != self->timer_generation_) return;
+    self->timer_waiting_ = false;
+    if (!ec) self->OnDeadlineTimer();
+  });
+}
+
+void Session::OnDeadlineTimer() {
+  if (phase_ == Phase::kClosed || deadline_ == Clock::time_point::max()) return;
+  if (Clock::now() < deadline_) {
+    ArmDeadlineTimer();  // the deadline moved on meanwhile
+    return;
+  }
+  ClearDeadline();
+  beast::error_code ec;
+  socket_.cancel(ec);  // the operation completes with operation_aborted
 }
 
 }  // namespace citygrid::http::internal

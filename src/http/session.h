@@ -5,9 +5,13 @@
 // keep-alive holds. Streaming responses are pumped here. All work of a session runs on its
 // strand, so members need no lock; Shutdown and the stream writer post onto it.
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -24,9 +28,18 @@ namespace citygrid::http::internal {
 
 class SessionStreamWriter;
 
+// A connection's handlers run on its own strand; the concrete executor type (not
+// any_io_executor) spares the type erasure on every operation.
+using SessionExecutor = boost::asio::strand<boost::asio::io_context::executor_type>;
+using SessionSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, SessionExecutor>;
+using SessionTimer =
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>,
+                                      SessionExecutor>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket&& socket, ServerState& state);
+  Session(SessionSocket&& socket, ServerState& state);
   ~Session();
 
   // Registers with the server and starts reading. Call once, right after construction.
@@ -67,12 +80,26 @@ class Session : public std::enable_shared_from_this<Session> {
   // Ends the stream: `graceful` sends what is queued and the last chunk, else closes at once.
   void EndStream(bool graceful);
 
+  // The deadline of the socket operation in progress: when it passes, the operation is
+  // cancelled (it completes with operation_aborted and the connection closes). One timer per
+  // connection is armed lazily and re-checks the current deadline when it fires, so moving the
+  // deadline on every request costs no timer operation.
+  void SetDeadline(std::chrono::milliseconds timeout);
+  void ClearDeadline() { deadline_ = Clock::time_point::max(); }
+  void ArmDeadlineTimer();
+  void OnDeadlineTimer();
+
   void LingeringClose();
   void Close();
   void Finish(int status, uint64_t bytes);  // access log + metrics for the current request
   std::string RouteLabel() const;
 
-  boost::beast::tcp_stream stream_;
+  SessionSocket socket_;
+  SessionTimer deadline_timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point timer_at_ = Clock::time_point::max();  // when the pending wait fires
+  bool timer_waiting_ = false;
+  uint64_t timer_generation_ = 0;
   boost::beast::flat_buffer buffer_;
   ServerState& state_;
   std::string remote_;
@@ -91,6 +118,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool counted_ = false;  // RequestStarted was called for the current request
   std::string route_;
   std::shared_ptr<void> in_flight_message_;  // kept alive while written
+  std::string write_head_;  // the response header being written (capacity kept across requests)
+  std::string write_body_;  // the response body being written
 
   // Streaming.
   std::shared_ptr<StreamSource> source_;

@@ -1,12 +1,17 @@
 #include "citygrid/http/static_files.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 #include "citygrid/http/error_mapping.h"
 
@@ -66,14 +71,128 @@ Response NotFound(const std::string& path) {
   return ErrorResponse(NotFoundError("no such file: " + path));
 }
 
-bool ReadFile(const fs::path& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *out = std::move(buffer).str();
-  return static_cast<bool>(in) || in.eof();
+// Reads the whole file at `path`; `st` receives the status of the file actually read (fstat of
+// the open descriptor), so the validators describe these bytes.
+bool ReadFile(const std::string& path, std::string* out, struct stat* st) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = ::fstat(fd, st) == 0 && S_ISREG(st->st_mode);
+  if (ok) {
+    out->resize(static_cast<size_t>(st->st_size));
+    size_t done = 0;
+    while (ok && done < out->size()) {
+      ssize_t n = ::read(fd, out->data() + done, out->size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        ok = n == 0;  // the file shrank meanwhile: serve what is there
+        out->resize(done);
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  ::close(fd);
+  return ok;
 }
+
+// What identifies one version of a file: a change to any of these re-reads it.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  off_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+
+  static FileIdentity Of(const struct stat& st) {
+    return FileIdentity{st.st_dev, st.st_ino, st.st_size,
+                        int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec,
+                        int64_t{st.st_ctim.tv_sec} * 1000000000 + st.st_ctim.tv_nsec};
+  }
+  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+std::string ETagOf(const struct stat& st) {
+  char etag[64];
+  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
+                static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ULL +
+                    static_cast<unsigned long long>(st.st_mtim.tv_nsec));
+  return etag;
+}
+
+// A list of tags, or "*"; weak comparison is what If-None-Match asks for.
+bool MatchesIfNoneMatch(const Request& request, std::string_view etag) {
+  std::optional<std::string_view> tags = request.headers.Get("If-None-Match");
+  return tags && (*tags == "*" || tags->find(etag) != std::string_view::npos);
+}
+
+// The answer for a file whose 200 response (headers and body) is `full`.
+Response Answer(const Request& request, const Response& full, std::string_view etag) {
+  Response r;
+  r.status = full.status;
+  r.content_type = full.content_type;
+  r.headers = full.headers;
+  if (MatchesIfNoneMatch(request, etag)) {
+    r.status = 304;
+    return r;
+  }
+  if (request.method == Method::kHead) {
+    r.headers.Set("Content-Length", std::to_string(full.body.size()));
+    return r;
+  }
+  r.body = full.body;
+  return r;
+}
+
+}  // namespace
+
+// Files read before, by their path relative to the root. Thread-safe.
+class StaticFiles::Cache {
+ public:
+  struct Entry {
+    std::string file;       // the path that was opened (root/relative)
+    FileIdentity identity;  // of the bytes in `response`
+    std::string etag;
+    Response response;      // the whole 200 answer
+  };
+
+  std::shared_ptr<const Entry> Find(const std::string& relative) const {
+    std::shared_lock lock(mu_);
+    auto it = entries_.find(relative);
+    return it == entries_.end() ? nullptr : it->second;
+  }
+
+  void Put(const std::string& relative, std::shared_ptr<const Entry> entry) {
+    std::unique_lock lock(mu_);
+    auto it = entries_.find(relative);
+    if (it != entries_.end()) {
+      bytes_ -= it->second->response.body.size();
+      entries_.erase(it);
+    }
+    size_t size = entry->response.body.size();
+    if (bytes_ + size > kMaxCachedBytes || entries_.size() >= kMaxCachedFiles) {
+      // A deployment that outgrows the cache starts over; the working set refills it.
+      entries_.clear();
+      bytes_ = 0;
+    }
+    bytes_ += size;
+    entries_.emplace(relative, std::move(entry));
+  }
+
+  void Remove(const std::string& relative) {
+    std::unique_lock lock(mu_);
+    auto it = entries_.find(relative);
+    if (it == entries_.end()) return;
+    bytes_ -= it->second->response.body.size();
+    entries_.erase(it);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;  // GUARDED_BY(mu_)
+  size_t bytes_ = 0;                                                       // GUARDED_BY(mu_)
+};
+
+namespace {
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -114,6 +233,10 @@ Result<StaticFiles> StaticFiles::Open(const std::string& root) {
   return StaticFiles(canonical.string());
 }
 
+StaticFiles::StaticFiles(std::string root)
+    : root_(std::move(root)), cache_(std::make_shared<Cache>()) {}
+
+
 Response StaticFiles::Serve(const Request& request) const {
   if (request.method != Method::kGet && request.method != Method::kHead) {
     Response r = ErrorResponse(InvalidArgumentError("static files answer only GET and HEAD"));
@@ -134,10 +257,25 @@ Response StaticFiles::Serve(const Request& request) const {
     if (!relative.empty()) relative += '/';
     relative += segment;
   }
-  fs::path candidate = fs::path(root_) / relative;
+  std::string direct = root_ + "/" + relative;
+  if (std::shared_ptr<const Cache::Entry> hit = cache_->Find(relative)) {
+    // One stat tells whether the file is still the one read: any change re-reads it below.
+    struct stat now {};
+    if (::stat(hit->file.c_str(), &now) == 0 && S_ISREG(now.st_mode) &&
+        FileIdentity::Of(now) == hit->identity) {
+      return Answer(request, hit->response, hit->etag);
+    }
+    cache_->Remove(relative);
+  }
+  fs::path candidate = direct;
+  bool is_direct = true;  // the file is the request path itself (not an index page)
   std::error_code ec;
-  if (fs::is_directory(candidate, ec)) candidate /= "index.html";
+  if (fs::is_directory(candidate, ec)) {
+    candidate /= "index.html";
+    is_direct = false;
+  }
   if (!fs::is_regular_file(candidate, ec)) {
+    is_direct = false;
     bool has_extension = !request.path_segments.empty() &&
                          request.path_segments.back().find('.') != std::string::npos;
     bool api_path = StartsWith(request.path, "/api/") || request.path == "/api" ||
@@ -157,38 +295,43 @@ Response StaticFiles::Serve(const Request& request) const {
   }
 
   struct stat st {};
-  if (::stat(real_text.c_str(), &st) != 0) return NotFound(request.path);
-  char etag[64];
-  std::snprintf(etag, sizeof etag, "\"%llx-%llx\"", static_cast<unsigned long long>(st.st_size),
-                static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ULL +
-                    static_cast<unsigned long long>(st.st_mtim.tv_nsec));
-
-  std::string file_name = real.filename().string();
-  Response r;
-  r.status = 200;
-  r.content_type = std::string(ContentTypeForPath(file_name));
-  r.headers.Set("ETag", etag);
-  r.headers.Set("Cache-Control", IsHashedAssetName(file_name)
-                                     ? "public, max-age=31536000, immutable"
-                                     : "no-cache");
-  r.headers.Set("X-Content-Type-Options", "nosniff");
-  if (auto inm = request.headers.Get("If-None-Match"); inm) {
-    // A list of tags, or "*"; weak comparison is what If-None-Match asks for.
-    std::string_view tags = *inm;
-    std::string_view mine(etag);
-    if (tags == "*" || tags.find(mine) != std::string_view::npos) {
-      r.status = 304;
-      return r;
-    }
-  }
+  std::string body;
   if (request.method == Method::kHead) {
-    r.headers.Set("Content-Length", std::to_string(st.st_size));
-    return r;
-  }
-  if (!ReadFile(real, &r.body)) {
+    if (::stat(real_text.c_str(), &st) != 0) return NotFound(request.path);
+  } else if (!ReadFile(real_text, &body, &st)) {
+    if (errno == ENOENT) return NotFound(request.path);
     return ErrorResponse(UnavailableError("cannot read " + request.path));
   }
-  return r;
+  std::string etag = ETagOf(st);
+  std::string file_name = real.filename().string();
+  Response full;
+  full.status = 200;
+  full.content_type = std::string(ContentTypeForPath(file_name));
+  full.headers.Set("ETag", etag);
+  full.headers.Set("Cache-Control", IsHashedAssetName(file_name)
+                                        ? "public, max-age=31536000, immutable"
+                                        : "no-cache");
+  full.headers.Set("X-Content-Type-Options", "nosniff");
+  if (request.method == Method::kHead) {
+    Response r = std::move(full);
+    if (MatchesIfNoneMatch(request, etag)) {
+      r.status = 304;
+    } else {
+      r.headers.Set("Content-Length", std::to_string(st.st_size));
+    }
+    return r;
+  }
+  full.body = std::move(body);
+  Response answer = Answer(request, full, etag);
+  if (is_direct && full.body.size() <= kMaxCachedFileBytes) {
+    auto entry = std::make_shared<Cache::Entry>();
+    entry->file = std::move(direct);
+    entry->identity = FileIdentity::Of(st);
+    entry->etag = std::move(etag);
+    entry->response = std::move(full);
+    cache_->Put(relative, std::move(entry));
+  }
+  return answer;
 }
 
 }  // namespace citygrid::http

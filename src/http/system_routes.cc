@@ -1,16 +1,38 @@
 #include "citygrid/http/system_routes.h"
 
+#include <atomic>
+#include <chrono>
+#include <limits>
+#include <memory>
 #include <stdexcept>
 
 #include "citygrid/http/error_mapping.h"
 
 namespace citygrid::http {
 
+namespace {
+constexpr int64_t kNeverPinged = std::numeric_limits<int64_t>::min();
+}  // namespace
+
 void RegisterSystemRoutes(Router& router, Metrics& metrics, HealthCheck storage_ping) {
+  // A successful ping is trusted for kHealthyPingReuse; a failed one is never reused, so a
+  // recovery shows at the next request.
+  auto last_ok_ns = std::make_shared<std::atomic<int64_t>>(kNeverPinged);
   Status added = router.Add(
       Method::kGet, "/healthz",
-      [ping = std::move(storage_ping)](const Request&, const RouteParams&) {
-        Status storage = ping ? ping() : OkStatus();
+      [ping = std::move(storage_ping), last_ok_ns](const Request&, const RouteParams&) {
+        Status storage = OkStatus();
+        if (ping) {
+          int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+          int64_t last = last_ok_ns->load(std::memory_order_relaxed);
+          if (last == kNeverPinged ||
+              now - last >= std::chrono::nanoseconds(kHealthyPingReuse).count()) {
+            storage = ping();
+            last_ok_ns->store(storage.ok() ? now : kNeverPinged, std::memory_order_relaxed);
+          }
+        }
         if (!storage.ok()) {
           std::string body = R"({"status":"unavailable","error":{"code":")";
           body += JsonEscape(StatusCodeName(storage.code()));

@@ -92,5 +92,53 @@ TEST(SystemRoutesTest, MetricsRouteServesExposition) {
   EXPECT_NE(r.body.find("citygrid_http_requests_total{route=\"/x\""), std::string::npos);
 }
 
+TEST(SystemRoutesTest, HealthzReusesASuccessfulPingButNeverAFailure) {
+  Metrics metrics;
+  Router router;
+  int pings = 0;
+  bool healthy = false;
+  RegisterSystemRoutes(router, metrics, [&] {
+    ++pings;
+    return healthy ? OkStatus() : UnavailableError("database is locked");
+  });
+  auto get = [&] { return HandleRequest(router, *MakeRequest(Method::kGet, "/healthz")).status; };
+  // Failures are asked again every time, so a recovery shows at once.
+  EXPECT_EQ(get(), 503);
+  EXPECT_EQ(get(), 503);
+  EXPECT_EQ(pings, 2);
+  healthy = true;
+  EXPECT_EQ(get(), 200);
+  EXPECT_EQ(pings, 3);
+  // A success answers the checks right after it (well within kHealthyPingReuse) by itself.
+  EXPECT_EQ(get(), 200);
+  EXPECT_EQ(get(), 200);
+  EXPECT_EQ(pings, 3);
+}
+
+TEST(MetricsTest, HistogramBucketsAreCumulativeAndInFlightCounts) {
+  Metrics metrics;
+  metrics.Observe("/r", Method::kGet, 200, std::chrono::microseconds(100));  // <= 0.0005
+  metrics.Observe("/r", Method::kGet, 200, std::chrono::milliseconds(3));    // <= 0.005
+  metrics.Observe("/r", Method::kPost, 201, std::chrono::seconds(20));       // +Inf only
+  metrics.RequestStarted();
+  metrics.RequestStarted();
+  metrics.RequestFinished();
+  std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find(R"(citygrid_http_request_duration_seconds_bucket{route="/r",le="0.0005"} 1)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(citygrid_http_request_duration_seconds_bucket{route="/r",le="0.0025"} 1)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(citygrid_http_request_duration_seconds_bucket{route="/r",le="0.005"} 2)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(citygrid_http_request_duration_seconds_bucket{route="/r",le="10"} 2)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(citygrid_http_request_duration_seconds_bucket{route="/r",le="+Inf"} 3)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find(R"(citygrid_http_requests_total{route="/r",method="POST",status="201"} 1)"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("citygrid_http_requests_in_flight 1\n"), std::string::npos) << text;
+  EXPECT_EQ(metrics.RequestCount("/r", Method::kGet, 200), 2u);
+}
+
 }  // namespace
 }  // namespace citygrid::http

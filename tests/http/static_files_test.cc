@@ -89,6 +89,58 @@ TEST_F(StaticFilesTest, RefusesTraversal) {
   EXPECT_EQ(Get("/leak.txt").status, 404);
 }
 
+TEST_F(StaticFilesTest, CachedFilesFollowChangesOnDisk) {
+  EXPECT_EQ(Get("/assets/app.css").body, "body{}");
+  EXPECT_EQ(Get("/assets/app.css").body, "body{}");  // from memory now
+  WriteFile(root_ / "assets" / "app.css", "body{color:red}");
+  Response changed = Get("/assets/app.css");
+  EXPECT_EQ(changed.status, 200);
+  EXPECT_EQ(changed.body, "body{color:red}");
+  // Same size, new bytes: replaced through a rename, as deploy tools do (a new inode).
+  WriteFile(root_ / "assets" / "app.css.new", "body{color:tan}");
+  fs::rename(root_ / "assets" / "app.css.new", root_ / "assets" / "app.css");
+  EXPECT_EQ(Get("/assets/app.css").body, "body{color:tan}");
+  fs::remove(root_ / "assets" / "app.css");
+  EXPECT_EQ(Get("/assets/app.css").status, 404);
+}
+
+TEST_F(StaticFilesTest, ACachedSymlinkRepointedOutsideIsRefused) {
+  WriteFile(root_ / "real.txt", "inside");
+  fs::create_symlink(root_ / "real.txt", root_ / "link.txt");
+  EXPECT_EQ(Get("/link.txt").body, "inside");
+  EXPECT_EQ(Get("/link.txt").body, "inside");
+  fs::remove(root_ / "link.txt");
+  fs::create_symlink(fs::path(dir_) / "secret.txt", root_ / "link.txt");
+  Response r = Get("/link.txt");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("top secret"), std::string::npos);
+}
+
+TEST_F(StaticFilesTest, CachedFilesAnswerHeadAndConditionalRequests) {
+  Response first = Get("/assets/index-3f9a7c2b.js");
+  Response second = Get("/assets/index-3f9a7c2b.js");
+  EXPECT_EQ(second.body, first.body);
+  EXPECT_EQ(second.headers.GetOr("ETag", ""), first.headers.GetOr("ETag", ""));
+  EXPECT_EQ(second.headers.GetOr("Cache-Control", ""), "public, max-age=31536000, immutable");
+  EXPECT_EQ(second.headers.GetOr("X-Content-Type-Options", ""), "nosniff");
+
+  Result<Request> head = MakeRequest(Method::kHead, "/assets/index-3f9a7c2b.js");
+  ASSERT_TRUE(head.ok());
+  Response h = files_->Serve(*head);
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, "");
+  EXPECT_EQ(h.headers.GetOr("Content-Length", ""), std::to_string(first.body.size()));
+
+  Headers inm;
+  inm.Set("If-None-Match", first.headers.GetOr("ETag", ""));
+  Response not_modified = Get("/assets/index-3f9a7c2b.js", inm);
+  EXPECT_EQ(not_modified.status, 304);
+  EXPECT_EQ(not_modified.body, "");
+  Headers other;
+  other.Set("If-None-Match", "\"0-0\"");
+  EXPECT_EQ(Get("/assets/index-3f9a7c2b.js", other).status, 200);
+}
+
 TEST(StaticFilesNamesTest, HashedAssetNames) {
   EXPECT_TRUE(IsHashedAssetName("index-3f9a7c2b.js"));
   EXPECT_TRUE(IsHashedAssetName("logo.5d41402a.svg"));

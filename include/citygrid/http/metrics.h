@@ -12,6 +12,7 @@
 //
 // Thread-safe: every method may be called from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -67,15 +68,15 @@ class Metrics {
 
  private:
   struct RouteStats {
-    std::map<std::pair<std::string, int>, uint64_t> by_method_status;
-    std::vector<uint64_t> buckets;  // cumulative counts per LatencyBuckets() entry
+    std::map<std::pair<Method, int>, uint64_t> by_method_status;
+    std::vector<uint64_t> buckets;  // per LatencyBuckets() entry: requests in (previous, this]
     uint64_t count = 0;
     double sum_seconds = 0;
   };
 
   mutable std::mutex mu_;
   std::map<std::string, RouteStats, std::less<>> routes_;  // GUARDED_BY(mu_)
-  int64_t in_flight_ = 0;                                  // GUARDED_BY(mu_)
+  std::atomic<int64_t> in_flight_{0};
   std::vector<std::function<void(GaugeWriter&)>> collectors_;  // GUARDED_BY(mu_)
 };
 

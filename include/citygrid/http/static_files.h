@@ -9,8 +9,15 @@
 //   console's client-side routes ("/cases/20200412-000123") load the app;
 // - paths under /api/ or /open311/ are never answered with index.html (404 JSON instead);
 // - no path traversal: ".." segments, backslashes and NUL bytes are refused with 400, and a
-//   symlink leading outside the root is refused with 404.
+//   symlink leading outside the root is refused with 404;
+// - files of up to kMaxCachedFileBytes named directly by the path are kept in memory with
+//   their headers (at most kMaxCachedBytes / kMaxCachedFiles in all); every request re-checks
+//   such a file with one stat() (device, inode, size, modification and change time) and reads
+//   it again when anything differs, so a deployed change is served at once.
+//
+// Thread-safe: Serve may be called concurrently; copies share the cache.
 
+#include <memory>
 #include <string>
 
 #include "citygrid/http/request.h"
@@ -28,9 +35,15 @@ class StaticFiles {
 
   const std::string& root() const { return root_; }
 
+  static constexpr size_t kMaxCachedFileBytes = 256 << 10;
+  static constexpr size_t kMaxCachedBytes = 32 << 20;
+  static constexpr size_t kMaxCachedFiles = 4096;
+
  private:
-  explicit StaticFiles(std::string root) : root_(std::move(root)) {}
+  class Cache;
+  explicit StaticFiles(std::string root);
   std::string root_;  // canonical, no trailing '/'
+  std::shared_ptr<Cache> cache_;
 };
 
 // The Content-Type for a file name's extension.

@@ -13,6 +13,7 @@
 // An API module is a .cc in src/http/ exposing `void Register<Module>Routes(Router&, ...)` that
 // adds plain handler functions; the handlers are tested with HandleRequest, without sockets.
 
+#include <chrono>
 #include <functional>
 
 #include "citygrid/common/status.h"
@@ -26,7 +27,10 @@ using HealthCheck = std::function<Status()>;
 
 // GET /healthz → 200 {"status":"ok"}, or 503 {"status":"unavailable","error":{...}} when
 // `storage_ping` fails; GET /metrics → the Prometheus text of `metrics`. `storage_ping` may be
-// null (no storage configured).
+// null (no storage configured). A successful ping answers the health checks of the next
+// kHealthyPingReuse without pinging again (a storage failure shows within that delay); a failed
+// one is not reused.
+inline constexpr std::chrono::milliseconds kHealthyPingReuse{1000};
 void RegisterSystemRoutes(Router& router, Metrics& metrics, HealthCheck storage_ping);
 
 }  // namespace citygrid::http
