@@ -64,6 +64,8 @@ App::~App() { Stop(); }
 
 Status App::Start() {
   if (started_) return OkStatus();
+  // Duplicate search in memory, following other nodes' writes (null notifier on SQLite: polls).
+  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex(storage::PostgresEventNotifier(*store_)));
   CITYGRID_RETURN_IF_ERROR(feed_->Start());
   CITYGRID_RETURN_IF_ERROR(evaluation_engine_->Start());
   sweeper_->Start();
@@ -73,6 +75,7 @@ Status App::Start() {
 
 void App::Stop() {
   if (sweeper_) sweeper_->Stop();
+  if (cases_) cases_->StopDuplicateIndex();
   if (feed_) feed_->Stop();
   if (evaluation_engine_) evaluation_engine_->Stop();
   started_ = false;

@@ -253,6 +253,7 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
   result.created = stored.created;
   result.routing = routing;
   Case record = std::move(stored.created_case);
+  if (stored.created) RecordForDuplicates(record, stored.created_seq);
   CITYGRID_ASSIGN_OR_RETURN(result.duplicates,
                             FindDuplicates(record.category, wgs84, record.created_at, record.id));
   if (stored.created) {
@@ -268,9 +269,11 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
       merge.params.into = result.duplicates.front().number;
       merge.note = "automatic merge of a video_ai duplicate";
       Case next;
-      if (ApplyAndAppend(*data, record, merge, "", &next).ok()) {
+      Result<std::vector<CaseEvent>> merged = ApplyAndAppend(*data, record, merge, "", &next);
+      if (merged.ok()) {
         next.number = record.number;
         next.idempotency_key = record.idempotency_key;
+        RecordForDuplicates(next, merged->empty() ? 0 : merged->back().global_seq);
         record = std::move(next);
         result.merged_into = merge.params.into;
         Notify();
@@ -284,19 +287,49 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
   return result;
 }
 
+Status CaseService::EnableDuplicateIndex(storage::EventNotifier* notifier,
+                                         DuplicateIndexOptions options) {
+  if (duplicates_) return OkStatus();
+  auto index = std::make_unique<DuplicateIndex>(store_.cases(), options, notifier);
+  CITYGRID_RETURN_IF_ERROR(index->Start());
+  duplicates_ = std::move(index);
+  return OkStatus();
+}
+
+void CaseService::StopDuplicateIndex() {
+  if (duplicates_) duplicates_->Stop();
+}
+
+void CaseService::RecordForDuplicates(const Case& c, int64_t seq) {
+  if (duplicates_) duplicates_->Record(c, seq);
+}
+
 Result<std::vector<DuplicateCandidate>> CaseService::FindDuplicates(const std::string& category,
                                                                     geo::LonLat p, Timestamp at,
                                                                     int64_t exclude_id) {
+  if (!duplicates_) return FindDuplicatesInStore(category, p, at, exclude_id);
+  std::shared_ptr<const ReferenceData> data = reference_.Get();
+  DuplicateSearch search;
+  search.category = category;
+  search.point = p;
+  search.radius_m = data->settings.duplicate_radius_m;
+  search.created_from = at - data->settings.duplicate_window;
+  search.created_to = at + Duration(1);
+  search.exclude_id = exclude_id;
+  search.limit = static_cast<size_t>(std::max(options_.max_duplicates, 0));
+  return duplicates_->Find(search);
+}
+
+Result<std::vector<DuplicateCandidate>> CaseService::FindDuplicatesInStore(
+    const std::string& category, geo::LonLat p, Timestamp at, int64_t exclude_id) {
   std::shared_ptr<const ReferenceData> data = reference_.Get();
   const double radius = data->settings.duplicate_radius_m;
-  const double dlat = radius / geo::kMetresPerDegree * 1.01;  // widened against rounding
-  const double dlon = dlat / std::max(std::cos(p.lat * 3.14159265358979323846 / 180), 0.01);
   storage::CaseQuery q;
   q.states.assign(std::begin(kOpenStates), std::end(kOpenStates));
   q.category = category;
   q.created_from = at - data->settings.duplicate_window;
   q.created_to = at + Duration(1);
-  q.bbox = geo::BoundingBox{p.lon - dlon, p.lat - dlat, p.lon + dlon, p.lat + dlat};
+  q.bbox = SearchBox(p, radius);
   q.limit = storage::kMaxCaseQueryLimit;
   std::vector<DuplicateCandidate> out;
   CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, store_.cases().QueryCases(q));
@@ -306,13 +339,7 @@ Result<std::vector<DuplicateCandidate>> CaseService::FindDuplicates(const std::s
     if (metres > radius) continue;
     out.push_back({c.number, c.state, metres, c.created_at});
   }
-  std::sort(out.begin(), out.end(), [](const DuplicateCandidate& a, const DuplicateCandidate& b) {
-    if (a.metres != b.metres) return a.metres < b.metres;
-    return a.created_at < b.created_at;
-  });
-  if (out.size() > static_cast<size_t>(options_.max_duplicates)) {
-    out.resize(options_.max_duplicates);
-  }
+  SortAndTrimCandidates(out, static_cast<size_t>(std::max(options_.max_duplicates, 0)));
   return out;
 }
 
@@ -418,6 +445,7 @@ Result<CaseDetail> CaseService::Act(const Actor& actor, const std::string& numbe
   Notify();
   next.number = current.number;
   next.idempotency_key = current.idempotency_key;
+  RecordForDuplicates(next, detail.history.empty() ? 0 : detail.history.back().global_seq);
   detail.available_actions = AvailableActions(next, actor);
   detail.names = NamesFor(next);
   for (CaseEvent& e : detail.history) e = MaskEvent(std::move(e), actor.role);

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include "citygrid/geo/coordinates.h"
 #include "tests/service/service_test_env.h"
@@ -433,8 +435,37 @@ TEST_F(CaseServiceTest, ReportOnARoadNamesTheRoadChief) {
 }
 
 // ---- Duplicates ----
+//
+// Every duplicate test runs twice: with the search as a store query and with the in-memory
+// duplicate index (service/duplicate_index.h).
 
-TEST_F(CaseServiceTest, ListsOpenCasesOfTheSameCategoryNearbyAsDuplicates) {
+class DuplicateSearchTest : public CaseServiceTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  void SetUp() override {
+    CaseServiceTest::SetUp();
+    if (GetParam()) {
+      Status s = service().EnableDuplicateIndex();
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      ASSERT_NE(service().duplicate_index(), nullptr);
+    }
+  }
+  void TearDown() override { service().StopDuplicateIndex(); }
+
+  std::vector<std::string> DuplicateNumbers(const CreateCaseRequest& r) {
+    auto found = service().FindDuplicates(r.category, {r.lon, r.lat}, env_.clock().Now(), 0);
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    std::vector<std::string> out;
+    if (found.ok()) {
+      for (const auto& d : *found) out.push_back(d.number);
+    }
+    return out;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(StoreAndIndex, DuplicateSearchTest, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "Index" : "Store"; });
+
+TEST_P(DuplicateSearchTest, ListsOpenCasesOfTheSameCategoryNearbyAsDuplicates) {
   std::string first = MustCreate(GarbageReport()).record.number;
   env_.clock().Advance(std::chrono::hours(1));
   CreateCaseRequest near = GarbageReport();
@@ -443,6 +474,7 @@ TEST_F(CaseServiceTest, ListsOpenCasesOfTheSameCategoryNearbyAsDuplicates) {
   ASSERT_EQ(second.duplicates.size(), 1u);
   EXPECT_EQ(second.duplicates[0].number, first);
   EXPECT_NEAR(second.duplicates[0].metres, 9.2, 0.5);
+  EXPECT_EQ(second.duplicates[0].state, CaseState::kReported);
   EXPECT_EQ(second.record.state, CaseState::kReported);  // a person decides
 
   CreateCaseRequest far = GarbageReport();
@@ -460,13 +492,53 @@ TEST_F(CaseServiceTest, ListsOpenCasesOfTheSameCategoryNearbyAsDuplicates) {
   }
 }
 
-TEST_F(CaseServiceTest, ClosedOutCasesAreNotDuplicates) {
+TEST_P(DuplicateSearchTest, ListsTheNearestFirstAndAtMostTheConfiguredNumber) {
+  std::vector<std::string> numbers;
+  for (int i = 11; i >= 0; --i) {
+    CreateCaseRequest r = GarbageReport();
+    r.lon += 0.00003 * i;  // 0 .. ~30 m east; created farthest first
+    numbers.push_back(MustCreate(r).record.number);
+  }
+  std::vector<std::string> found = DuplicateNumbers(GarbageReport());
+  ASSERT_EQ(found.size(), 10u);  // CaseServiceOptions::max_duplicates
+  for (size_t i = 0; i < found.size(); ++i) EXPECT_EQ(found[i], numbers[11 - i]) << i;
+}
+
+TEST_P(DuplicateSearchTest, ClosedOutCasesAreNotDuplicates) {
   std::string first = MustCreate(GarbageReport()).record.number;
   MustAct(kOperator, first, Action::kCancel);
   EXPECT_TRUE(MustCreate(GarbageReport()).duplicates.empty());
 }
 
-TEST_F(CaseServiceTest, VideoAiDuplicateIsMergedAutomatically) {
+TEST_P(DuplicateSearchTest, MergedAndClosedCasesLeaveTheSearchAndMovedOnesShowTheirState) {
+  std::string a = MustCreate(GarbageReport("inspector")).record.number;  // pending
+  std::string b = MustCreate(GarbageReport("inspector")).record.number;
+  std::string c = MustCreate(GarbageReport("inspector")).record.number;
+  EXPECT_EQ(DuplicateNumbers(GarbageReport()).size(), 3u);
+  ActionParams into;
+  into.into = a;
+  MustAct(kOperator, b, Action::kMerge, into);
+  MustAct(kOperator, c, Action::kRegister);
+  auto found = service().FindDuplicates("06010", {113.607, 34.703}, env_.clock().Now(), 0);
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  for (const auto& d : *found) {
+    EXPECT_NE(d.number, b);
+    if (d.number == c) {
+      EXPECT_EQ(d.state, CaseState::kRegistered);
+    } else {
+      EXPECT_EQ(d.number, a);
+      EXPECT_EQ(d.state, CaseState::kPending);
+    }
+  }
+  MustAct(kOperator, c, Action::kCancel);
+  EXPECT_EQ(DuplicateNumbers(GarbageReport()), std::vector<std::string>{a});
+  if (GetParam()) {
+    EXPECT_EQ(service().duplicate_index()->size(), 1u);
+  }
+}
+
+TEST_P(DuplicateSearchTest, VideoAiDuplicateIsMergedAutomatically) {
   std::string original = MustCreate(GarbageReport("inspector")).record.number;
   CreateCaseRequest ai = GarbageReport("video_ai");
   ai.reporter = {};
@@ -485,11 +557,135 @@ TEST_F(CaseServiceTest, VideoAiDuplicateIsMergedAutomatically) {
   EXPECT_FALSE(retry.created);
   EXPECT_EQ(retry.merged_into, original);
   EXPECT_EQ(env_.CountAll(), 2);
-  // Human channels are only offered the duplicate.
+  // Human channels are only offered the duplicate; the merged report is not one.
   CreateCaseResult human = MustCreate(GarbageReport("public"));
   EXPECT_EQ(human.record.state, CaseState::kReported);
   EXPECT_TRUE(human.merged_into.empty());
-  EXPECT_FALSE(human.duplicates.empty());
+  ASSERT_EQ(human.duplicates.size(), 1u);
+  EXPECT_EQ(human.duplicates[0].number, original);
+}
+
+// Two nodes on one database: the second service writes, the first one's index sees it once its
+// follower has read the log.
+TEST_F(CaseServiceTest, DuplicateIndexFindsCasesOfAnotherNodeAfterTheFollowerCatchesUp) {
+  DuplicateIndexOptions slow;
+  slow.poll_interval = std::chrono::hours(1);  // the test drives the follower
+  ASSERT_TRUE(service().EnableDuplicateIndex(nullptr, slow).ok());
+  CaseService other(env_.store(), env_.reference(), env_.clock());
+  auto remote = other.Create(kOperator, GarbageReport(), "");
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  const std::string number = remote->record.number;
+  const geo::LonLat at{113.607, 34.703};
+  auto before = service().FindDuplicates("06010", at, env_.clock().Now(), 0);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->empty());  // not read yet
+
+  ASSERT_TRUE(service().duplicate_index()->PollOnce().ok());
+  auto after = service().FindDuplicates("06010", at, env_.clock().Now(), 0);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].number, number);
+  EXPECT_EQ((*after)[0].state, CaseState::kReported);
+
+  // A state change on the other node is read as well; closing out removes it.
+  ActRequest verify;
+  verify.action = Action::kVerify;
+  verify.expected_version = 1;
+  verify.params.valid = true;
+  ASSERT_TRUE(other.Act(kInspector, number, verify).ok());
+  ASSERT_TRUE(service().duplicate_index()->PollOnce().ok());
+  after = service().FindDuplicates("06010", at, env_.clock().Now(), 0);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].state, CaseState::kPending);
+  ActRequest cancel;
+  cancel.action = Action::kCancel;
+  cancel.expected_version = 2;
+  ASSERT_TRUE(other.Act(kOperator, number, cancel).ok());
+  ASSERT_TRUE(service().duplicate_index()->PollOnce().ok());
+  after = service().FindDuplicates("06010", at, env_.clock().Now(), 0);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
+  EXPECT_EQ(service().duplicate_index()->size(), 0u);
+  service().StopDuplicateIndex();
+}
+
+// The index answers exactly what the store query answers, on a random mix of categories,
+// places, times, states and writers (this node and another one), before and after a reload.
+TEST_F(CaseServiceTest, DuplicateIndexAgreesWithTheStoreQueryOnRandomCases) {
+  DuplicateIndexOptions slow;
+  slow.poll_interval = std::chrono::hours(1);
+  ASSERT_TRUE(service().EnableDuplicateIndex(nullptr, slow).ok());
+  CaseService other(env_.store(), env_.reference(), env_.clock());
+  std::mt19937 rng(20260310);
+  std::uniform_real_distribution<double> lon(113.6005, 113.6095);  // inside sub-district 001
+  std::uniform_real_distribution<double> lat(34.7005, 34.7080);
+  std::uniform_real_distribution<double> jitter(-0.0006, 0.0006);  // about ±60 m
+  const char* categories[] = {"06010", "06012"};
+  std::vector<geo::LonLat> hot_spots;
+  for (int i = 0; i < 6; ++i) hot_spots.push_back({lon(rng), lat(rng)});
+  auto random_point = [&] {
+    if (rng() % 4 == 0) return geo::LonLat{lon(rng), lat(rng)};
+    geo::LonLat h = hot_spots[rng() % hot_spots.size()];
+    return geo::LonLat{h.lon + jitter(rng), h.lat + jitter(rng)};
+  };
+  std::vector<std::string> numbers;
+  for (int i = 0; i < 400; ++i) {
+    env_.clock().Advance(std::chrono::minutes(rng() % 60));
+    CaseService& writer = rng() % 3 == 0 ? other : service();
+    CreateCaseRequest r = GarbageReport(rng() % 2 ? "public" : "inspector");
+    r.category = categories[rng() % 2];
+    geo::LonLat p = random_point();
+    r.lon = p.lon;
+    r.lat = p.lat;
+    auto created = writer.Create(kOperator, r, "");
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    numbers.push_back(created->record.number);
+    // Now and then someone closes out or moves an earlier case.
+    if (numbers.size() > 3 && rng() % 4 == 0) {
+      const std::string& target = numbers[rng() % numbers.size()];
+      auto current = writer.Get(kOperator, target);
+      ASSERT_TRUE(current.ok());
+      if (IsTerminal(current->record.state)) continue;
+      ActRequest act;
+      act.expected_version = current->record.version;
+      Actor actor = kOperator;
+      switch (rng() % 3) {
+        case 0:
+          act.action = Action::kCancel;
+          break;
+        case 1:
+          act.action = Action::kMerge;
+          act.params.into = numbers[rng() % numbers.size()];
+          break;
+        default:
+          act.action = current->record.state == CaseState::kReported ? Action::kVerify
+                                                                      : Action::kRegister;
+          act.params.valid = true;
+          actor = act.action == Action::kVerify ? kInspector : kOperator;
+      }
+      (void)writer.Act(actor, target, act);  // a merge into itself or a closed case fails
+    }
+  }
+  auto compare = [&](const std::string& when) {
+    int non_empty = 0;
+    for (int q = 0; q < 300; ++q) {
+      geo::LonLat p = random_point();
+      const std::string category = categories[rng() % 2];
+      Timestamp at = env_.clock().Now() - std::chrono::hours(rng() % 300);
+      auto indexed = service().FindDuplicates(category, p, at, 0);
+      auto queried = service().FindDuplicatesInStore(category, p, at, 0);
+      ASSERT_TRUE(indexed.ok() && queried.ok());
+      ASSERT_EQ(*indexed, *queried) << when << " query " << q;
+      if (!indexed->empty()) ++non_empty;
+    }
+    EXPECT_GT(non_empty, 100) << when << ": too few searches found anything to compare";
+  };
+  ASSERT_TRUE(service().duplicate_index()->PollOnce().ok());
+  compare("followed");
+  ASSERT_TRUE(service().duplicate_index()->Load().ok());
+  compare("reloaded");
+  service().StopDuplicateIndex();
 }
 
 }  // namespace

@@ -276,7 +276,11 @@ TEST(PostgresStoreTest, MigratesFromThePreviousSchemaVersionKeepingData) {
   std::unique_ptr<Store> store = MustOpen(db->options());
   ASSERT_TRUE(store);
   EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT version FROM schema_version"),
-            std::vector<std::string>{"4"});
+            std::vector<std::string>{"5"});
+  // Version 5 dropped the duplicate search's latitude-band index (the search is in memory).
+  EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                              "'cases_by_category_lat'"),
+            std::vector<std::string>{"0"});
   auto counters = store->cases().ReadCounters("c:");
   ASSERT_TRUE(counters.ok());
   ASSERT_EQ(counters->size(), 1u);

@@ -185,6 +185,31 @@ TEST_F(SqliteStoreTest, ADatabaseFromANewerCitygridIsRefusedNamingBothVersions) 
   EXPECT_EQ(RawInt("SELECT version FROM schema_version"), newer);
 }
 
+TEST_F(SqliteStoreTest, Version5DropsTheLatitudeBandIndexAndKeepsTheCases) {
+  {
+    auto conn = sqlite::Connection::Open(db_path(), /*create=*/true, 1000);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE(sqlite::MigrateSqlite(**conn, 4).ok());
+  }
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'cases_by_category_lat'"), 1);
+  auto store = OpenStore(StoreOptions{dir_, ""});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_GE(RawInt("SELECT version FROM schema_version"), 5);
+  EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'cases_by_category_lat'"), 0);
+  // The duplicate-style box query still answers without it.
+  auto created = (*store)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_GT(created->created_seq, 0);
+  CaseQuery q;
+  q.category = created->created_case.category;
+  const auto& l = created->created_case.location;
+  q.bbox = geo::BoundingBox{l.lon - 0.001, l.lat - 0.001, l.lon + 0.001, l.lat + 0.001};
+  auto page = (*store)->cases().QueryCases(q);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->cases.size(), 1u);
+  EXPECT_EQ(page->cases[0].id, created->created_case.id);
+}
+
 TEST_F(SqliteStoreTest, AVersion1DatabaseIsMigratedKeepingItsData) {
   // Build a database exactly as citygrid with schema version 1 left it.
   {

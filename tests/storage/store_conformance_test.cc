@@ -146,6 +146,7 @@ TEST_P(StoreConformanceTest, CreateAssignsIdNumberVersionAndSealsTheCreatedEvent
   SealEvent(want, "");
   EXPECT_EQ(e, want);
   EXPECT_GT(e.global_seq, 0);
+  EXPECT_EQ(r->created_seq, e.global_seq);
   EXPECT_EQ(e.prev_hash, "");
   EXPECT_EQ(e.hash, EventHash(e));
 }
@@ -169,6 +170,7 @@ TEST_P(StoreConformanceTest, RetryWithTheSameKeyAndFingerprintReturnsTheOriginal
   auto retry = cases().CreateCase(MakeNewCase(t + Duration(5000), "retry-key", "fp"));
   ASSERT_TRUE(retry.ok()) << retry.status().ToString();
   EXPECT_FALSE(retry->created);
+  EXPECT_EQ(retry->created_seq, 0);  // nothing was written
   EXPECT_EQ(retry->created_case.id, first->created_case.id);
   EXPECT_EQ(retry->created_case.number, "20200412-000001");
   EXPECT_EQ(retry->created_case.version, 2);  // the case as it is now

@@ -133,7 +133,7 @@ class MemoryStore::Cases final : public storage::CaseStore {
     if (!key.empty()) s_->idempotency_keys[key] = {new_case.request_fingerprint, c.id};
     s_->ApplyCounters(counters);
     ++s_->committed_writes;
-    return storage::CreateResult{std::move(c), true};
+    return storage::CreateResult{std::move(c), true, static_cast<int64_t>(s_->log.size())};
   }
 
   Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,

@@ -21,7 +21,7 @@
 //      with a different request is kAlreadyExists;
 //   5. possible duplicates: open cases of the same category within
 //      ReferenceSettings::duplicate_radius_m and created within duplicate_window before it,
-//      nearest first. A video_ai report with a duplicate is merged into the nearest one at once:
+//      nearest first (in memory once EnableDuplicateIndex() ran). A video_ai report with a duplicate is merged into the nearest one at once:
 //      the system actor appends a merge action ({"into": number}); the result then shows the
 //      case in state merged and merged_into set.
 //
@@ -36,8 +36,8 @@
 // Reporter name and phone are masked in every returned case and event for roles that may not see
 // them (visibility.h).
 //
-// Thread safety: all methods may be called concurrently; consistency comes from the store's
-// optimistic versions.
+// Thread safety: all methods may be called concurrently (EnableDuplicateIndex before serving);
+// consistency comes from the store's optimistic versions.
 
 #include <atomic>
 #include <cstdint>
@@ -52,6 +52,7 @@
 #include "citygrid/domain/case.h"
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/geo/district.h"
+#include "citygrid/service/duplicate_index.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/service/routing.h"
 #include "citygrid/storage/store.h"
@@ -96,16 +97,6 @@ struct LocationNames {
   std::string community;
   std::string road;       // road segment name, "" when not on a road
   geo::RoadChief road_chief;  // 路长 of that road (notified of the case)
-};
-
-// An open case the new report may duplicate.
-struct DuplicateCandidate {
-  std::string number;
-  CaseState state = CaseState::kReported;
-  double metres = 0;
-  Timestamp created_at{};
-
-  friend bool operator==(const DuplicateCandidate&, const DuplicateCandidate&) = default;
 };
 
 struct CreateCaseResult {
@@ -162,10 +153,29 @@ class CaseService {
   Result<int64_t> Count(const Actor& actor, storage::CaseQuery query);
 
   // Open cases of `category` within the duplicate radius of `wgs84` created within the window
-  // before `at`, nearest first, at most max_duplicates, without case `exclude_id`.
+  // before `at`, nearest first (then oldest, then by number), at most max_duplicates, without
+  // case `exclude_id`. Answered by the duplicate index once EnableDuplicateIndex() succeeded,
+  // else by a store query (FindDuplicatesInStore).
   Result<std::vector<DuplicateCandidate>> FindDuplicates(const std::string& category,
                                                          geo::LonLat wgs84, Timestamp at,
                                                          int64_t exclude_id);
+  // The same search as a store query, whether or not the index is enabled (the reference the
+  // index is checked against).
+  Result<std::vector<DuplicateCandidate>> FindDuplicatesInStore(const std::string& category,
+                                                                geo::LonLat wgs84, Timestamp at,
+                                                                int64_t exclude_id);
+
+  // Keeps the duplicate search in memory (service/duplicate_index.h): loads every open case and
+  // starts a follower of the event log, woken by `notifier` (changes made by other nodes; null =
+  // polling every options.poll_interval). This service's own writes update the index at once.
+  // Call before serving requests; a second call is a no-op. Errors are the store's (the service
+  // then keeps querying the store).
+  Status EnableDuplicateIndex(storage::EventNotifier* notifier = nullptr,
+                              DuplicateIndexOptions options = {});
+  // Stops the index's follower (the index stays, no longer following other nodes). Idempotent.
+  void StopDuplicateIndex();
+  // The index, or null before EnableDuplicateIndex().
+  DuplicateIndex* duplicate_index() { return duplicates_.get(); }
 
   // Marks overdue (kOverdue event by the system actor) every case whose current stage deadline
   // is before `now` and that is not yet marked, reloading and retrying on a concurrent write.
@@ -192,12 +202,16 @@ class CaseService {
                                                 const ActionRequest& request,
                                                 const std::string& condition, Case* next);
   void Notify();
+  // Hands a committed case to the duplicate index (if enabled); `seq` is the global_seq of the
+  // write's last event.
+  void RecordForDuplicates(const Case& c, int64_t seq);
 
   storage::Store& store_;
   ReferenceDataService& reference_;
   const Clock& clock_;
   const CaseServiceOptions options_;
   std::atomic<std::shared_ptr<const std::function<void()>>> listener_;
+  std::unique_ptr<DuplicateIndex> duplicates_;  // set once, before serving
 };
 
 }  // namespace citygrid::service

@@ -34,6 +34,7 @@ struct NewCase {
 struct CreateResult {
   Case created_case;
   bool created = true;  // false when an idempotent retry returned the original case
+  int64_t created_seq = 0;  // global_seq of the kCreated event when created (0 on a retry)
 };
 
 // A roll-up counter change committed atomically with the events that cause it.

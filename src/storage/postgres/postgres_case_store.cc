@@ -114,6 +114,9 @@ Result<CreateResult> PostgresCaseStore::CreateCase(const NewCase& new_case,
   request.new_case = &new_case;
   request.counters = &counters;
   CITYGRID_RETURN_IF_ERROR(Submit(request));
+  if (request.created.created && !request.stored.empty()) {
+    request.created.created_seq = request.stored.front().global_seq;
+  }
   return std::move(request.created);
 }
 

@@ -127,6 +127,11 @@ CREATE INDEX ledger_events_by_ledger ON ledger_events (ledger_id, seq);
     {4, "an index for the duplicate search (category, latitude band)", R"sql(
 CREATE INDEX cases_by_category_lat ON cases (category, lat);
 )sql"},
+    // The duplicate search runs in memory (service/duplicate_index.h): no query reads the
+    // latitude band any more, and every create paid for writing it.
+    {5, "drop the duplicate search's latitude-band index", R"sql(
+DROP INDEX IF EXISTS cases_by_category_lat;
+)sql"},
 };
 
 }  // namespace

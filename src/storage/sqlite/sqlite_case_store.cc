@@ -252,12 +252,18 @@ Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
     }
     const std::chrono::year_month_day day = CaseNumberDay(c.created_at);
     {
+      // Two statements rather than one with RETURNING, which SQLite runs through a temporary
+      // table opened and dropped on every call.
+      const std::string day_text = FormatDate(day);
       CITYGRID_ASSIGN_OR_RETURN(
-          Statement st,
+          Statement bump,
           conn.Prepare("INSERT INTO case_number_days (day, last_seq) VALUES (?, 1) "
-                       "ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1 "
-                       "RETURNING last_seq"));
-      st.Bind(1, FormatDate(day));
+                       "ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1"));
+      bump.Bind(1, day_text);
+      CITYGRID_RETURN_IF_ERROR(bump.Run());
+      CITYGRID_ASSIGN_OR_RETURN(
+          Statement st, conn.Prepare("SELECT last_seq FROM case_number_days WHERE day = ?"));
+      st.Bind(1, day_text);
       CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) return InternalError("allocating a case number returned nothing");
       c.number = CaseNumber{day, st.Int(0)}.ToString();
@@ -282,6 +288,7 @@ Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
     CITYGRID_RETURN_IF_ERROR(ApplyCounters(conn, counters));
     result.created_case = std::move(c);
     result.created = true;
+    result.created_seq = e.global_seq;
     return OkStatus();
   }));
   return result;
@@ -396,12 +403,7 @@ Result<CasePage> SqliteCaseStore::QueryCases(const CaseQuery& query) {
     where.params.emplace_back(after.key);
     where.params.emplace_back(after.id);
   }
-  // Without statistics SQLite may pick (category, created_at) for a box query and read every
-  // case of the category; the latitude band is always the narrower read.
-  const char* from = (query.bbox && !query.category.empty())
-                         ? "SELECT body FROM cases INDEXED BY cases_by_category_lat"
-                         : "SELECT body FROM cases";
-  std::string sql = from + where.sql + " ORDER BY " + column + " " + dir +
+  std::string sql = "SELECT body FROM cases" + where.sql + " ORDER BY " + column + " " + dir +
                     ", id " + dir + " LIMIT " + std::to_string(query.limit + 1);
   CasePage page;
   CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {

@@ -124,7 +124,15 @@ constexpr std::string_view kMigration4 = R"sql(
 CREATE INDEX cases_by_category_lat ON cases (category, lat);
 )sql";
 
-constexpr std::string_view kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
+// Migration 5: the duplicate search runs in memory (service/duplicate_index.h); no query needs
+// the latitude band any more, and every create paid for writing it. The store's own duplicate
+// query (used without the index) reads the category's window through cases_by_category.
+constexpr std::string_view kMigration5 = R"sql(
+DROP INDEX IF EXISTS cases_by_category_lat;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
+                                            kMigration5};
 
 }  // namespace
 

@@ -1,0 +1,155 @@
+#pragma once
+
+// DuplicateIndex: the open cases (id, number, state, category, location, created_at) in memory,
+// in a grid of cells per category, so the duplicate search on intake (重复案件, DESIGN.md §2) is a
+// few hash lookups instead of a database query that decodes every nearby case.
+//
+// The store stays the source of truth. Load() reads every open case; after that the index is
+// kept current two ways:
+//   - Record(): the writer that just committed a case's change (CaseService on this node) hands
+//     over the case as it is now, with the global_seq of the write's last event;
+//   - the follower (Start(), or PollOnce() called directly) reads the deployment-wide event log
+//     (CaseStore::EventsAfter) after its position, so changes made by other nodes sharing the
+//     database appear once it has read them. For an event it has not seen through Record() it
+//     loads the case's current row.
+// An open case is one whose state is not terminal (IsTerminal); a case that becomes terminal
+// (closed, cancelled, merged, invalid, not registered) leaves the index.
+//
+// Ordering: an entry only ever moves to a newer case version. Record() of a write the follower
+// has already read (seq <= position()) is ignored, since the follower loaded a state at least as
+// new; so a late Record() can never resurrect a case that has since been closed.
+//
+// Thread safety: all methods may be called from any thread.
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "citygrid/common/status.h"
+#include "citygrid/common/time.h"
+#include "citygrid/domain/case.h"
+#include "citygrid/geo/coordinates.h"
+#include "citygrid/geo/geometry.h"
+#include "citygrid/storage/event_notifier.h"
+#include "citygrid/storage/store.h"
+
+namespace citygrid::service {
+
+// An open case the new report may duplicate.
+struct DuplicateCandidate {
+  std::string number;
+  CaseState state = CaseState::kReported;
+  double metres = 0;
+  Timestamp created_at{};
+
+  friend bool operator==(const DuplicateCandidate&, const DuplicateCandidate&) = default;
+};
+
+// What both duplicate searches (in memory and in the store) look for: open cases of `category`
+// whose location lies in SearchBox(point, radius_m) and within `radius_m` metres (haversine) of
+// `point`, created in [created_from, created_to), other than case `exclude_id`.
+struct DuplicateSearch {
+  std::string category;
+  geo::LonLat point;
+  double radius_m = 50;
+  Timestamp created_from{};
+  Timestamp created_to{};  // exclusive
+  int64_t exclude_id = 0;
+  size_t limit = 10;
+};
+
+// The lon/lat box that holds every point within `radius_m` of `p` (slightly widened).
+geo::BoundingBox SearchBox(geo::LonLat p, double radius_m);
+
+// Orders candidates nearest first, then oldest, then by number (a total order), and keeps the
+// first `limit`.
+void SortAndTrimCandidates(std::vector<DuplicateCandidate>& candidates, size_t limit);
+
+struct DuplicateIndexOptions {
+  Duration poll_interval = Duration(200);  // follower wake-up without a notifier
+  int batch = 1000;                        // events read per EventsAfter call
+  double cell_degrees = 0.001;             // grid cell edge (about 111 m of latitude)
+};
+
+class DuplicateIndex {
+ public:
+  // `store` (and `notifier`, when given) must outlive the index.
+  explicit DuplicateIndex(storage::CaseStore& store, DuplicateIndexOptions options = {},
+                          storage::EventNotifier* notifier = nullptr);
+  ~DuplicateIndex();
+  DuplicateIndex(const DuplicateIndex&) = delete;
+  DuplicateIndex& operator=(const DuplicateIndex&) = delete;
+
+  // Replaces the contents by every open case in the store and sets the position to the log's
+  // end as of just before the read. Errors are the store's.
+  Status Load();
+  // Load() and then starts the follower thread. Idempotent while running.
+  Status Start();
+  // Stops the follower. Idempotent.
+  void Stop();
+  // Wakes the follower now.
+  void Notify();
+
+  // Reads every event after the position, brings the cases they touch up to date and advances.
+  // Returns the number of events read. Errors are the store's (the position then stays).
+  Result<int> PollOnce();
+
+  // `c` (with id and number set) as committed by a write whose last event has global_seq
+  // `seq`; 0 = unknown (the entry is then only kept from going backwards by version).
+  void Record(const Case& c, int64_t seq);
+
+  // The candidates of `search`, SortAndTrimCandidates-ordered.
+  std::vector<DuplicateCandidate> Find(const DuplicateSearch& search) const;
+
+  int64_t position() const;
+  size_t size() const;  // open cases held
+
+ private:
+  struct Entry {
+    int64_t id = 0;
+    int64_t version = 0;
+    std::string number;
+    CaseState state = CaseState::kReported;
+    double lon = 0;
+    double lat = 0;
+    Timestamp created_at{};
+  };
+  using Cells = std::unordered_map<uint64_t, std::vector<Entry>>;
+  struct Where {
+    std::string category;
+    uint64_t cell = 0;
+    int64_t version = 0;
+  };
+
+  uint64_t CellOf(double lon, double lat) const;
+  // REQUIRES: mu_ held exclusively.
+  void UpsertLocked(const Case& c);
+  void RemoveLocked(int64_t id, int64_t version);
+  void Run();
+
+  storage::CaseStore& store_;
+  const DuplicateIndexOptions options_;
+  storage::EventNotifier* notifier_;
+
+  std::mutex poll_mu_;  // one PollOnce / Load at a time
+  mutable std::shared_mutex mu_;
+  // State below is protected by mu_.
+  std::unordered_map<std::string, Cells> categories_;
+  std::unordered_map<int64_t, Where> where_;
+  int64_t position_ = 0;
+
+  std::mutex run_mu_;
+  std::condition_variable run_cv_;
+  // State below is protected by run_mu_.
+  bool stop_ = false;
+  bool notified_ = false;
+  std::thread thread_;
+};
+
+}  // namespace citygrid::service
