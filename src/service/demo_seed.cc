@@ -59,8 +59,6 @@ std::string LowerAscii(std::string s) {
   return s;
 }
 
-std::string HandlerName(const std::string& unit) { return "handler-" + LowerAscii(unit); }
-
 const Actor kInspector{"inspector", Role::kInspector, ""};
 const Actor kOperator{"operator", Role::kOperator, ""};
 const Actor kDispatcher{"dispatcher", Role::kDispatcher, ""};
@@ -472,7 +470,7 @@ class Worker {
       case Action::kReturn:
       case Action::kPostponeRequest:
       case Action::kFeedback:
-        actor = Actor{HandlerName(run.unit), Role::kHandler, run.unit};
+        actor = Actor{DemoHandlerName(run.unit), Role::kHandler, run.unit};
         if (step.action == Action::kReturn) request.note = "不属于本单位职责";
         if (step.action == Action::kPostponeRequest) {
           Timestamp base = run.stage_deadline.value_or(t_now);
@@ -554,6 +552,10 @@ class Worker {
 
 }  // namespace
 
+std::string DemoHandlerName(const std::string& unit_code) {
+  return "handler-" + LowerAscii(unit_code);
+}
+
 Status SeedDemoReference(ReferenceDataService& reference, const geo::DemoOptions& options) {
   CITYGRID_ASSIGN_OR_RETURN(geo::DemoDistrict demo, geo::GenerateDemoDistrict(options));
   // Units first (street offices are checked against the geography once it is loaded, so the
@@ -620,7 +622,7 @@ Result<std::vector<DemoCredential>> SeedDemoUsers(AuthService& auth,
       {"leader", Role::kLeader, "", "区领导 赵强", ""},
   };
   for (const Unit& u : reference.units) {
-    users.push_back({HandlerName(u.code), Role::kHandler, u.code, u.name + " 处置员", ""});
+    users.push_back({DemoHandlerName(u.code), Role::kHandler, u.code, u.name + " 处置员", ""});
   }
   for (DemoCredential& user : users) {
     user.password = RandomPassword();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "citygrid/common/clock.h"
+#include "citygrid/service/demo_seed.h"
 #include "citygrid/service/ledger_service.h"
 #include "ledger_rules.h"
 
@@ -187,7 +188,7 @@ Status SeedOldCompounds(storage::Store& store, ReferenceDataService& reference,
     row.definition_version = 1;
     const year_month_day deadline = first ? Ymd(2020, 12, 31) : Ymd(2021, 6, 30);
     const year_month_day created = first ? Ymd(2020, 3, 2) : Ymd(2020, 7, 1);
-    const Actor unit{"handler." + row.unit, Role::kHandler, row.unit};
+    const Actor unit{DemoHandlerName(row.unit), Role::kHandler, row.unit};
     const int period = first ? 20 : 25;
     const bool never = i % period == 0;
     const bool late = i % period == 1;
@@ -266,7 +267,7 @@ Status SeedSchools(storage::Store& store, ReferenceDataService& reference,
     row.batch = senior ? "高三初三" : "其他年级";
     row.values = {{"school_type", type}, {"students", std::to_string(300 + (n * 131) % 2400)}};
     row.definition_version = 1;
-    const Actor unit{"handler." + row.unit, Role::kHandler, row.unit};
+    const Actor unit{DemoHandlerName(row.unit), Role::kHandler, row.unit};
     const year_month_day check_day = senior ? Plus(Ymd(2020, 3, 28), n % 8) : Plus(Ymd(2020, 4, 15), n % 20);
     RowHistory h(row, owner, At(Ymd(2020, 3, 25), 9), end);
     h.Step(LedgerEventType::kProgress, unit, At(check_day, 15), "逐项检查，物资到位", [&](LedgerRow& r) {
@@ -328,7 +329,7 @@ Status SeedCampaign(storage::Store& store, ReferenceDataService& reference,
                   {"sites", std::to_string(12 + 5 * i)},
                   {"chief", "路长" + std::to_string(i + 1)}};
     row.definition_version = 1;
-    const Actor unit{"handler." + row.unit, Role::kHandler, row.unit};
+    const Actor unit{DemoHandlerName(row.unit), Role::kHandler, row.unit};
     RowHistory h(row, owner, from + std::chrono::hours(2), end);
     h.Step(LedgerEventType::kProgress, unit, from + days(20), "第一轮整治", [i](LedgerRow& r) {
       r.state = LedgerRowState::kInProgress;

@@ -80,6 +80,10 @@ Result<DemoSeedReport> SeedDemo(storage::Store& store, ReferenceDataService& ref
 
 // demo-users.txt: a comment header, then "username role unit password display_name" per line
 // (unit "-" when none), tab-separated.
+// The demo's user name for the handler of a unit ("handler-" + the unit code in lower case), the
+// one SeedDemoUsers creates and the demo's case and ledger histories are recorded under.
+std::string DemoHandlerName(const std::string& unit_code);
+
 std::string FormatDemoCredentials(const std::vector<DemoCredential>& users);
 
 }  // namespace citygrid::service
