@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "citygrid/common/case_number.h"
+#include "citygrid/common/image_type.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/http/api.h"
@@ -491,21 +492,6 @@ Result<Response> TakeAction(ApiServices& services, const Request& request,
 
 // ---- photos and media ----
 
-// "image/jpeg", "image/png", "image/webp", or "" when `bytes` is none of them.
-std::string SniffImage(std::string_view bytes) {
-  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
-      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF) {
-    return "image/jpeg";
-  }
-  if (bytes.size() >= 8 && bytes.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) {
-    return "image/png";
-  }
-  if (bytes.size() >= 12 && bytes.substr(0, 4) == "RIFF" && bytes.substr(8, 4) == "WEBP") {
-    return "image/webp";
-  }
-  return "";
-}
-
 struct Upload {
   std::string name;  // file name or "body"
   std::string bytes;
@@ -555,7 +541,7 @@ Response AddPhotos(ApiServices& services, const Request& request, std::string_vi
                              std::to_string(services.max_photo_bytes));
       return r;
     }
-    if (SniffImage(u.bytes).empty()) {
+    if (SniffImageType(u.bytes).empty()) {
       return UnsupportedMedia("photo '" + u.name + "' is not a JPEG, PNG or WebP image");
     }
   }
@@ -586,7 +572,7 @@ Response GetMedia(ApiServices& services, const Request& request, std::string_vie
   if (!bytes.ok()) return ErrorResponse(bytes.status());
   Response r;
   r.status = 200;
-  std::string type = SniffImage(*bytes);
+  std::string type(SniffImageType(*bytes));
   r.content_type = type.empty() ? "application/octet-stream" : type;
   r.body = std::move(*bytes);
   r.headers.Set("Cache-Control", "private, max-age=31536000, immutable");

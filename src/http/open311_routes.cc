@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "citygrid/common/image_type.h"
 #include "citygrid/common/time.h"
 #include "citygrid/http/error_mapping.h"
 #include "src/http/multipart.h"
@@ -246,15 +247,6 @@ std::optional<std::string> AttributeCode(std::string_view name) {
   return std::string(rest);
 }
 
-bool IsImage(std::string_view b) {
-  if (b.size() >= 3 && static_cast<unsigned char>(b[0]) == 0xFF &&
-      static_cast<unsigned char>(b[1]) == 0xD8 && static_cast<unsigned char>(b[2]) == 0xFF) {
-    return true;
-  }
-  if (b.size() >= 8 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return true;
-  return b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP";
-}
-
 // ---- rendering
 
 // Whole seconds, as the spec's examples and most clients' parsers have them.
@@ -423,7 +415,7 @@ Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const 
                                     " bytes, over the limit of " +
                                     std::to_string(s.api.max_photo_bytes));
     }
-    if (!IsImage(u.bytes)) {
+    if (SniffImageType(u.bytes).empty()) {
       return InvalidArgumentError("file '" + u.name + "' is not a JPEG, PNG or WebP image");
     }
   }

@@ -106,13 +106,6 @@ void CheckFixedFields(const ReferenceData& ref, const LedgerDefinition& d, Ledge
   }
 }
 
-bool IsPhotoImage(std::string_view b) {
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
-  if (b.size() >= 3 && byte(0) == 0xFF && byte(1) == 0xD8 && byte(2) == 0xFF) return true;
-  if (b.size() >= 8 && b.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8)) return true;
-  return b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP";
-}
-
 void SettleState(LedgerRow& row, const LedgerRow* before, bool state_given, Timestamp now) {
   if (!state_given) {
     if (row.progress >= 100) {

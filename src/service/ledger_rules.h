@@ -32,9 +32,6 @@ std::string ResolveUnit(const ReferenceData& ref, std::string_view text);
 std::string ResolveSubdistrict(const ReferenceData& ref, std::string_view text);
 std::string SubdistrictName(const ReferenceData& ref, const std::string& code);
 
-// True when `bytes` start like a JPEG, PNG or WebP image (the photo formats the console sends).
-bool IsPhotoImage(std::string_view bytes);
-
 // Checks and completes the fixed fields of `row` (unit known; sub-district known or taken
 // from a street office unit; batch known; progress 0..100 and consistent with the state),
 // appending problems to `errors` (column = "unit", "subdistrict", "batch", "progress", ...).

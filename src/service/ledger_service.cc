@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "citygrid/common/image_type.h"
 #include "ledger_rules.h"
 
 namespace citygrid::service {
@@ -432,7 +433,7 @@ Result<std::vector<std::string>> LedgerService::StorePhotos(const Actor& actor, 
                                 std::to_string(images.size()));
   }
   for (size_t i = 0; i < images.size(); ++i) {
-    if (!IsPhotoImage(images[i])) {
+    if (SniffImageType(images[i]).empty()) {
       const std::string name = i < names.size() ? names[i] : "photo " + std::to_string(i + 1);
       return InvalidArgumentError("photo '" + name + "' is not a JPEG, PNG or WebP image");
     }
