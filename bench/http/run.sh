@@ -16,6 +16,8 @@
 #
 # usage: bench/http/run.sh [path/to/citygrid]
 #   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=64
+#        ROWS=create (only rows 1 and 2, for profiling the create path)
+#        PERF_DATA=FILE (perf record -g of the server during row 1, written to FILE)
 # or:    cmake --build build --target bench_http
 set -euo pipefail
 
@@ -24,6 +26,7 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-2000}
 CREATE_THREADS=${CREATE_THREADS:-64}
+ROWS=${ROWS:-all}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LUA="$HERE/load.lua"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -175,12 +178,26 @@ pct() {
     if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000
     printf "%.2f", v }' "$work/wrk.out"
 }
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-52s %14s %14s %7s\n' "$@"; }
 
 # 1. creates, closed loop.
+perf_pid=""
+if [ -n "${PERF_DATA:-}" ]; then
+  perf record ${PERF_ARGS:--g} -o "$PERF_DATA" -p "$citygrid_pid" >/dev/null 2>&1 &
+  perf_pid=$!
+fi
+cpu_before=$(cpu_ticks "$citygrid_pid")
 wrk_run create "$base/api/v1/cases"
 create_rps=$(rps)
+create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
+  -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+if [ -n "$perf_pid" ]; then
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+fi
 wrk_run static "$nginx/create.json"
 nginx_create_rps=$(rps)
 
@@ -189,6 +206,22 @@ wrk_run create "$base/api/v1/cases" "$RATE"
 paced_rps=$(rps); p50=$(pct 50); p99=$(pct 99)
 wrk_run static "$nginx/create.json" "$RATE"
 nginx_paced_rps=$(rps); nginx_p50=$(pct 50); nginx_p99=$(pct 99)
+
+if [ "$ROWS" = create ]; then
+  cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
+  stop_citygrid
+  echo "citygrid over HTTP vs nginx, wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
+  row "what" "citygrid" "nginx" "ratio"
+  row "create case/s (SQLite, $CREATE_THREADS threads)" "$create_rps" "$nginx_create_rps" \
+    "$(ratio "$create_rps" "$nginx_create_rps")"
+  row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
+    "$(ratio "$paced_rps" "$nginx_paced_rps")"
+  row "at $RATE req/s: p50 latency ms" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
+  row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
+  echo "server CPU per create (row 1): $create_cpu_us us"
+  echo "cases in the store after the run: $cases_total"
+  exit 0
+fi
 
 # 3. GET case with one server thread (beside one nginx worker; wrk has the other core).
 start_citygrid 1
@@ -229,4 +262,5 @@ row "GET 1 KiB static file (1 thread)" "$file_rps" "$nginx_file_rps" \
   "$(ratio "$file_rps" "$nginx_file_rps")"
 row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
+echo "server CPU per create (row 1): $create_cpu_us us"
 echo "cases in the store after the run: $cases_total"

@@ -94,6 +94,7 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
     if (!added.ok()) return added.status();
   }
   cases_ = std::make_unique<service::CaseService>(*store_, *reference_, clock_);
+  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex());
   service::FeedOptions feed_options;
   feed_options.poll_interval = Duration(50);
   feed_ = std::make_unique<service::CaseFeed>(store_->cases(), feed_options);
