@@ -167,12 +167,17 @@ struct EvaluationEngine::DimensionTable {
   std::unordered_map<std::string, uint32_t> ids;
   std::vector<std::string> keys;
   std::vector<GroupDays> groups;
+  std::vector<uint32_t> by_key;  // group ids in key order (queries answer in key order)
 
   uint32_t Intern(const std::string& key) {
     auto [it, inserted] = ids.try_emplace(key, static_cast<uint32_t>(keys.size()));
     if (inserted) {
       keys.push_back(key);
       groups.emplace_back();
+      // New keys are rare (a new grid, unit or inspector): an insertion keeps the order.
+      auto at = std::lower_bound(by_key.begin(), by_key.end(), key,
+                                 [&](uint32_t g, const std::string& k) { return keys[g] < k; });
+      by_key.insert(at, it->second);
     }
     return it->second;
   }
@@ -533,18 +538,24 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
   const int32_t bf = FloorDiv(from_day, kBlockDays);
   const int32_t bt = FloorDiv(to_day, kBlockDays);
   int64_t sums[kMetricCount + kHandleTimeBuckets];
-  auto add = [&](const auto& d) {
-    for (int i = 0; i < kMetricCount; ++i) sums[i] += d.metrics[i];
-    for (int i = 0; i < kHandleTimeBuckets; ++i) sums[kMetricCount + i] += d.handle_time[i];
+  auto add = [&](const auto& d, int sign) {
+    for (int i = 0; i < kMetricCount; ++i) sums[i] += sign * static_cast<int64_t>(d.metrics[i]);
+    for (int i = 0; i < kHandleTimeBuckets; ++i) {
+      sums[kMetricCount + i] += sign * static_cast<int64_t>(d.handle_time[i]);
+    }
   };
-  // Groups in key order (sorting ids, not rows, keeps the moves small).
-  std::vector<uint32_t> order(table.groups.size());
-  for (uint32_t g = 0; g < order.size(); ++g) order[g] = g;
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return table.keys[a] < table.keys[b]; });
+  auto add_days = [&](const Block& block, int lo, int hi, int sign) {
+    for (int d = lo; d <= hi; ++d) {
+      if (block.wide) {
+        add(block.wide[d], sign);
+      } else {
+        add(block.days[d], sign);
+      }
+    }
+  };
   std::vector<GroupCounts> out;
-  out.reserve(order.size());
-  for (uint32_t g : order) {
+  out.reserve(table.by_key.size());
+  for (uint32_t g : table.by_key) {
     const GroupDays& days = table.groups[g];
     if (days.blocks.empty()) continue;
     std::fill(std::begin(sums), std::end(sums), 0);
@@ -554,16 +565,13 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
       if (block == nullptr) continue;
       const int lo = b == bf ? from_day - b * kBlockDays : 0;
       const int hi = b == bt ? to_day - b * kBlockDays : kBlockDays - 1;
-      if (lo == 0 && hi == kBlockDays - 1) {
-        add(block->total);
+      if (hi - lo + 1 <= kBlockDays / 2) {
+        add_days(*block, lo, hi, +1);
       } else {
-        for (int d = lo; d <= hi; ++d) {
-          if (block->wide) {
-            add(block->wide[d]);
-          } else {
-            add(block->days[d]);
-          }
-        }
+        // Most of the block: its total less the days outside the window (at most half).
+        add(block->total, +1);
+        add_days(*block, 0, lo - 1, -1);
+        add_days(*block, hi + 1, kBlockDays - 1, -1);
       }
     }
     bool any = false;
@@ -601,6 +609,7 @@ EngineMemory EvaluationEngine::memory() const {
     if (chunk) m.record_bytes += static_cast<int64_t>(sizeof(CaseRecord)) * kRecordsPerChunk;
   }
   for (const DimensionTable& t : data_->dims) {
+    m.aggregate_bytes += static_cast<int64_t>(t.by_key.capacity() * sizeof(uint32_t));
     for (size_t g = 0; g < t.groups.size(); ++g) {
       const GroupDays& days = t.groups[g];
       m.aggregate_bytes += static_cast<int64_t>(sizeof(GroupDays) +
