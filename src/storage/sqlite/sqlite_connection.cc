@@ -1,5 +1,7 @@
 #include "src/storage/sqlite/sqlite_connection.h"
 
+#include <mutex>
+
 namespace citygrid::storage::sqlite {
 namespace {
 
@@ -52,6 +54,10 @@ std::string_view Statement::Text(int col) const {
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path, bool create,
                                                      int busy_timeout_ms) {
+  // Memory statistics take a process-wide mutex on every allocation of every connection; nothing
+  // reads them. Settable only before SQLite initializes (else SQLITE_MISUSE, harmless).
+  static std::once_flag configured;
+  std::call_once(configured, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);

@@ -60,7 +60,58 @@ Status SqliteDatabase::Write(std::function<Status(Connection&)> fn) {
   return item.status;
 }
 
+bool SqliteDatabase::TryCommitWithoutSavepoints(const std::vector<WriteItem*>& batch) {
+  Connection& conn = *writer_conn_;
+  auto exec = [&](const char* sql) -> Status {
+    CITYGRID_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql));
+    return st.Run();
+  };
+  if (Status s = exec("BEGIN IMMEDIATE"); !s.ok()) {
+    for (WriteItem* item : batch) item->status = s.WithContext("starting a write transaction");
+    return true;
+  }
+  for (WriteItem* item : batch) {
+    const sqlite3_int64 changes = sqlite3_total_changes64(conn.db());
+    Status s;
+    try {
+      s = item->fn(conn);
+    } catch (const std::exception& e) {
+      s = InternalError(std::string("write failed: ") + e.what());
+    }
+    if (sqlite3_get_autocommit(conn.db())) {
+      // SQLite rolled the whole transaction back (an I/O error, a full disk).
+      for (WriteItem* w : batch) {
+        w->status = UnavailableError("the write transaction was rolled back: " + s.message());
+      }
+      return true;
+    }
+    if (!s.ok() && sqlite3_total_changes64(conn.db()) != changes) {
+      (void)exec("ROLLBACK");
+      return false;
+    }
+    item->status = s;
+  }
+  FinishBatch(batch);
+  return true;
+}
+
+void SqliteDatabase::FinishBatch(const std::vector<WriteItem*>& batch) {
+  Connection& conn = *writer_conn_;
+  Status commit;
+  {
+    Result<Statement> st = conn.Prepare("COMMIT");
+    commit = st.ok() ? st->Run() : st.status();
+  }
+  if (!commit.ok()) {
+    if (!sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK");
+    for (WriteItem* item : batch) {
+      if (item->status.ok()) item->status = commit.WithContext("committing");
+    }
+  }
+}
+
 void SqliteDatabase::CommitBatch(const std::vector<WriteItem*>& batch) {
+  if (TryCommitWithoutSavepoints(batch)) return;
   Connection& conn = *writer_conn_;
   auto fail_all = [&](const Status& s) {
     for (WriteItem* item : batch) item->status = s;
@@ -101,12 +152,7 @@ void SqliteDatabase::CommitBatch(const std::vector<WriteItem*>& batch) {
     }
     item->status = s;
   }
-  if (Status commit = exec("COMMIT"); !commit.ok()) {
-    if (!sqlite3_get_autocommit(conn.db())) (void)exec("ROLLBACK");
-    for (WriteItem* item : batch) {
-      if (item->status.ok()) item->status = commit.WithContext("committing");
-    }
-  }
+  FinishBatch(batch);
 }
 
 Status SqliteDatabase::Read(const std::function<Status(Connection&)>& fn) {

@@ -11,6 +11,13 @@
 // writes cost one WAL fsync, and a lone writer pays no hand-off to another thread. A function
 // that fails has its savepoint rolled back and gets its own error; the others in the batch
 // still commit. Nobody hears "ok" before the COMMIT (synchronous=FULL: WAL fsynced) returned.
+//
+// Savepoints cost a copy of every page a function touches (the statement journal), so the
+// leader first runs the batch without them. A function that fails without having changed a row
+// (sqlite3_total_changes unchanged: a version or key check) needs no undo. Only when one fails
+// after changing rows is the transaction rolled back and the whole batch run again, each
+// function in its own savepoint as described above. So a function may run twice, and must
+// not depend on anything an earlier run of it left behind.
 
 #include <condition_variable>
 #include <deque>
@@ -33,9 +40,10 @@ class SqliteDatabase {
   // REQUIRES: no Write or Read in progress.
   ~SqliteDatabase();
 
-  // Runs `fn` on the writer connection inside a savepoint of the next group transaction and
-  // returns once that transaction committed (or failed). `fn` must do only database work: it
-  // runs while the writers queued behind it wait.
+  // Runs `fn` on the writer connection inside the next group transaction and returns once that
+  // transaction committed (or failed); a failed `fn` leaves no change. `fn` must do only
+  // database work (it runs while the writers queued behind it wait) and may run twice (see the
+  // file comment).
   Status Write(std::function<Status(Connection&)> fn);
 
   // Runs `fn` on a pooled reader connection (never the writer's).
@@ -55,6 +63,11 @@ class SqliteDatabase {
                  std::unique_ptr<Connection> writer);
   // Runs one group transaction. REQUIRES: called by the leader only, without queue_mu_.
   void CommitBatch(const std::vector<WriteItem*>& batch);
+  // The batch without savepoints; false (and the transaction rolled back) when a function failed
+  // after changing rows, so the batch must run again with savepoints. REQUIRES: as CommitBatch.
+  bool TryCommitWithoutSavepoints(const std::vector<WriteItem*>& batch);
+  // Commits the open transaction and sets the batch's statuses.
+  void FinishBatch(const std::vector<WriteItem*>& batch);
 
   const SqliteStoreOptions options_;
   const std::string path_;
