@@ -9,129 +9,21 @@
 // Exits 77 (skipped) when /usr/bin/chromium or the built console is missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Demo, DESKTOP, PHONE, shots } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const webDir = process.env.CITYGRID_WEB_DIR || path.join(root, 'web/dist');
-const binary = process.env.CITYGRID_BINARY || path.join(root, 'build/src/citygrid');
-const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (!fs.existsSync(chromiumPath)) skip(`${chromiumPath} is missing (apt-get install chromium; scripts/install-deps)`);
-if (!fs.existsSync(path.join(webDir, 'index.html'))) skip(`${webDir}/index.html is missing (scripts/build builds the console)`);
-if (!fs.existsSync(path.join(root, 'web/node_modules/playwright-core'))) skip('web/node_modules/playwright-core is missing (cd web && npm ci)');
-if (!fs.existsSync(binary)) skip(`${binary} is missing`);
-
-const require = createRequire(path.join(root, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-const t0 = Date.now();
-const mark = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
-const DESKTOP = { width: 1920, height: 1080 };
-const PHONE = { width: 390, height: 844 };
-let server;
+const demo = new Demo({ name: 'browser', cases: 150 });
+const mark = (what) => demo.mark(what);
+const users = demo.users;
 let baseUrl;
-let dataDir;
 let browser;
-const users = {};
-const consoleErrors = [];
-let allowed = [];  // patterns of console errors expected by the current step (e.g. a 404 asked for)
+before(async () => { await demo.start(); ({ baseUrl, browser } = demo); });
+after(() => demo.stop());
 
-before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-browser-'));
-  // Without --web the binary finds the source tree's web/dist itself (what `citygrid demo` does).
-  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '150',
-    '--access-log', 'off'];
-  if (process.env.CITYGRID_WEB_DIR) args.push('--web', webDir);
-  if (process.env.CITYGRID_DATA_FILES) args.push('--data-files', process.env.CITYGRID_DATA_FILES);
-  server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  server.stdout.on('data', (d) => { output += d; });
-  server.stderr.on('data', (d) => { output += d; });
-  baseUrl = await new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = output.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) { clearInterval(timer); resolve(m[0]); }
-    }, 100);
-    server.on('exit', (code) => { clearInterval(timer); reject(new Error(`citygrid demo exited (${code}):\n${output}`)); });
-    setTimeout(() => { clearInterval(timer); reject(new Error(`no banner after 120 s:\n${output}`)); }, 120000);
-  });
-  for (const line of fs.readFileSync(path.join(dataDir, 'data/demo-users.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const [username, role, unit, password] = line.split('\t');
-    users[username] = { username, role, unit: unit === '-' ? '' : unit, password };
-  }
-  mark(`demo serving at ${baseUrl}`);
-  fs.mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
-  });
-  mark('chromium started');
-});
-
-after(async () => {
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-const tokens = {};
-// Signs `username` in through the API once per run (Argon2id is deliberately slow).
-async function apiLogin(username) {
-  if (!tokens[username]) {
-    const r = await fetch(`${baseUrl}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password: users[username].password }),
-    });
-    assert.equal(r.status, 200, `login of ${username}`);
-    tokens[username] = await r.json();
-  }
-  return tokens[username];
-}
-
-function watch(page, username) {
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    const text = `${username} ${page.url()}: ${m.text()}`;
-    if (!allowed.some((re) => re.test(m.text()))) consoleErrors.push(text);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`${username} ${page.url()}: ${e.message}`));
-}
-
-// A signed-in page of `username` in its own browser context (own localStorage). The login form
-// itself is exercised by the first test; the others start with the session the form stores.
-async function session(username, viewport = DESKTOP) {
-  const { token, user } = await apiLogin(username);
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  await context.addInitScript(([tok, u]) => {
-    if (!localStorage.getItem('cg.token')) {
-      localStorage.setItem('cg.token', tok);
-      localStorage.setItem('cg.user', u);
-    }
-  }, [token, JSON.stringify(user)]);
-  const page = await context.newPage();
-  watch(page, username);
-  return { context, page };
-}
-
-function noConsoleErrors() {
-  const errors = consoleErrors.splice(0);
-  assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
-}
+const apiLogin = (username) => demo.apiLogin(username);
+const watch = (page, username) => demo.watch(page, username);
+const session = (username, viewport = DESKTOP) => demo.session(username, viewport);
+const noConsoleErrors = () => demo.noConsoleErrors();
 
 async function openCase(page, number) {
   await page.goto(`${baseUrl}/cases/${number}`);
@@ -160,7 +52,7 @@ test('the login page and header switch between Chinese and English', async () =>
   await page.goto(`${baseUrl}/cases`);
   await page.waitForURL(/\/login\?next=/);
   // The form checks before sending, then shows the server's own message.
-  allowed = [/401/];
+  demo.allowed = [/401/];
   mark('login form');
   await page.click('[data-testid=login-submit]');
   assert.match(await page.textContent('[data-testid=error]'), /用户名/);
@@ -172,7 +64,7 @@ test('the login page and header switch between Chinese and English', async () =>
   await page.setViewportSize(PHONE);
   await screenshot(page, 'login-390x844');
   await page.setViewportSize(DESKTOP);
-  allowed = [];
+  demo.allowed = [];
   // Keyboard only: type the password and press Enter.
   await page.fill('[data-testid=login-password]', users.operator.password);
   await page.focus('[data-testid=login-password]');
@@ -236,7 +128,7 @@ test('four roles take one public report from verify to close in the UI', async (
   await operator.page.selectOption('[data-testid=report-channel]', 'public');
   // A point outside the district: the server's message is shown.
   const box = await operator.page.locator('[data-testid=report-map]').boundingBox();
-  allowed = [/400/];
+  demo.allowed = [/400/];
   await operator.page.locator('[data-testid=report-map]').click({ position: { x: 12, y: box.height - 12 } });
   await operator.page.click('[data-testid=report-submit]');
   await operator.page.waitForSelector('[data-testid=report-message] [data-testid=error]');
@@ -245,7 +137,7 @@ test('four roles take one public report from verify to close in the UI', async (
   await operator.page.click('[data-testid=report-submit]');
   await operator.page.waitForSelector('[data-testid=report-number], [data-testid=report-message] [data-testid=error]:not(:has-text("outside"))', { timeout: 15000 });
   assert.ok(await operator.page.$('[data-testid=report-number]'), await operator.page.textContent('[data-testid=report-message]'));
-  allowed = [];
+  demo.allowed = [];
   const number = (await operator.page.textContent('[data-testid=report-number]')).trim();
   assert.match(number, /^\d{8}-\d+$/);
 
@@ -306,11 +198,11 @@ test('four roles take one public report from verify to close in the UI', async (
   // A handler of another unit sees neither the case nor it in the inbox.
   const otherName = Object.values(users).find((u) => u.role === 'handler' && u.unit && u.unit !== unit).username;
   const other = await session(otherName);
-  allowed = [/404/];
+  demo.allowed = [/404/];
   await other.page.goto(`${baseUrl}/cases/${number}`);
   await other.page.waitForSelector('[data-testid=error]');
   assert.equal(await other.page.$('[data-testid=case-state]'), null);
-  allowed = [];
+  demo.allowed = [];
   await other.page.goto(`${baseUrl}/inbox`);
   await other.page.waitForSelector('[data-testid=inbox] table, [data-testid=inbox] .empty');
   assert.equal(await other.page.$(`tr[data-number="${number}"]`), null);

@@ -12,131 +12,28 @@
 // Exits 77 (skipped) when /usr/bin/chromium or the built console is missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Demo, DESKTOP, PHONE, shots } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const webDir = process.env.CITYGRID_WEB_DIR || path.join(root, 'web/dist');
-const binary = process.env.CITYGRID_BINARY || path.join(root, 'build/src/citygrid');
-const shots = process.env.SCREENSHOT_DIR || path.join(root, 'build/screenshots');
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (!fs.existsSync(chromiumPath)) skip(`${chromiumPath} is missing (apt-get install chromium; scripts/install-deps)`);
-if (!fs.existsSync(path.join(webDir, 'index.html'))) skip(`${webDir}/index.html is missing (scripts/build builds the console)`);
-if (!fs.existsSync(path.join(root, 'web/node_modules/playwright-core'))) skip('web/node_modules/playwright-core is missing (cd web && npm ci)');
-if (!fs.existsSync(binary)) skip(`${binary} is missing`);
-
-const require = createRequire(path.join(root, 'web/package.json'));
-const { chromium } = require('playwright-core');
-
-const t0 = Date.now();
-const mark = (what) => console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
-const DESKTOP = { width: 1920, height: 1080 };
-const PHONE = { width: 390, height: 844 };
-let server;
+const demo = new Demo({ name: 'ledgers', cases: 30 });
+const mark = (what) => demo.mark(what);
+const users = demo.users;
 let baseUrl;
 let dataDir;
-let browser;
-const users = {};
-const consoleErrors = [];
-let allowed = [];  // console errors the current step provokes on purpose (the server's 400)
+before(async () => { await demo.start(); ({ baseUrl, dataDir } = demo); });
+after(() => demo.stop());
 
-before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'citygrid-ledgers-'));
-  const args = ['demo', '--data', path.join(dataDir, 'data'), '--listen', '127.0.0.1:0', '--cases', '30',
-    '--access-log', 'off'];
-  if (process.env.CITYGRID_WEB_DIR) args.push('--web', webDir);
-  server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  server.stdout.on('data', (d) => { output += d; });
-  server.stderr.on('data', (d) => { output += d; });
-  baseUrl = await new Promise((resolve, reject) => {
-    let timeout;
-    const timer = setInterval(() => {
-      const m = output.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) { clearInterval(timer); clearTimeout(timeout); resolve(m[0]); }
-    }, 100);
-    server.on('exit', (code) => { clearInterval(timer); clearTimeout(timeout); reject(new Error(`citygrid demo exited (${code}):\n${output}`)); });
-    // Cleared once the banner shows, so it does not keep node alive after the tests.
-    timeout = setTimeout(() => { clearInterval(timer); reject(new Error(`no banner after 120 s:\n${output}`)); }, 120000);
-  });
-  for (const line of fs.readFileSync(path.join(dataDir, 'data/demo-users.txt'), 'utf8').split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const [username, role, unit, password] = line.split('\t');
-    users[username] = { username, role, unit: unit === '-' ? '' : unit, password };
-  }
-  mark(`demo serving at ${baseUrl}`);
-  fs.mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--lang=zh-CN'],
-  });
-  mark('chromium started');
-});
-
-after(async () => {
-  mark('closing');
-  await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => { server.once('exit', r); setTimeout(r, 5000); });
-  }
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  mark('done');
-});
-
-const tokens = {};
-async function apiLogin(username) {
-  assert.ok(users[username], `demo user ${username}`);
-  if (!tokens[username]) {
-    const r = await fetch(`${baseUrl}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username, password: users[username].password }),
-    });
-    assert.equal(r.status, 200, `login of ${username}`);
-    tokens[username] = await r.json();
-  }
-  return tokens[username];
-}
+const apiLogin = (username) => demo.apiLogin(username);
 async function apiGet(username, url) {
   const { token } = await apiLogin(username);
   const r = await fetch(`${baseUrl}${url}`, { headers: { Authorization: `Bearer ${token}` } });
   assert.equal(r.status, 200, `GET ${url}`);
   return r.json();
 }
-
-// A signed-in page of `username` in its own browser context (own localStorage); lang 'zh' or 'en'.
-async function session(username, viewport = DESKTOP, lang = 'zh') {
-  const { token, user } = await apiLogin(username);
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-  await context.addInitScript(([tok, u, l]) => {
-    if (!localStorage.getItem('cg.token')) {
-      localStorage.setItem('cg.token', tok);
-      localStorage.setItem('cg.user', u);
-      localStorage.setItem('cg.lang', l);
-    }
-  }, [token, JSON.stringify(user), lang]);
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !allowed.some((re) => re.test(m.text()))) consoleErrors.push(`${username} ${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`${username} ${page.url()}: ${e.message}`));
-  return { context, page };
-}
-
-function noConsoleErrors() {
-  const errors = consoleErrors.splice(0);
-  assert.deepEqual(errors, [], `console errors:\n${errors.join('\n')}`);
-}
+// A signed-in page of `username` in its own browser context; lang 'zh' or 'en'.
+const session = (username, viewport = DESKTOP, lang = 'zh') => demo.session(username, viewport, lang);
+const noConsoleErrors = () => demo.noConsoleErrors();
 
 async function screenshot(page, name) {
   mark(`screenshot ${name}`);
@@ -193,11 +90,11 @@ test('the owner unit creates a ledger, imports a bad then a good file and reads 
   await page.click('[data-testid=add-batch]');
   await page.fill('[data-batch=name]', '第一批');
   await page.fill('[data-batch=deadline]', '2099-12-31');
-  allowed = [/status of 400/];
+  demo.allowed = [/status of 400/];
   await page.click('[data-testid=save-definition]');
   // The API's message lands next to column 2.
   await page.waitForSelector('[data-column-index="1"] [data-testid=column-error]:not(:empty)');
-  allowed = [];
+  demo.allowed = [];
   assert.match(await text(page, '[data-column-index="1"] [data-testid=column-error]'), /column 2 'area': min 10 is above max 5/);
   await screenshot(page, 'editor-error-1920x1080');
   await page.fill(col(1, 'min'), '0');
