@@ -1,7 +1,7 @@
 // CaseBulkLoader on SQLite (storage/bulk_loader.h): one connection of its own, one IMMEDIATE
 // transaction per batch, statements prepared once per batch. The rows it writes are those of
-// SqliteCaseStore::CreateCase + Append (sqlite_case_store.cc); tests/storage/bulk_loader_test.cc
-// compares the two row by row, so a column added there and forgotten here fails that test.
+// SqliteCaseStore::CreateCase + Append, written through the same SQL text and row binders
+// (sqlite_case_store.h); tests/storage/bulk_loader_test.cc compares the two row by row.
 
 #include <filesystem>
 #include <functional>
@@ -13,6 +13,7 @@
 #include "citygrid/storage/case_codec.h"
 #include "citygrid/storage/case_query.h"
 #include "citygrid/storage/sqlite_store.h"
+#include "src/storage/sqlite/sqlite_case_store.h"
 #include "src/storage/sqlite/sqlite_connection.h"
 #include "src/storage/sqlite/sqlite_schema.h"
 
@@ -22,14 +23,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::Statement;
 
-constexpr char kInsertCase[] =
-    "INSERT INTO cases (number, version, state, channel, category, unit, district, subdistrict, "
-    "community, grid, lon, lat, description, address, created_at, updated_at, deadline_key, "
-    "overdue, idempotency_key, body, id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr char kInsertEvent[] =
-    "INSERT INTO events (case_id, version, type, action, actor_user, actor_role, actor_unit, at, "
-    "note, photos, payload_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr char kNextNumber[] =
     "INSERT INTO case_number_days (day, last_seq) VALUES (?, 1) "
     "ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq";
@@ -161,8 +154,8 @@ class SqliteBulkLoader final : public CaseBulkLoader {
       (void)row;
       next_id = st.Int(0);
     }
-    CITYGRID_ASSIGN_OR_RETURN(Statement insert_case, conn.Prepare(kInsertCase));
-    CITYGRID_ASSIGN_OR_RETURN(Statement insert_event, conn.Prepare(kInsertEvent));
+    CITYGRID_ASSIGN_OR_RETURN(Statement insert_case, conn.Prepare(sqlite::kInsertCaseSql));
+    CITYGRID_ASSIGN_OR_RETURN(Statement insert_event, conn.Prepare(sqlite::kInsertEventSql));
     CITYGRID_ASSIGN_OR_RETURN(Statement next_number, conn.Prepare(kNextNumber));
     CITYGRID_ASSIGN_OR_RETURN(Statement insert_key, conn.Prepare(kInsertKey));
     BulkLoadStats stats;
@@ -195,7 +188,8 @@ class SqliteBulkLoader final : public CaseBulkLoader {
         row = &bc.final_case;
       }
       Rewind(insert_case);
-      BindCaseRow(insert_case, *row);
+      sqlite::BindCaseRow(insert_case, *row);
+      insert_case.Bind(21, row->id);
       CITYGRID_RETURN_IF_ERROR(insert_case.Run());
 
       std::string prev_hash;
@@ -205,19 +199,7 @@ class SqliteBulkLoader final : public CaseBulkLoader {
         SealEvent(e, prev_hash);
         prev_hash = e.hash;
         Rewind(insert_event);
-        insert_event.Bind(1, e.case_id);
-        insert_event.Bind(2, e.version);
-        insert_event.Bind(3, Name(e.type));
-        insert_event.Bind(4, e.action ? Name(*e.action) : std::string_view());
-        insert_event.Bind(5, e.actor.user);
-        insert_event.Bind(6, Name(e.actor.role));
-        insert_event.Bind(7, e.actor.unit);
-        insert_event.Bind(8, ToUnixMillis(e.at));
-        insert_event.Bind(9, e.note);
-        insert_event.BindBlob(10, EncodeStringList(e.photos));
-        insert_event.Bind(11, e.payload_json);
-        insert_event.Bind(12, e.prev_hash);
-        insert_event.Bind(13, e.hash);
+        sqlite::BindEventRow(insert_event, e);
         CITYGRID_RETURN_IF_ERROR(insert_event.Run());
         e.global_seq = static_cast<int64_t>(sqlite3_last_insert_rowid(conn.db()));
         ++stats.events;
@@ -247,31 +229,6 @@ class SqliteBulkLoader final : public CaseBulkLoader {
     Rewind(insert_event);
     Rewind(insert_key);
     return stats;
-  }
-
-  // Parameters 1..21 of kInsertCase, as SqliteCaseStore binds them.
-  static void BindCaseRow(Statement& st, const Case& c) {
-    st.Bind(1, c.number);
-    st.Bind(2, c.version);
-    st.Bind(3, Name(c.state));
-    st.Bind(4, Name(c.channel));
-    st.Bind(5, c.category);
-    st.Bind(6, c.unit);
-    st.Bind(7, c.location.district_code);
-    st.Bind(8, c.location.subdistrict_code);
-    st.Bind(9, c.location.community_code);
-    st.Bind(10, c.location.grid_code);
-    st.Bind(11, c.location.lon);
-    st.Bind(12, c.location.lat);
-    st.Bind(13, c.description);
-    st.Bind(14, c.location.address);
-    st.Bind(15, ToUnixMillis(c.created_at));
-    st.Bind(16, ToUnixMillis(c.updated_at));
-    st.Bind(17, SortKeyOf(c, CaseSort::kDeadlineAsc).key);
-    st.Bind(18, c.overdue);
-    st.Bind(19, c.idempotency_key);
-    st.BindBlob(20, EncodeCase(c));
-    st.Bind(21, c.id);
   }
 
   std::unique_ptr<Connection> conn_;

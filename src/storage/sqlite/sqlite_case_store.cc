@@ -8,6 +8,55 @@
 #include "citygrid/storage/case_query.h"
 
 namespace citygrid::storage::sqlite {
+
+const char kInsertCaseSql[] =
+    "INSERT INTO cases (number, version, state, channel, category, unit, district, subdistrict, "
+    "community, grid, lon, lat, description, address, created_at, updated_at, deadline_key, "
+    "overdue, idempotency_key, body, id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const char kInsertEventSql[] =
+    "INSERT INTO events (case_id, version, type, action, actor_user, actor_role, actor_unit, at, "
+    "note, photos, payload_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+void BindCaseRow(Statement& st, const Case& c) {
+  st.Bind(1, c.number);
+  st.Bind(2, c.version);
+  st.Bind(3, Name(c.state));
+  st.Bind(4, Name(c.channel));
+  st.Bind(5, c.category);
+  st.Bind(6, c.unit);
+  st.Bind(7, c.location.district_code);
+  st.Bind(8, c.location.subdistrict_code);
+  st.Bind(9, c.location.community_code);
+  st.Bind(10, c.location.grid_code);
+  st.Bind(11, c.location.lon);
+  st.Bind(12, c.location.lat);
+  st.Bind(13, c.description);
+  st.Bind(14, c.location.address);
+  st.Bind(15, ToUnixMillis(c.created_at));
+  st.Bind(16, ToUnixMillis(c.updated_at));
+  st.Bind(17, SortKeyOf(c, CaseSort::kDeadlineAsc).key);
+  st.Bind(18, c.overdue);
+  st.Bind(19, c.idempotency_key);
+  st.BindBlob(20, EncodeCase(c));
+}
+
+void BindEventRow(Statement& st, const CaseEvent& e) {
+  st.Bind(1, e.case_id);
+  st.Bind(2, e.version);
+  st.Bind(3, Name(e.type));
+  st.Bind(4, e.action ? Name(*e.action) : std::string_view());
+  st.Bind(5, e.actor.user);
+  st.Bind(6, Name(e.actor.role));
+  st.Bind(7, e.actor.unit);
+  st.Bind(8, ToUnixMillis(e.at));
+  st.Bind(9, e.note);
+  st.BindBlob(10, EncodeStringList(e.photos));
+  st.Bind(11, e.payload_json);
+  st.Bind(12, e.prev_hash);
+  st.Bind(13, e.hash);
+}
+
 namespace {
 
 constexpr int kMaxEventsPerPage = 10000;
@@ -50,59 +99,14 @@ Result<CaseEvent> ReadEvent(const Statement& st) {
 
 // Inserts a sealed event; returns its global_seq.
 Result<int64_t> InsertEvent(Connection& conn, const CaseEvent& e) {
-  CITYGRID_ASSIGN_OR_RETURN(
-      Statement st,
-      conn.Prepare("INSERT INTO events (case_id, version, type, action, actor_user, actor_role, "
-                   "actor_unit, at, note, photos, payload_json, prev_hash, hash) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  st.Bind(1, e.case_id);
-  st.Bind(2, e.version);
-  st.Bind(3, Name(e.type));
-  st.Bind(4, e.action ? Name(*e.action) : std::string_view());
-  st.Bind(5, e.actor.user);
-  st.Bind(6, Name(e.actor.role));
-  st.Bind(7, e.actor.unit);
-  st.Bind(8, ToUnixMillis(e.at));
-  st.Bind(9, e.note);
-  st.BindBlob(10, EncodeStringList(e.photos));
-  st.Bind(11, e.payload_json);
-  st.Bind(12, e.prev_hash);
-  st.Bind(13, e.hash);
+  CITYGRID_ASSIGN_OR_RETURN(Statement st, conn.Prepare(kInsertEventSql));
+  BindEventRow(st, e);
   CITYGRID_RETURN_IF_ERROR(st.Run());
   return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.db()));
 }
 
-// Binds the 20 row values of `c` (everything but id) to parameters 1..20.
-void BindCaseRow(Statement& st, const Case& c) {
-  st.Bind(1, c.number);
-  st.Bind(2, c.version);
-  st.Bind(3, Name(c.state));
-  st.Bind(4, Name(c.channel));
-  st.Bind(5, c.category);
-  st.Bind(6, c.unit);
-  st.Bind(7, c.location.district_code);
-  st.Bind(8, c.location.subdistrict_code);
-  st.Bind(9, c.location.community_code);
-  st.Bind(10, c.location.grid_code);
-  st.Bind(11, c.location.lon);
-  st.Bind(12, c.location.lat);
-  st.Bind(13, c.description);
-  st.Bind(14, c.location.address);
-  st.Bind(15, ToUnixMillis(c.created_at));
-  st.Bind(16, ToUnixMillis(c.updated_at));
-  st.Bind(17, SortKeyOf(c, CaseSort::kDeadlineAsc).key);
-  st.Bind(18, c.overdue);
-  st.Bind(19, c.idempotency_key);
-  st.BindBlob(20, EncodeCase(c));
-}
-
 Status InsertCaseRow(Connection& conn, const Case& c) {
-  CITYGRID_ASSIGN_OR_RETURN(
-      Statement st,
-      conn.Prepare("INSERT INTO cases (number, version, state, channel, category, unit, district, "
-                   "subdistrict, community, grid, lon, lat, description, address, created_at, "
-                   "updated_at, deadline_key, overdue, idempotency_key, body, id) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  CITYGRID_ASSIGN_OR_RETURN(Statement st, conn.Prepare(kInsertCaseSql));
   BindCaseRow(st, c);
   st.Bind(21, c.id);
   return st.Run();

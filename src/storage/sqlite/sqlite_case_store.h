@@ -7,6 +7,15 @@
 
 namespace citygrid::storage::sqlite {
 
+// One row of `cases` and one of `events` exactly as this store writes them; the bulk loader
+// (sqlite_bulk_loader.cc) writes its rows through the same text and binders.
+extern const char kInsertCaseSql[];   // parameters 1..20 as BindCaseRow, then 21 = the case id
+extern const char kInsertEventSql[];  // parameters 1..13 as BindEventRow
+// Binds the 20 row values of `c` (everything but its id) to parameters 1..20.
+void BindCaseRow(Statement& st, const Case& c);
+// Binds a sealed event's 13 row values to parameters 1..13.
+void BindEventRow(Statement& st, const CaseEvent& e);
+
 class SqliteCaseStore final : public CaseStore {
  public:
   explicit SqliteCaseStore(SqliteDatabase& db) : db_(db) {}
