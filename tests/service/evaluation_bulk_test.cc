@@ -26,22 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::error_code ec;
-    std::string tmpl = fs::is_directory("/dev/shm", ec) ? "/dev/shm/citygrid-evalbulk.XXXXXX"
-                                                        : "/tmp/citygrid-evalbulk.XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// On tmpfs when there is one: these tests commit often; durability is not the point.
+struct TempDir : citygrid::testing::ScopedTempDir {
+  TempDir() : ScopedTempDir("citygrid-evalbulk", /*prefer_memory=*/true) {}
 };
 
 Result<std::unique_ptr<storage::Store>> Open(const std::string& dir) {

@@ -24,23 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A temp dir on tmpfs when there is one (these tests commit often; durability is not the point).
-class TempDir {
- public:
-  TempDir() {
-    std::error_code ec;
-    std::string tmpl = fs::is_directory("/dev/shm", ec) ? "/dev/shm/citygrid-bulk-test.XXXXXX"
-                                                        : "/tmp/citygrid-bulk-test.XXXXXX";
-    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+// On tmpfs when there is one: these tests commit often; durability is not the point.
+struct TempDir : citygrid::testing::ScopedTempDir {
+  TempDir() : ScopedTempDir("citygrid-bulk-test", /*prefer_memory=*/true) {}
 };
 
 std::shared_ptr<const WorkCalendar> Calendar() {

@@ -23,4 +23,19 @@ std::string MakeTempDir(const std::string& prefix) {
   return made ? std::string(made) : std::string();
 }
 
+ScopedTempDir::ScopedTempDir(const std::string& prefix, bool prefer_memory) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (prefer_memory && fs::is_directory("/dev/shm", ec)) {
+    std::string tmpl = "/dev/shm/" + prefix + ".XXXXXX";
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  if (path_.empty()) path_ = MakeTempDir(prefix);
+}
+
+ScopedTempDir::~ScopedTempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+}
+
 }  // namespace citygrid::testing
