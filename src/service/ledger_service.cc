@@ -97,6 +97,21 @@ Status CheckCampaign(const ReferenceData& ref, const LedgerDefinition& d) {
   return OkStatus();
 }
 
+// Row `key` of ledger `d` (id `id`) as `actor` may see it: kNotFound naming the row when it is
+// missing or hidden from the actor (so row keys of other units do not leak), other errors as is.
+Result<LedgerRow> LoadVisibleRow(storage::Store& store, const Actor& actor,
+                                 const LedgerDefinition& d, const std::string& id,
+                                 const std::string& key) {
+  Result<LedgerRow> row = store.ledgers().LoadRow(id, key);
+  if (!row.ok() || !MayView(actor, d, *row)) {
+    if (row.ok() || row.status().code() == StatusCode::kNotFound) {
+      return NotFoundError("ledger '" + id + "' has no row '" + key + "'");
+    }
+    return row.status();
+  }
+  return row;
+}
+
 }  // namespace
 
 std::string_view Name(LedgerGroupBy g) { return kGroupByNames[static_cast<int>(g)]; }
@@ -269,13 +284,8 @@ Result<std::vector<LedgerRowView>> LedgerService::ListRows(const Actor& actor,
 Result<LedgerRowView> LedgerService::GetRow(const Actor& actor, const std::string& id,
                                             const std::string& key) {
   CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition d, Load(id));
-  Result<LedgerRow> row = store_.ledgers().LoadRow(id, key);
-  if (!row.ok() || !MayView(actor, d, *row)) {
-    if (row.ok() || row.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("ledger '" + id + "' has no row '" + key + "'");
-    }
-    return row.status();
-  }
+  Result<LedgerRow> row = LoadVisibleRow(store_, actor, d, id, key);
+  if (!row.ok()) return row.status();
   return View(d, std::move(*row));
 }
 
@@ -337,13 +347,8 @@ Result<LedgerRowView> LedgerService::UpdateRow(const Actor& actor, const std::st
                                                const std::string& key,
                                                const LedgerRowUpdate& u) {
   CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition d, Load(id));
-  Result<LedgerRow> loaded = store_.ledgers().LoadRow(id, key);
-  if (!loaded.ok() || !MayView(actor, d, *loaded)) {
-    if (loaded.ok() || loaded.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("ledger '" + id + "' has no row '" + key + "'");
-    }
-    return loaded.status();
-  }
+  Result<LedgerRow> loaded = LoadVisibleRow(store_, actor, d, id, key);
+  if (!loaded.ok()) return loaded.status();
   const LedgerRow before = std::move(*loaded);
   if (!MayUpdate(actor, d, before)) {
     return PermissionDeniedError("'" + actor.user + "' (" + std::string(Name(actor.role)) +
@@ -414,13 +419,8 @@ Result<std::vector<std::string>> LedgerService::StorePhotos(const Actor& actor, 
                                                             const std::vector<std::string>& names,
                                                             const std::vector<std::string>& images) {
   CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition d, Load(id));
-  Result<LedgerRow> row = store_.ledgers().LoadRow(id, key);
-  if (!row.ok() || !MayView(actor, d, *row)) {
-    if (row.ok() || row.status().code() == StatusCode::kNotFound) {
-      return NotFoundError("ledger '" + id + "' has no row '" + key + "'");
-    }
-    return row.status();
-  }
+  Result<LedgerRow> row = LoadVisibleRow(store_, actor, d, id, key);
+  if (!row.ok()) return row.status();
   if (!MayUpdate(actor, d, *row)) {
     return PermissionDeniedError("'" + actor.user + "' (" + std::string(Name(actor.role)) +
                                  ") may not add photos to row " + key + " of ledger " + id +
