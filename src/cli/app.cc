@@ -34,21 +34,16 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->auth_ = std::make_unique<service::AuthService>(app->store_->documents(), app->clock_);
   app->cases_ =
       std::make_unique<service::CaseService>(*app->store_, *app->reference_, app->clock_);
-  app->feed_ = std::make_unique<service::CaseFeed>(
-      app->store_->cases(), service::FeedOptions{},
-      storage::PostgresEventNotifier(*app->store_));  // null on SQLite: the feed polls
-  service::CaseFeed* feed = app->feed_.get();
+  app->follower_ = std::make_unique<service::EventLogFollower>(
+      app->store_->cases(), service::EventLogFollowerOptions{},
+      storage::PostgresEventNotifier(*app->store_));  // null on SQLite: polls, woken by writes
+  app->feed_ = std::make_unique<service::CaseFeed>(app->store_->cases());
   service::ReferenceDataService* reference_service = app->reference_.get();
   app->evaluation_engine_ = std::make_unique<service::EvaluationEngine>(
-      app->store_->cases(), [reference_service] { return reference_service->Get()->calendar; },
-      service::EvaluationEngineOptions{}, storage::PostgresEventNotifier(*app->store_));
-  service::EvaluationEngine* engine = app->evaluation_engine_.get();
-  app->evaluation_ = std::make_unique<service::EvaluationService>(*engine, *app->store_,
-                                                                  *app->reference_, app->clock_);
-  app->cases_->SetWriteListener([feed, engine] {
-    feed->Notify();
-    engine->Notify();
-  });
+      app->store_->cases(), [reference_service] { return reference_service->Get()->calendar; });
+  app->evaluation_ = std::make_unique<service::EvaluationService>(
+      *app->evaluation_engine_, *app->store_, *app->reference_, app->clock_);
+  app->cases_->SetWriteListener([follower = app->follower_.get()] { follower->Notify(); });
   app->sweeper_ = std::make_unique<service::OverdueSweeper>(*app->cases_, options.sweep_interval);
   app->services_.reset(new http::ApiServices{*app->store_, *app->auth_, *app->reference_,
                                              *app->cases_, app->feed_.get(), app->clock_});
@@ -64,10 +59,13 @@ App::~App() { Stop(); }
 
 Status App::Start() {
   if (started_) return OkStatus();
-  // Duplicate search in memory, following other nodes' writes (null notifier on SQLite: polls).
-  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex(storage::PostgresEventNotifier(*store_)));
-  CITYGRID_RETURN_IF_ERROR(feed_->Start());
-  CITYGRID_RETURN_IF_ERROR(evaluation_engine_->Start());
+  // One reader of the event log fans out to the duplicate search (loaded here), the live feed
+  // (from the log's end) and the evaluation engine (rebuilt on the follower's thread).
+  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex(follower_.get()));
+  CITYGRID_RETURN_IF_ERROR(follower_->Subscribe(*feed_));
+  CITYGRID_RETURN_IF_ERROR(follower_->Subscribe(
+      *evaluation_engine_, service::EventLogFollower::CatchUpOn::kFollower));
+  CITYGRID_RETURN_IF_ERROR(follower_->Start());
   sweeper_->Start();
   started_ = true;
   return OkStatus();
@@ -75,9 +73,9 @@ Status App::Start() {
 
 void App::Stop() {
   if (sweeper_) sweeper_->Stop();
+  if (follower_) follower_->Stop();
   if (cases_) cases_->StopDuplicateIndex();
-  if (feed_) feed_->Stop();
-  if (evaluation_engine_) evaluation_engine_->Stop();
+  if (feed_) feed_->Close();
   started_ = false;
 }
 

@@ -5,9 +5,11 @@
 // feed and the overdue sweeper, and the http::ApiServices the API routes use. `citygrid serve`,
 // `citygrid demo` and `citygrid user` build one.
 //
-// Lifetime: Open() opens everything but starts no thread; Start() starts the feed follower, the
-// evaluation engine (rebuilds from the event log, then follows it) and the sweeper; Stop() (also
-// the destructor) stops them. The references handed out live as long as the App.
+// Lifetime: Open() opens everything but starts no thread; Start() loads the duplicate index,
+// starts the one event-log follower (service/event_log_follower.h) that feeds the duplicate
+// index, the live feed and the evaluation engine (which first rebuilds from the log), and the
+// sweeper; Stop() (also the destructor) stops them. The references handed out live as long as
+// the App.
 
 #include <functional>
 #include <memory>
@@ -25,6 +27,7 @@
 #include "citygrid/service/open311_service.h"
 #include "citygrid/service/evaluation_engine.h"
 #include "citygrid/service/evaluation_service.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/service/overdue_sweeper.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/storage/store.h"
@@ -52,7 +55,7 @@ class App {
   App(const App&) = delete;
   App& operator=(const App&) = delete;
 
-  // Starts the feed follower and the overdue sweeper (its first sweep runs at once).
+  // Starts the event-log follower and the overdue sweeper (its first sweep runs at once).
   Status Start();
   // Stops them. Idempotent.
   void Stop();
@@ -79,6 +82,7 @@ class App {
 
   const Clock& clock_;
   std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<service::EventLogFollower> follower_;  // the one reader of the event log
   std::unique_ptr<service::ReferenceDataService> reference_;
   std::unique_ptr<service::AuthService> auth_;
   std::unique_ptr<service::CaseService> cases_;

@@ -1,5 +1,6 @@
 #include "citygrid/service/case_feed.h"
 
+#include <algorithm>
 #include <map>
 
 #include "citygrid/service/visibility.h"
@@ -48,10 +49,10 @@ void FeedSubscription::Push(FeedItem item) {
   cv_.notify_all();
 }
 
-CaseFeed::CaseFeed(storage::CaseStore& store, FeedOptions options, storage::EventNotifier* notifier)
-    : store_(store), options_(options), notifier_(notifier) {}
+CaseFeed::CaseFeed(storage::CaseStore& store, FeedOptions options)
+    : store_(store), options_(options) {}
 
-CaseFeed::~CaseFeed() { Stop(); }
+CaseFeed::~CaseFeed() { Close(); }
 
 Status CaseFeed::SeekToEnd() {
   CITYGRID_ASSIGN_OR_RETURN(int64_t last, store_.LastGlobalSeq());
@@ -60,37 +61,16 @@ Status CaseFeed::SeekToEnd() {
   return OkStatus();
 }
 
-Status CaseFeed::Start() {
-  if (thread_.joinable()) return OkStatus();
-  CITYGRID_RETURN_IF_ERROR(SeekToEnd());
-  {
-    std::lock_guard lock(mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
-  return OkStatus();
-}
-
-void CaseFeed::Stop() {
+void CaseFeed::Close() {
   std::vector<std::weak_ptr<FeedSubscription>> subs;
   {
     std::lock_guard lock(mu_);
-    stop_ = true;
-    subs = subscribers_;
+    closed_ = true;
+    subs.swap(subscribers_);
   }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
   for (auto& weak : subs) {
     if (auto s = weak.lock()) s->Close();
   }
-}
-
-void CaseFeed::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    notified_ = true;
-  }
-  cv_.notify_all();
 }
 
 int64_t CaseFeed::position() const {
@@ -110,89 +90,61 @@ size_t CaseFeed::subscriber_count() const {
 std::shared_ptr<FeedSubscription> CaseFeed::Subscribe(const Actor& viewer) {
   auto sub = std::make_shared<FeedSubscription>(viewer, options_.queue_capacity);
   std::lock_guard lock(mu_);
-  if (stop_) sub->Close();
-  subscribers_.push_back(sub);
+  if (closed_) {
+    sub->Close();
+  } else {
+    subscribers_.push_back(sub);
+  }
   return sub;
 }
 
-Result<int> CaseFeed::PollOnce() {
-  std::lock_guard poll_lock(poll_mu_);
-  int64_t position = this->position();
-  int total = 0;
-  for (;;) {
-    CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
-                              store_.EventsAfter(position, options_.batch));
-    if (events.empty()) break;
-    // Live subscribers (closed ones are forgotten here).
-    std::vector<std::shared_ptr<FeedSubscription>> subs;
-    {
-      std::lock_guard lock(mu_);
-      std::erase_if(subscribers_, [&](const std::weak_ptr<FeedSubscription>& weak) {
-        auto s = weak.lock();
-        if (!s) return true;
-        std::lock_guard sl(s->mu_);
-        if (s->closed_ || s->dropped_) return true;
-        subs.push_back(std::move(s));
-        return false;
-      });
-    }
-    std::map<int64_t, Case> cases;  // each case read once per batch
-    for (const CaseEvent& e : events) {
-      position = e.global_seq;
-      if (subs.empty()) continue;
-      auto it = cases.find(e.case_id);
-      if (it == cases.end()) {
-        Result<Case> c = store_.LoadCase(e.case_id);
-        if (!c.ok()) {
-          if (c.status().code() == StatusCode::kNotFound) continue;
-          return c.status();
-        }
-        it = cases.emplace(e.case_id, std::move(*c)).first;
-      }
-      const Case& c = it->second;
-      for (const auto& s : subs) {
-        if (!MayView(s->viewer(), c)) continue;
-        FeedItem item;
-        item.event = MaskEvent(e, s->viewer().role);
-        item.number = c.number;
-        item.state = c.state;
-        item.category = c.category;
-        item.unit = c.unit;
-        item.subdistrict = c.location.subdistrict_code;
-        item.overdue = c.overdue;
-        item.version = c.version;
-        s->Push(std::move(item));
-      }
-    }
-    total += static_cast<int>(events.size());
-    {
-      std::lock_guard lock(mu_);
-      position_ = position;
-    }
-    if (static_cast<int>(events.size()) < options_.batch) break;
-  }
-  return total;
-}
+Result<int> CaseFeed::PollOnce() { return FollowEventLog(store_, *this, options_.batch); }
 
-void CaseFeed::Run() {
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
+Status CaseFeed::Apply(const std::vector<CaseEvent>& events) {
+  if (events.empty()) return OkStatus();
+  // Live subscribers (closed ones are forgotten here).
+  std::vector<std::shared_ptr<FeedSubscription>> subs;
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(subscribers_, [&](const std::weak_ptr<FeedSubscription>& weak) {
+      auto s = weak.lock();
+      if (!s) return true;
+      std::lock_guard sl(s->mu_);
+      if (s->closed_ || s->dropped_) return true;
+      subs.push_back(std::move(s));
+      return false;
+    });
+  }
+  std::map<int64_t, Case> cases;  // each case read once per batch
+  for (const CaseEvent& e : events) {
+    if (subs.empty()) break;
+    auto it = cases.find(e.case_id);
+    if (it == cases.end()) {
+      Result<Case> c = store_.LoadCase(e.case_id);
+      if (!c.ok()) {
+        if (c.status().code() == StatusCode::kNotFound) continue;
+        return c.status();
+      }
+      it = cases.emplace(e.case_id, std::move(*c)).first;
     }
-    // A failed read (database briefly unavailable) is retried at the next wake-up.
-    (void)PollOnce();
-    if (notifier_ != nullptr) {
-      (void)notifier_->WaitForEvents(position(), options_.poll_interval);
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    } else {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || notified_; });
-      notified_ = false;
-      if (stop_) return;
+    const Case& c = it->second;
+    for (const auto& s : subs) {
+      if (!MayView(s->viewer(), c)) continue;
+      FeedItem item;
+      item.event = MaskEvent(e, s->viewer().role);
+      item.number = c.number;
+      item.state = c.state;
+      item.category = c.category;
+      item.unit = c.unit;
+      item.subdistrict = c.location.subdistrict_code;
+      item.overdue = c.overdue;
+      item.version = c.version;
+      s->Push(std::move(item));
     }
   }
+  std::lock_guard lock(mu_);
+  position_ = std::max(position_, events.back().global_seq);
+  return OkStatus();
 }
 
 }  // namespace citygrid::service

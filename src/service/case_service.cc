@@ -287,17 +287,25 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
   return result;
 }
 
-Status CaseService::EnableDuplicateIndex(storage::EventNotifier* notifier,
+Status CaseService::EnableDuplicateIndex(EventLogFollower* follower,
                                          DuplicateIndexOptions options) {
   if (duplicates_) return OkStatus();
-  auto index = std::make_unique<DuplicateIndex>(store_.cases(), options, notifier);
-  CITYGRID_RETURN_IF_ERROR(index->Start());
+  auto index = std::make_unique<DuplicateIndex>(store_.cases(), options);
+  if (follower != nullptr) {
+    CITYGRID_RETURN_IF_ERROR(follower->Subscribe(*index));  // loads it
+  } else {
+    CITYGRID_RETURN_IF_ERROR(index->Load());
+  }
   duplicates_ = std::move(index);
+  duplicates_follower_ = follower;
   return OkStatus();
 }
 
 void CaseService::StopDuplicateIndex() {
-  if (duplicates_) duplicates_->Stop();
+  if (duplicates_ && duplicates_follower_ != nullptr) {
+    duplicates_follower_->Unsubscribe(*duplicates_);
+    duplicates_follower_ = nullptr;
+  }
 }
 
 void CaseService::RecordForDuplicates(const Case& c, int64_t seq) {

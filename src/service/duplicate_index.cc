@@ -40,11 +40,8 @@ void SortAndTrimCandidates(std::vector<DuplicateCandidate>& out, size_t limit) {
   if (out.size() > limit) out.resize(limit);
 }
 
-DuplicateIndex::DuplicateIndex(storage::CaseStore& store, DuplicateIndexOptions options,
-                               storage::EventNotifier* notifier)
-    : store_(store), options_(options), notifier_(notifier) {}
-
-DuplicateIndex::~DuplicateIndex() { Stop(); }
+DuplicateIndex::DuplicateIndex(storage::CaseStore& store, DuplicateIndexOptions options)
+    : store_(store), options_(options) {}
 
 uint64_t DuplicateIndex::CellOf(double lon, double lat) const {
   return PackCell(CellCoordinate(lon, options_.cell_degrees),
@@ -75,62 +72,11 @@ Status DuplicateIndex::Load() {
   return OkStatus();
 }
 
-Status DuplicateIndex::Start() {
-  if (thread_.joinable()) return OkStatus();
-  CITYGRID_RETURN_IF_ERROR(Load());
-  {
-    std::lock_guard lock(run_mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
-  return OkStatus();
-}
+Result<int> DuplicateIndex::PollOnce() { return FollowEventLog(store_, *this, options_.batch); }
 
-void DuplicateIndex::Stop() {
-  {
-    std::lock_guard lock(run_mu_);
-    stop_ = true;
-  }
-  run_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void DuplicateIndex::Notify() {
-  {
-    std::lock_guard lock(run_mu_);
-    notified_ = true;
-  }
-  run_cv_.notify_all();
-}
-
-void DuplicateIndex::Run() {
-  for (;;) {
-    {
-      std::lock_guard lock(run_mu_);
-      if (stop_) return;
-    }
-    // A failed read (database briefly unavailable) is retried at the next wake-up.
-    Result<int> read = PollOnce();
-    if (read.ok() && *read >= options_.batch) continue;  // more are waiting
-    if (notifier_ != nullptr) {
-      (void)notifier_->WaitForEvents(position(), options_.poll_interval);
-      std::lock_guard lock(run_mu_);
-      if (stop_) return;
-    } else {
-      std::unique_lock lock(run_mu_);
-      run_cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || notified_; });
-      notified_ = false;
-      if (stop_) return;
-    }
-  }
-}
-
-Result<int> DuplicateIndex::PollOnce() {
+Status DuplicateIndex::Apply(const std::vector<CaseEvent>& events) {
   std::lock_guard poll(poll_mu_);
-  const int64_t from = position();
-  CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
-                            store_.EventsAfter(from, options_.batch));
-  if (events.empty()) return 0;
+  if (events.empty()) return OkStatus();
   // Which cases need their current row: those whose events this index has not seen through
   // Record() (a newer version than the entry, or a creation it does not hold). Cases neither held
   // nor created in this batch are terminal and stay out.
@@ -166,7 +112,7 @@ Result<int> DuplicateIndex::PollOnce() {
   for (const Case& c : rows) UpsertLocked(c);
   for (int64_t id : missing) RemoveLocked(id, std::numeric_limits<int64_t>::max());
   position_ = std::max(position_, events.back().global_seq);
-  return static_cast<int>(events.size());
+  return OkStatus();
 }
 
 void DuplicateIndex::Record(const Case& c, int64_t seq) {

@@ -314,15 +314,13 @@ bool Folds(const CaseEvent& e) {
 // ---------------------------------------------------------------- engine
 
 EvaluationEngine::EvaluationEngine(storage::CaseStore& store, CalendarSource calendar,
-                                   EvaluationEngineOptions options,
-                                   storage::EventNotifier* notifier)
+                                   EvaluationEngineOptions options)
     : store_(store),
       calendar_(std::move(calendar)),
       options_(options),
-      notifier_(notifier),
       data_(std::make_unique<Rollups>()) {}
 
-EvaluationEngine::~EvaluationEngine() { Stop(); }
+EvaluationEngine::~EvaluationEngine() = default;
 
 Status EvaluationEngine::FoldBatch(Rollups& data, const std::vector<CaseEvent>& events,
                                    bool incremental) {
@@ -505,21 +503,13 @@ Result<int> EvaluationEngine::PollOnce() {
   if (!ready_.load()) {
     CITYGRID_RETURN_IF_ERROR(Rebuild());
   }
+  return FollowEventLog(store_, *this, options_.batch);
+}
+
+Status EvaluationEngine::Apply(const std::vector<CaseEvent>& events) {
   std::lock_guard poll_lock(poll_mu_);
-  int total = 0;
-  for (;;) {
-    int64_t position = this->position();
-    CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
-                              store_.EventsAfter(position, options_.batch));
-    if (events.empty()) break;
-    {
-      std::unique_lock lock(data_mu_);
-      CITYGRID_RETURN_IF_ERROR(FoldBatch(*data_, events, /*incremental=*/true));
-    }
-    total += static_cast<int>(events.size());
-    if (static_cast<int>(events.size()) < options_.batch) break;
-  }
-  return total;
+  std::unique_lock lock(data_mu_);
+  return FoldBatch(*data_, events, /*incremental=*/true);
 }
 
 int64_t EvaluationEngine::position() const {
@@ -625,55 +615,6 @@ EngineMemory EvaluationEngine::memory() const {
     }
   }
   return m;
-}
-
-// ---------------------------------------------------------------- follower
-
-Status EvaluationEngine::Start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return OkStatus();
-  stop_ = false;
-  thread_ = std::thread([this] { Run(); });
-  return OkStatus();
-}
-
-void EvaluationEngine::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void EvaluationEngine::Notify() {
-  {
-    std::lock_guard lock(mu_);
-    notified_ = true;
-  }
-  cv_.notify_all();
-}
-
-void EvaluationEngine::Run() {
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    }
-    // A failed read (database briefly unavailable) is retried at the next wake-up; PollOnce
-    // rebuilds first while the engine is not ready.
-    (void)PollOnce();
-    if (notifier_ != nullptr && ready_.load()) {
-      (void)notifier_->WaitForEvents(position(), options_.poll_interval);
-      std::lock_guard lock(mu_);
-      if (stop_) return;
-    } else {
-      std::unique_lock lock(mu_);
-      cv_.wait_for(lock, options_.poll_interval, [this] { return stop_ || notified_; });
-      notified_ = false;
-      if (stop_) return;
-    }
-  }
 }
 
 }  // namespace citygrid::service

@@ -52,7 +52,6 @@ class EvaluationServer {
       server_->Shutdown();
       server_->Wait();
     }
-    if (engine_) engine_->Stop();
     server_.reset();
     services_.reset();
     evaluation_.reset();

@@ -41,8 +41,8 @@ FeedOptions SmallQueue() {
 }
 
 // Polls rarely, so delivery within the test relies on Notify().
-FeedOptions SlowPoll() {
-  FeedOptions o;
+EventLogFollowerOptions SlowPoll() {
+  EventLogFollowerOptions o;
   o.poll_interval = std::chrono::seconds(5);
   return o;
 }
@@ -124,12 +124,14 @@ TEST(CaseFeedTest, DropsASubscriberThatFallsBehind) {
   EXPECT_EQ(Drain(*fresh).size(), 1u);
 }
 
-TEST(CaseFeedTest, FollowerThreadDeliversLocalWritesAndStops) {
+TEST(CaseFeedTest, FollowerDeliversLocalWritesAndClosingEndsSubscriptions) {
   ServiceEnv env;
   ASSERT_TRUE(env.ready());
-  CaseFeed feed(env.store().cases(), SlowPoll());
-  env.service().SetWriteListener([&feed] { feed.Notify(); });
-  ASSERT_TRUE(feed.Start().ok());
+  CaseFeed feed(env.store().cases());
+  EventLogFollower follower(env.store().cases(), SlowPoll());
+  env.service().SetWriteListener([&follower] { follower.Notify(); });
+  ASSERT_TRUE(follower.Subscribe(feed).ok());
+  ASSERT_TRUE(follower.Start().ok());
   auto sub = feed.Subscribe(kOperator);
   auto created = env.service().Create(kOperator, GarbageReport(), "");
   ASSERT_TRUE(created.ok());
@@ -141,8 +143,11 @@ TEST(CaseFeedTest, FollowerThreadDeliversLocalWritesAndStops) {
   }
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].number, created->record.number);
-  feed.Stop();
+  follower.Stop();
+  feed.Close();
   EXPECT_EQ(sub->Next(Duration(0)).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(feed.Subscribe(kOperator)->Next(Duration(0)).status().code(),
+            StatusCode::kUnavailable);
   env.service().SetWriteListener(nullptr);
 }
 

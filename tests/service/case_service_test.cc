@@ -568,9 +568,7 @@ TEST_P(DuplicateSearchTest, VideoAiDuplicateIsMergedAutomatically) {
 // Two nodes on one database: the second service writes, the first one's index sees it once its
 // follower has read the log.
 TEST_F(CaseServiceTest, DuplicateIndexFindsCasesOfAnotherNodeAfterTheFollowerCatchesUp) {
-  DuplicateIndexOptions slow;
-  slow.poll_interval = std::chrono::hours(1);  // the test drives the follower
-  ASSERT_TRUE(service().EnableDuplicateIndex(nullptr, slow).ok());
+  ASSERT_TRUE(service().EnableDuplicateIndex().ok());  // not following: the test drives it
   CaseService other(env_.store(), env_.reference(), env_.clock());
   auto remote = other.Create(kOperator, GarbageReport(), "");
   ASSERT_TRUE(remote.ok()) << remote.status().ToString();
@@ -613,9 +611,7 @@ TEST_F(CaseServiceTest, DuplicateIndexFindsCasesOfAnotherNodeAfterTheFollowerCat
 // The index answers exactly what the store query answers, on a random mix of categories,
 // places, times, states and writers (this node and another one), before and after a reload.
 TEST_F(CaseServiceTest, DuplicateIndexAgreesWithTheStoreQueryOnRandomCases) {
-  DuplicateIndexOptions slow;
-  slow.poll_interval = std::chrono::hours(1);
-  ASSERT_TRUE(service().EnableDuplicateIndex(nullptr, slow).ok());
+  ASSERT_TRUE(service().EnableDuplicateIndex().ok());
   CaseService other(env_.store(), env_.reference(), env_.clock());
   std::mt19937 rng(20260310);
   std::uniform_real_distribution<double> lon(113.6005, 113.6095);  // inside sub-district 001

@@ -359,7 +359,7 @@ TEST_P(EvaluationBackendTest, RatesScoreAndHandlingTimeOfTheHandBuiltSet) {
 
 TEST_P(EvaluationBackendTest, IncrementalFiguresEqualARebuildAndARestart) {
   std::vector<ScriptedCase> cases = HandBuiltCases();
-  EvaluationEngine follower(store_->cases(), CalendarSource(), {Duration(20), 3});
+  EvaluationEngine follower(store_->cases(), CalendarSource(), {3});
   ASSERT_TRUE(follower.Rebuild().ok());  // empty log
   // Write case by case, folding after each (batches of 3 events split histories).
   for (const ScriptedCase& c : cases) {
@@ -377,13 +377,15 @@ TEST_P(EvaluationBackendTest, IncrementalFiguresEqualARebuildAndARestart) {
   ASSERT_TRUE(reopened.ok());
   store_ = std::move(*reopened);
   EvaluationEngine restarted(store_->cases(), CalendarSource());
-  ASSERT_TRUE(restarted.Start().ok());
+  EventLogFollower log_follower(store_->cases());
+  ASSERT_TRUE(log_follower.Subscribe(restarted, EventLogFollower::CatchUpOn::kFollower).ok());
+  ASSERT_TRUE(log_follower.Start().ok());
   for (int i = 0; i < 200 && !restarted.ready(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ASSERT_TRUE(restarted.ready());
   EXPECT_EQ(Snapshot(restarted), before);
-  restarted.Stop();
+  log_follower.Stop();
 }
 
 TEST(EvaluationEngineTest, BothBackendsGiveIdenticalFigures) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "citygrid/common/time.h"
+#include "citygrid/storage/sqlite_store.h"
 #include "src/storage/postgres/pg_admin.h"
 #include "tests/service/service_test_env.h"
 #include "tests/testing/paths.h"
@@ -70,7 +71,15 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
     pg_database_ = *name;
     store_options.db_url = storage::postgres::DsnWithDatabase(dsn, *name);
   }
-  CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
+  if (options.backend == ApiBackend::kSqlite) {
+    // As `citygrid serve`: the server owns its data directory.
+    storage::SqliteStoreOptions sqlite;
+    sqlite.data_dir = dir_;
+    sqlite.own_data_dir = true;
+    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenSqliteStore(sqlite));
+  } else {
+    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
+  }
   CITYGRID_ASSIGN_OR_RETURN(reference_,
                             service::ReferenceDataService::Open(
                                 store_->documents(), service::testing::RepoDataDir()));
@@ -94,14 +103,14 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
     if (!added.ok()) return added.status();
   }
   cases_ = std::make_unique<service::CaseService>(*store_, *reference_, clock_);
-  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex());
-  service::FeedOptions feed_options;
-  feed_options.poll_interval = Duration(50);
-  feed_ = std::make_unique<service::CaseFeed>(store_->cases(), feed_options);
-  if (options.start_feed) {
-    CITYGRID_RETURN_IF_ERROR(feed_->Start());
-    cases_->SetWriteListener([feed = feed_.get()] { feed->Notify(); });
-  }
+  service::EventLogFollowerOptions follower_options;
+  follower_options.poll_interval = Duration(50);
+  follower_ = std::make_unique<service::EventLogFollower>(store_->cases(), follower_options);
+  CITYGRID_RETURN_IF_ERROR(cases_->EnableDuplicateIndex(follower_.get()));
+  feed_ = std::make_unique<service::CaseFeed>(store_->cases());
+  if (options.start_feed) CITYGRID_RETURN_IF_ERROR(follower_->Subscribe(*feed_));
+  CITYGRID_RETURN_IF_ERROR(follower_->Start());
+  cases_->SetWriteListener([follower = follower_.get()] { follower->Notify(); });
   services_.reset(new http::ApiServices{*store_, *auth_, *reference_, *cases_,
                                         options.start_feed ? feed_.get() : nullptr, clock_,
                                         options.max_photo_bytes});
@@ -129,11 +138,14 @@ ApiFixture::~ApiFixture() {
   }
   server_.reset();
   if (cases_) cases_->SetWriteListener(nullptr);
-  if (feed_) feed_->Stop();
+  if (follower_) follower_->Stop();
+  if (cases_) cases_->StopDuplicateIndex();
+  if (feed_) feed_->Close();
   services_.reset();
   ledgers_.reset();
   feed_.reset();
   cases_.reset();
+  follower_.reset();
   auth_.reset();
   reference_.reset();
   store_.reset();

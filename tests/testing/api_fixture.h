@@ -30,6 +30,7 @@
 #include "citygrid/http/server.h"
 #include "citygrid/service/auth_service.h"
 #include "citygrid/service/case_feed.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/service/case_service.h"
 #include "citygrid/service/ledger_service.h"
 #include "citygrid/service/reference_data.h"
@@ -98,6 +99,7 @@ class ApiFixture {
   std::unique_ptr<service::AuthService> auth_;
   std::unique_ptr<service::CaseService> cases_;
   std::unique_ptr<service::LedgerService> ledgers_;
+  std::unique_ptr<service::EventLogFollower> follower_;  // feeds the duplicate index and feed
   std::unique_ptr<service::CaseFeed> feed_;
   std::unique_ptr<http::ApiServices> services_;
   std::unique_ptr<http::Server> server_;

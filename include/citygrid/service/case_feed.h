@@ -2,20 +2,19 @@
 
 // CaseFeed: the service half of the live feed (GET /api/v1/stream, server-sent events).
 //
-// One follower per process reads the deployment-wide event log (CaseStore::EventsAfter) from
-// where it started, so it sees the writes of every node sharing the database, and fans each
-// event out to the subscribers allowed to see its case (visibility.h: a handler only its own
-// unit's cases, judged by the case as it is when the event is read). Each item carries the
-// event (reporter masked for the subscriber's role) and a summary of the case.
-//
-// Wake-ups: the follower polls every `poll_interval`, or waits on an EventNotifier when given
-// one; Notify() (e.g. CaseService::SetWriteListener) wakes it at once after a local write.
+// The feed follows the deployment-wide event log as a subscriber of the process's
+// EventLogFollower (event_log_follower.h), so it sees the writes of every node sharing the
+// database, and fans each event out to the feed's subscribers allowed to see its case
+// (visibility.h: a handler only its own unit's cases, judged by the case as it is when the event
+// is read). Each item carries the event (reporter masked for the subscriber's role) and a summary
+// of the case.
 //
 // Back-pressure: each subscriber has a bounded queue (`queue_capacity` items). A subscriber that
 // falls that far behind is dropped: its queue is cleared and Next() answers kResourceExhausted,
 // so the client reconnects and reloads instead of the server growing without bound.
 //
-// Events committed before Start() are not replayed (a reconnecting client reloads the list).
+// Events committed before CatchUp() (or SeekToEnd()) are not replayed (a reconnecting client
+// reloads the list).
 //
 // Thread safety: all methods may be called from any thread.
 
@@ -25,13 +24,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "citygrid/common/status.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/case.h"
-#include "citygrid/storage/event_notifier.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/storage/store.h"
 
 namespace citygrid::service {
@@ -48,9 +46,8 @@ struct FeedItem {
 };
 
 struct FeedOptions {
-  Duration poll_interval = Duration(200);
   size_t queue_capacity = 1024;
-  int batch = 500;  // events read per EventsAfter call
+  int batch = 500;  // events read per EventsAfter call by PollOnce() (the follower has its own)
 };
 
 class FeedSubscription {
@@ -59,7 +56,7 @@ class FeedSubscription {
 
   // Waits up to `timeout` for items and returns all that are queued, oldest first (empty after a
   // timeout). kResourceExhausted once the subscriber has been dropped for falling behind;
-  // kUnavailable once the feed has stopped or the subscription was closed.
+  // kUnavailable once the feed was closed or the subscription was.
   Result<std::vector<FeedItem>> Next(Duration timeout);
   // Ends the subscription (the feed forgets it).
   void Close();
@@ -81,49 +78,41 @@ class FeedSubscription {
   bool closed_ = false;
 };
 
-class CaseFeed {
+class CaseFeed final : public EventLogSubscriber {
  public:
-  // `store` (and `notifier`, when given) must outlive the feed.
-  explicit CaseFeed(storage::CaseStore& store, FeedOptions options = {},
-                    storage::EventNotifier* notifier = nullptr);
-  ~CaseFeed();
+  // `store` must outlive the feed.
+  explicit CaseFeed(storage::CaseStore& store, FeedOptions options = {});
+  ~CaseFeed() override;
   CaseFeed(const CaseFeed&) = delete;
   CaseFeed& operator=(const CaseFeed&) = delete;
 
-  // Sets the position to the log's current end and starts the follower thread.
-  Status Start();
-  // Stops the follower; open subscriptions then answer kUnavailable. Idempotent.
-  void Stop();
+  // EventLogSubscriber: CatchUp() is SeekToEnd(); Apply() fans the events out.
+  Status CatchUp() override { return SeekToEnd(); }
+  int64_t position() const override;
+  Status Apply(const std::vector<CaseEvent>& events) override;
 
-  // Sets the position without starting a thread (for callers that drive PollOnce themselves).
+  // Sets the position to the log's current end. Errors are the store's.
   Status SeekToEnd();
-  // Reads every event after the position, fans it out and advances. Returns the number of
-  // events read. Used by the follower; callable directly when the follower is not running.
+  // Reads every event after the position, fans it out and advances (FollowEventLog). Returns
+  // the number of events read. For callers that drive the feed without a follower.
   Result<int> PollOnce();
 
-  std::shared_ptr<FeedSubscription> Subscribe(const Actor& viewer);
-  // Wakes the follower now (call after a local write).
-  void Notify();
+  // Ends every subscription (they answer kUnavailable) and answers later Subscribe() calls with
+  // a closed subscription. Idempotent.
+  void Close();
 
-  int64_t position() const;
+  std::shared_ptr<FeedSubscription> Subscribe(const Actor& viewer);
   size_t subscriber_count() const;
 
  private:
-  void Run();
-
   storage::CaseStore& store_;
   const FeedOptions options_;
-  storage::EventNotifier* notifier_;
 
-  std::mutex poll_mu_;  // one PollOnce at a time
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   // State below is protected by mu_.
   int64_t position_ = 0;
-  bool stop_ = false;
-  bool notified_ = false;
+  bool closed_ = false;
   std::vector<std::weak_ptr<FeedSubscription>> subscribers_;
-  std::thread thread_;
 };
 
 }  // namespace citygrid::service

@@ -53,6 +53,7 @@
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/geo/district.h"
 #include "citygrid/service/duplicate_index.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/service/reference_data.h"
 #include "citygrid/service/routing.h"
 #include "citygrid/storage/store.h"
@@ -166,13 +167,14 @@ class CaseService {
                                                                 int64_t exclude_id);
 
   // Keeps the duplicate search in memory (service/duplicate_index.h): loads every open case and
-  // starts a follower of the event log, woken by `notifier` (changes made by other nodes; null =
-  // polling every options.poll_interval). This service's own writes update the index at once.
-  // Call before serving requests; a second call is a no-op. Errors are the store's (the service
-  // then keeps querying the store).
-  Status EnableDuplicateIndex(storage::EventNotifier* notifier = nullptr,
+  // subscribes the index to `follower` (changes made by other nodes; null = no following: the
+  // caller may drive duplicate_index()->PollOnce()). This service's own writes update the index
+  // at once. Call before serving requests; a second call is a no-op. Errors are the store's (the
+  // service then keeps querying the store).
+  Status EnableDuplicateIndex(EventLogFollower* follower = nullptr,
                               DuplicateIndexOptions options = {});
-  // Stops the index's follower (the index stays, no longer following other nodes). Idempotent.
+  // Unsubscribes the index from its follower (the index stays, no longer following other
+  // nodes). Idempotent.
   void StopDuplicateIndex();
   // The index, or null before EnableDuplicateIndex().
   DuplicateIndex* duplicate_index() { return duplicates_.get(); }
@@ -183,7 +185,8 @@ class CaseService {
   // with several nodes (a case is marked once: the loser of a race sees it already marked).
   Result<int> SweepOverdue(Timestamp now);
 
-  // Called after every successful local write (e.g. CaseFeed::Notify), on the writer's thread.
+  // Called after every successful local write (e.g. EventLogFollower::Notify), on the writer's
+  // thread.
   void SetWriteListener(std::function<void()> listener);
 
   // Display names for a case's location (district/sub-district/community/road and road chief).
@@ -212,6 +215,7 @@ class CaseService {
   const CaseServiceOptions options_;
   std::atomic<std::shared_ptr<const std::function<void()>>> listener_;
   std::unique_ptr<DuplicateIndex> duplicates_;  // set once, before serving
+  EventLogFollower* duplicates_follower_ = nullptr;
 };
 
 }  // namespace citygrid::service

@@ -8,26 +8,24 @@
 // kept current two ways:
 //   - Record(): the writer that just committed a case's change (CaseService on this node) hands
 //     over the case as it is now, with the global_seq of the write's last event;
-//   - the follower (Start(), or PollOnce() called directly) reads the deployment-wide event log
-//     (CaseStore::EventsAfter) after its position, so changes made by other nodes sharing the
-//     database appear once it has read them. For an event it has not seen through Record() it
-//     loads the case's current row.
+//   - as a subscriber of the process's EventLogFollower (event_log_follower.h; or PollOnce()
+//     called directly) it reads the deployment-wide event log after its position, so changes
+//     made by other nodes sharing the database appear once it has read them. For an event it has
+//     not seen through Record() it loads the case's current row.
 // An open case is one whose state is not terminal (IsTerminal); a case that becomes terminal
 // (closed, cancelled, merged, invalid, not registered) leaves the index.
 //
-// Ordering: an entry only ever moves to a newer case version. Record() of a write the follower
-// has already read (seq <= position()) is ignored, since the follower loaded a state at least as
+// Ordering: an entry only ever moves to a newer case version. Record() of a write the index has
+// already read from the log (seq <= position()) is ignored, since it loaded a state at least as
 // new; so a late Record() can never resurrect a case that has since been closed.
 //
 // Thread safety: all methods may be called from any thread.
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -36,7 +34,7 @@
 #include "citygrid/domain/case.h"
 #include "citygrid/geo/coordinates.h"
 #include "citygrid/geo/geometry.h"
-#include "citygrid/storage/event_notifier.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/storage/store.h"
 
 namespace citygrid::service {
@@ -72,32 +70,29 @@ geo::BoundingBox SearchBox(geo::LonLat p, double radius_m);
 void SortAndTrimCandidates(std::vector<DuplicateCandidate>& candidates, size_t limit);
 
 struct DuplicateIndexOptions {
-  Duration poll_interval = Duration(200);  // follower wake-up without a notifier
-  int batch = 1000;                        // events read per EventsAfter call
-  double cell_degrees = 0.001;             // grid cell edge (about 111 m of latitude)
+  int batch = 1000;             // events read per EventsAfter call by PollOnce()
+  double cell_degrees = 0.001;  // grid cell edge (about 111 m of latitude)
 };
 
-class DuplicateIndex {
+class DuplicateIndex final : public EventLogSubscriber {
  public:
-  // `store` (and `notifier`, when given) must outlive the index.
-  explicit DuplicateIndex(storage::CaseStore& store, DuplicateIndexOptions options = {},
-                          storage::EventNotifier* notifier = nullptr);
-  ~DuplicateIndex();
+  // `store` must outlive the index.
+  explicit DuplicateIndex(storage::CaseStore& store, DuplicateIndexOptions options = {});
   DuplicateIndex(const DuplicateIndex&) = delete;
   DuplicateIndex& operator=(const DuplicateIndex&) = delete;
 
   // Replaces the contents by every open case in the store and sets the position to the log's
   // end as of just before the read. Errors are the store's.
   Status Load();
-  // Load() and then starts the follower thread. Idempotent while running.
-  Status Start();
-  // Stops the follower. Idempotent.
-  void Stop();
-  // Wakes the follower now.
-  void Notify();
 
-  // Reads every event after the position, brings the cases they touch up to date and advances.
-  // Returns the number of events read. Errors are the store's (the position then stays).
+  // EventLogSubscriber: CatchUp() is Load(); Apply() brings the cases the events touch up to
+  // date (errors are the store's; the position then stays).
+  Status CatchUp() override { return Load(); }
+  int64_t position() const override;
+  Status Apply(const std::vector<CaseEvent>& events) override;
+
+  // Reads every event after the position and applies it (FollowEventLog). Returns the number of
+  // events read. For callers that drive the index without a follower.
   Result<int> PollOnce();
 
   // `c` (with id and number set) as committed by a write whose last event has global_seq
@@ -107,7 +102,6 @@ class DuplicateIndex {
   // The candidates of `search`, SortAndTrimCandidates-ordered.
   std::vector<DuplicateCandidate> Find(const DuplicateSearch& search) const;
 
-  int64_t position() const;
   size_t size() const;  // open cases held
 
  private:
@@ -131,25 +125,16 @@ class DuplicateIndex {
   // REQUIRES: mu_ held exclusively.
   void UpsertLocked(const Case& c);
   void RemoveLocked(int64_t id, int64_t version);
-  void Run();
 
   storage::CaseStore& store_;
   const DuplicateIndexOptions options_;
-  storage::EventNotifier* notifier_;
 
-  std::mutex poll_mu_;  // one PollOnce / Load at a time
+  std::mutex poll_mu_;  // one Load / Apply at a time
   mutable std::shared_mutex mu_;
   // State below is protected by mu_.
   std::unordered_map<std::string, Cells> categories_;
   std::unordered_map<int64_t, Where> where_;
   int64_t position_ = 0;
-
-  std::mutex run_mu_;
-  std::condition_variable run_cv_;
-  // State below is protected by run_mu_.
-  bool stop_ = false;
-  bool notified_ = false;
-  std::thread thread_;
 };
 
 }  // namespace citygrid::service

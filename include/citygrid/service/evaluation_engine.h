@@ -29,20 +29,20 @@
 // dispatch to the last feedback, in whole work minutes, computed with the calendar `calendar()`
 // returns when the feedback is folded.
 //
-// Threads: Start() runs one follower thread that first rebuilds from global_seq 0, then polls
-// (or waits on `notifier`) for new events. Queries take a shared lock and may run from any
-// thread; until the first rebuild has finished they answer kUnavailable.
+// Following: the engine is a subscriber of the process's EventLogFollower
+// (event_log_follower.h), subscribed with CatchUpOn::kFollower: on the follower's thread it
+// first rebuilds from global_seq 0 (CatchUp), then folds each new batch (Apply). Queries take a
+// shared lock and may run from any thread; until the first rebuild has finished they answer
+// kUnavailable.
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -51,7 +51,7 @@
 #include "citygrid/domain/case.h"
 #include "citygrid/domain/indicator.h"
 #include "citygrid/domain/work_calendar.h"
-#include "citygrid/storage/event_notifier.h"
+#include "citygrid/service/event_log_follower.h"
 #include "citygrid/storage/store.h"
 
 namespace citygrid::service {
@@ -102,34 +102,32 @@ struct EngineMemory {
 };
 
 struct EvaluationEngineOptions {
-  Duration poll_interval = Duration(500);
-  int batch = 10000;  // events per EventsAfter call (1..10000)
+  int batch = 10000;  // events per EventsAfter call of Rebuild() and PollOnce() (1..10000)
 };
 
-class EvaluationEngine {
+class EvaluationEngine final : public EventLogSubscriber {
  public:
   using CalendarSource = std::function<std::shared_ptr<const WorkCalendar>()>;
 
-  // `store` (and `notifier`, when given) must outlive the engine. `calendar` is asked once per
-  // batch of events; it must not return null.
+  // `store` must outlive the engine. `calendar` is asked once per batch of events; it must not
+  // return null.
   EvaluationEngine(storage::CaseStore& store, CalendarSource calendar,
-                   EvaluationEngineOptions options = {},
-                   storage::EventNotifier* notifier = nullptr);
-  ~EvaluationEngine();
+                   EvaluationEngineOptions options = {});
+  ~EvaluationEngine() override;
   EvaluationEngine(const EvaluationEngine&) = delete;
   EvaluationEngine& operator=(const EvaluationEngine&) = delete;
 
-  // Starts the follower thread (rebuild, then follow). Idempotent.
-  Status Start();
-  // Stops it. Idempotent.
-  void Stop();
-  // Wakes the follower (call after a local write).
-  void Notify();
+  // EventLogSubscriber: CatchUp() is Rebuild(); Apply() folds the events in.
+  Status CatchUp() override { return Rebuild(); }
+  int64_t position() const override;
+  Status Apply(const std::vector<CaseEvent>& events) override;
 
-  // Drops everything and folds the whole event log again (used by the follower at start;
-  // callable directly when the follower is not running).
+  // Drops everything and folds the whole event log again (the follower's catch-up; callable
+  // directly when the engine is not subscribed).
   Status Rebuild();
-  // Folds the events after the position. Returns how many were read. Also callable directly.
+  // Rebuilds first while not ready(), then folds the events after the position
+  // (FollowEventLog). Returns how many were read. For callers that drive the engine without a
+  // follower.
   Result<int> PollOnce();
 
   // Window sums per group of `dimension` for civil days [from_day, to_day], for every group
@@ -141,7 +139,6 @@ class EvaluationEngine {
   Result<std::vector<std::pair<std::string, int64_t>>> OverdueByUnit() const;
 
   bool ready() const { return ready_.load(); }
-  int64_t position() const;
   EngineMemory memory() const;
 
  private:
@@ -152,25 +149,16 @@ class EvaluationEngine {
   struct DimensionTable;
   struct Rollups;
 
-  void Run();
   Status FoldBatch(Rollups& data, const std::vector<CaseEvent>& events, bool incremental);
 
   storage::CaseStore& store_;
   CalendarSource calendar_;
   const EvaluationEngineOptions options_;
-  storage::EventNotifier* notifier_;
 
-  std::mutex poll_mu_;  // one Rebuild/PollOnce at a time
+  std::mutex poll_mu_;  // one Rebuild/Apply at a time
   mutable std::shared_mutex data_mu_;
   std::unique_ptr<Rollups> data_;  // protected by data_mu_
   std::atomic<bool> ready_{false};
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  // State below is protected by mu_.
-  bool stop_ = false;
-  bool notified_ = false;
-  std::thread thread_;
 };
 
 }  // namespace citygrid::service
