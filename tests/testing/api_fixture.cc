@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "citygrid/common/time.h"
-#include "citygrid/storage/sqlite_store.h"
 #include "src/storage/postgres/pg_admin.h"
 #include "tests/service/service_test_env.h"
 #include "tests/testing/paths.h"
@@ -71,15 +70,7 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
     pg_database_ = *name;
     store_options.db_url = storage::postgres::DsnWithDatabase(dsn, *name);
   }
-  if (options.backend == ApiBackend::kSqlite) {
-    // As `citygrid serve`: the server owns its data directory.
-    storage::SqliteStoreOptions sqlite;
-    sqlite.data_dir = dir_;
-    sqlite.own_data_dir = true;
-    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenSqliteStore(sqlite));
-  } else {
-    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
-  }
+  CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
   CITYGRID_ASSIGN_OR_RETURN(reference_,
                             service::ReferenceDataService::Open(
                                 store_->documents(), service::testing::RepoDataDir()));
