@@ -12,10 +12,10 @@ namespace {
 constexpr Command kCommands[] = {
     {"serve", "run the server: citygrid serve [--data DIR] [--db URL] [--listen ADDR:PORT]", RunServe},
     {"demo", "generate the demo district in an empty --data DIR, then serve it", RunDemo},
-    {"import", "import geography, categories or 311 records from files", RunImport},
+    {"import", "import geography (GeoJSON) or categories (JSON) from files", RunImport},
     {"export", "export cases, evaluation or ledgers", RunExport},
     {"backup", "write a consistent copy of the database and media", RunBackup},
-    {"restore", "restore a backup into an empty data directory", RunRestore},
+    {"restore", "restore a backup into an empty data directory or database", RunRestore},
     {"check", "verify every case's audit hash chain: citygrid check --data DIR | --db URL", RunCheck},
     {"user", "manage users: citygrid user add|list --data DIR ...", RunUser},
     {"apikey", "Open311 API keys: citygrid apikey add|list|revoke --data DIR ...", RunApiKey},

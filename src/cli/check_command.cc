@@ -6,9 +6,8 @@
 #include <cstdio>
 #include <string>
 
-#include "citygrid/storage/chain_check.h"
-#include "citygrid/storage/ledger_store.h"
 #include "citygrid/storage/store.h"
+#include "cli/chain_verify.h"
 #include "cli/commands.h"
 
 namespace citygrid::cli {
@@ -44,46 +43,21 @@ int RunCheck(const Args& args) {
     std::fprintf(stderr, "citygrid check: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  auto report = storage::VerifyStoreChains((*store)->cases());
-  if (!report.ok()) {
-    std::fprintf(stderr, "citygrid check: %s\n", report.status().ToString().c_str());
+  auto summary = VerifyAllChains(**store);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "citygrid check: %s\n", summary.status().ToString().c_str());
     return 1;
   }
-  if (!report->ok()) {
-    std::printf("citygrid check: BROKEN after %lld events: %s\n",
-                static_cast<long long>(report->events), report->broken->ToString().c_str());
+  if (!summary->ok()) {
+    std::printf("citygrid check: BROKEN %s\n", summary->broken.c_str());
     return 1;
-  }
-  // Ledgers: one definition document (kind "ledger") per ledger, its rows' chains in the store.
-  auto ledgers = (*store)->documents().List("ledger");
-  if (!ledgers.ok()) {
-    std::fprintf(stderr, "citygrid check: %s\n", ledgers.status().ToString().c_str());
-    return 1;
-  }
-  int64_t ledger_rows = 0, ledger_events = 0;
-  for (const storage::Document& ledger : *ledgers) {
-    auto events = (*store)->ledgers().LoadLedgerEvents(ledger.key);
-    auto rows = (*store)->ledgers().ListRows(ledger.key);
-    if (!events.ok() || !rows.ok()) {
-      std::fprintf(stderr, "citygrid check: ledger %s: %s\n", ledger.key.c_str(),
-                   (events.ok() ? rows.status() : events.status()).ToString().c_str());
-      return 1;
-    }
-    storage::LedgerChainReport chain = storage::VerifyLedgerChains(*events, &*rows);
-    if (!chain.ok()) {
-      std::printf("citygrid check: BROKEN in ledger %s: %s\n", ledger.key.c_str(),
-                  chain.first_break->ToString().c_str());
-      return 1;
-    }
-    ledger_rows += static_cast<int64_t>(rows->size());
-    ledger_events += chain.events_checked;
   }
   std::printf(
       "citygrid check: ok, %lld cases and %lld events, %zu ledgers with %lld rows and %lld row "
       "events; every chain verifies (%s)\n",
-      static_cast<long long>(report->cases), static_cast<long long>(report->events),
-      ledgers->size(), static_cast<long long>(ledger_rows), static_cast<long long>(ledger_events),
-      (*store)->backend().c_str());
+      static_cast<long long>(summary->cases), static_cast<long long>(summary->events),
+      summary->ledgers, static_cast<long long>(summary->ledger_rows),
+      static_cast<long long>(summary->ledger_events), (*store)->backend().c_str());
   return 0;
 }
 
