@@ -9,11 +9,14 @@
 //   - CorruptBackupIsRefusedAndRestoresNothing (table-driven): a flipped media byte, a truncated
 //     database, an edited count, a missing manifest, an extra media file → exit 1 with a message
 //     naming the problem, no target and no staging left behind.
+//   - RewrittenHistoryInBackupIsRefused: an event rewritten in the backup's database (manifest
+//     hash made to match) fails the audit-chain check; nothing restored.
 //   - SqliteToPostgresAndBack: SQLite backup → PostgreSQL restore → PostgreSQL backup → SQLite
 //     restore; every step checks and keeps the events; a second restore into the now non-empty
 //     database is refused. Skipped without CITYGRID_TEST_POSTGRES_DSN.
 
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <gtest/gtest.h>
 
@@ -27,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "citygrid/storage/audit_chain.h"
 #include "citygrid/storage/store.h"
 #include "src/storage/postgres/pg_admin.h"
 #include "tests/testing/http_client.h"
@@ -339,6 +343,40 @@ TEST_F(BackupRestoreTest, CorruptBackupIsRefusedAndRestoresNothing) {
     EXPECT_FALSE(fs::exists(target));
     EXPECT_TRUE(fs::is_empty(parent)) << "staging left behind in " << parent;
   }
+}
+
+// A backup whose files all match the manifest but whose history was rewritten (an event's
+// note changed, the manifest's database hash recomputed to match) fails the chain check.
+TEST_F(BackupRestoreTest, RewrittenHistoryInBackupIsRefused) {
+  const fs::path backup = Fresh("rewritten");
+  fs::copy(CleanBackup(), backup, fs::copy_options::recursive);
+  const fs::path db_path = backup / "citygrid.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET note = 'rewritten' WHERE global_seq = 7", nullptr,
+                         nullptr, &error),
+            SQLITE_OK)
+      << (error ? error : "");
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  bj::object m = Manifest(backup);
+  const std::string bytes = ReadFile(db_path);
+  m["database"].as_object()["bytes"] = static_cast<int64_t>(bytes.size());
+  m["database"].as_object()["sha256"] = storage::Sha256Hex(bytes);
+  WriteFile(backup / "manifest.json", bj::serialize(m));
+
+  const fs::path parent = Fresh("rewritten-target");
+  fs::create_directories(parent);
+  std::string out;
+  EXPECT_EQ(RunProcess(CITYGRID_BINARY, {"restore", "--from", backup.string(), "--data",
+                                         (parent / "data").string()},
+                       &out),
+            1);
+  EXPECT_NE(out.find("audit chains are broken"), std::string::npos) << out;
+  EXPECT_NE(out.find("nothing was restored"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(parent / "data"));
+  EXPECT_TRUE(fs::is_empty(parent));
 }
 
 TEST_F(BackupRestoreTest, BackupRefusesExistingOutputAndMissingSource) {

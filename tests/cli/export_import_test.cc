@@ -9,6 +9,8 @@
 //   - ImportGeographyBadFeatureReplacesNothingGoodFileReplaces: a grid under a missing
 //     community → exit 1 naming "feature N", the stored geography document unchanged; the
 //     API's layers plus the district import again and replace it.
+//   - ImportCategoriesReplacesTheTaxonomyOrNothing: a malformed file changes nothing; the
+//     shipped data/categories.json imports.
 //   - UsageErrors: unknown things to export/import exit 2; import 311 says it is not there.
 
 #include <signal.h>
@@ -332,6 +334,30 @@ TEST_F(ExportImportTest, ImportGeographyBadFeatureReplacesNothingGoodFileReplace
       << out;
   EXPECT_NE(out.find("unit grids"), std::string::npos) << out;
   EXPECT_EQ(GeographyVersion(*data_), before + 1);
+}
+
+TEST_F(ExportImportTest, ImportCategoriesReplacesTheTaxonomyOrNothing) {
+  auto version = [&]() -> int64_t {
+    storage::StoreOptions o;
+    o.data_dir = *data_;
+    auto store = storage::OpenStore(o);
+    EXPECT_TRUE(store.ok());
+    if (!store.ok()) return -1;
+    auto doc = (*store)->documents().Get("category", "catalog");
+    return doc.ok() ? doc->version : 0;
+  };
+  const int64_t before = version();
+  const std::string bad = *dir_ + "/bad-categories.json";
+  std::ofstream(bad) << R"({"major_classes": "not a list"})";
+  std::string out;
+  EXPECT_EQ(RunProcess(CITYGRID_BINARY, {"import", "categories", bad, "--data", *data_}, &out), 1);
+  EXPECT_NE(out.find("nothing replaced"), std::string::npos) << out;
+  EXPECT_EQ(version(), before);
+  const std::string good = citygrid::testing::SourceDir() + "/data/categories.json";
+  ASSERT_EQ(RunProcess(CITYGRID_BINARY, {"import", "categories", good, "--data", *data_}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("categories from"), std::string::npos) << out;
+  EXPECT_EQ(version(), before + 1);
 }
 
 TEST_F(ExportImportTest, UsageErrors) {
