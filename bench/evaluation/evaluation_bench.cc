@@ -16,12 +16,16 @@
 // generated again); the store itself keeps synchronous=FULL.
 //
 //   evaluation_bench [--cases N] [--days D] [--dir DIR] [--batch B] [--reuse] [--keep]
-//                    [--check] [--sql-windows K] [--reps R]
+//                    [--check] [--sql-windows K] [--reps R] [--in-memory]
 //
 // --reuse skips the load and measures an existing DIR (written by an earlier --keep run).
 // --check runs the audit-chain check (what `citygrid check --data DIR` does) after the load.
+// --in-memory writes no database: the engine reads the generated event log from memory
+// (generated_log.h) and the tables are timed without the SQL peer (quick engine/table timing).
 
 #include <malloc.h>
+#include <stdlib.h>
+#include <time.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -43,6 +47,7 @@
 #include <vector>
 
 #include "bench/evaluation/case_generator.h"
+#include "bench/evaluation/generated_log.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/indicator.h"
 #include "citygrid/service/evaluation_engine.h"
@@ -65,6 +70,13 @@ using Clock_ = std::chrono::steady_clock;
 
 double MsSince(Clock_::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock_::now() - t).count();
+}
+
+// CPU time of the calling thread in ms (what a table costs, apart from waiting for a core).
+double ThreadCpuMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
 // A field of /proc/self/status in bytes ("VmRSS:", "RssAnon:").
@@ -283,9 +295,9 @@ void InsertRaw(sqlite3* db, sqlite3_stmt* ins, const std::vector<Generated>& bat
 int main(int argc, char** argv) {
   using namespace citygrid;
   int64_t n = 10'000'000;
-  int days = -1, sql_windows = 4, batch = 20'000, reps = 9;
+  int days = -1, sql_windows = 4, table_windows = 4, batch = 20'000, reps = 9;
   std::string dir = "/tmp/citygrid-evaluation-bench";
-  bool reuse = false, keep = false, check = false;
+  bool reuse = false, keep = false, check = false, in_memory = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -300,24 +312,40 @@ int main(int argc, char** argv) {
     else if (a == "--dir") dir = next();
     else if (a == "--batch") batch = std::atoi(next().c_str());
     else if (a == "--sql-windows") sql_windows = std::atoi(next().c_str());
+    else if (a == "--windows") table_windows = std::atoi(next().c_str());
     else if (a == "--reps") reps = std::atoi(next().c_str());
     else if (a == "--reuse") reuse = true;
     else if (a == "--keep") keep = true;
     else if (a == "--check") check = true;
+    else if (a == "--in-memory") in_memory = true;
     else {
       std::fprintf(stderr,
                    "usage: evaluation_bench [--cases N] [--days D] [--dir DIR] [--batch B] "
-                   "[--reuse] [--keep] [--check] [--sql-windows K] [--reps R]\n");
+                   "[--reuse] [--keep] [--check] [--windows K] [--sql-windows K] [--reps R] "
+                   "[--in-memory]\n");
       return 2;
     }
   }
   if (n < 1 || batch < 1 || reps < 1) return 2;
   // A megacity district's daily volume (about 13,700 cases a day): the span grows with N.
   if (days < 0) days = static_cast<int>(std::clamp<int64_t>(n / 13'700, 30, 3650));
-  std::printf("evaluation bench: %lld cases over %d days, dir %s\n", static_cast<long long>(n),
-              days, dir.c_str());
+  if (in_memory) {
+    // The store only holds reference data and settings; the cases come from GeneratedLog.
+    char tmpl[] = "/tmp/citygrid-evalmem-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) {
+      std::perror("mkdtemp");
+      return 1;
+    }
+    dir = tmpl;
+    reuse = false;
+    keep = false;
+  }
+  std::printf("evaluation bench: %lld cases over %d days, %s %s\n", static_cast<long long>(n),
+              days, in_memory ? "generated in memory (no database, no SQL peer); settings in"
+                              : "dir",
+              dir.c_str());
 
-  if (!reuse) {
+  if (!reuse && !in_memory) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
@@ -342,7 +370,7 @@ int main(int argc, char** argv) {
   const Timestamp start = end - std::chrono::days(days);
   const std::string db_path = storage::SqliteDatabasePath(dir);
 
-  if (!reuse) {
+  if (!reuse && !in_memory) {
     Shares shares = bench::LoadShares();
     Generator gen(shares, categories, calendar, start, days, n);
     storage::SqliteBulkLoaderOptions lo;
@@ -451,10 +479,18 @@ int main(int argc, char** argv) {
 
   // ---- the engine: rebuilt from the event log. Freed heap goes back to the OS first, so the
   // RSS growth is the engine's.
+  const Shares memory_shares = in_memory ? bench::LoadShares() : Shares{};
+  std::unique_ptr<Generator> memory_generator;
+  std::unique_ptr<bench::GeneratedLog> memory_log;
+  if (in_memory) {
+    memory_generator = std::make_unique<Generator>(memory_shares, categories, calendar, start, days, n);
+    memory_log = std::make_unique<bench::GeneratedLog>(*memory_generator, n);
+  }
+  storage::CaseStore& log = in_memory ? *memory_log : (*store)->cases();
   malloc_trim(0);
   const int64_t anon_before = StatusBytes("RssAnon:");
   const int64_t rss_before = StatusBytes("VmRSS:");
-  service::EvaluationEngine engine((*store)->cases(), [calendar] { return calendar; });
+  service::EvaluationEngine engine(log, [calendar] { return calendar; });
   auto t0 = Clock_::now();
   Status rebuilt = engine.Rebuild();
   if (!rebuilt.ok()) {
@@ -479,8 +515,10 @@ int main(int argc, char** argv) {
   FakeClock clock(end);
   service::EvaluationService evaluation(engine, **store, **reference, clock);
   sqlite3* db = nullptr;
-  Check(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), db, "open");
-  Check(sqlite3_exec(db, "PRAGMA cache_size=-262144", nullptr, nullptr, nullptr), db, "pragma");
+  if (!in_memory) {
+    Check(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), db, "open");
+    Check(sqlite3_exec(db, "PRAGMA cache_size=-262144", nullptr, nullptr, nullptr), db, "pragma");
+  }
   const int32_t last = service::CivilDay(end) - 1;
   struct W {
     const char* name;
@@ -488,16 +526,29 @@ int main(int argc, char** argv) {
   };
   std::vector<W> windows = {{"1 day", last}, {"7 days", last - 6}, {"30 days", last - 29},
                             {"365 days", last - std::min(364, days - 1)}};
-  windows.resize(std::min<size_t>(windows.size(), std::max(0, sql_windows)));
+  windows.resize(std::min<size_t>(windows.size(), std::max(0, table_windows)));
+  if (in_memory) sql_windows = 0;
+  sql_windows = std::clamp(sql_windows, 0, static_cast<int>(windows.size()));
   const Dimension dims[] = {Dimension::kUnit, Dimension::kSubdistrict, Dimension::kCommunity,
                             Dimension::kGrid, Dimension::kInspector, Dimension::kCategory,
                             Dimension::kUnitCategory};
-  std::printf("\n%-9s %-14s %6s %10s %10s %10s %10s %8s %8s %s\n", "window", "group_by", "rows",
-              "engine ms", "table p50", "table max", "SQL ms", "p50 x", "max x", "equal");
-  double worst_table = 0, worst_ratio = 1e18;
+  std::printf("\n%-9s %-14s %6s %10s %10s %10s %9s %10s %8s %8s %s\n", "window", "group_by",
+              "rows", "engine ms", "table p50", "table max", "cpu p50", "SQL ms", "p50 x", "max x",
+              "equal");
+  double worst_table = 0, worst_ratio = 1e18, worst_cpu = 0;
   std::vector<double> all_tables;
   bool all_equal = true;
-  for (const W& w : windows) {
+  // Every table is timed first; the SQL peer (minutes per query on a loaded machine) runs after,
+  // for the cells of the first sql_windows windows, and prints those cells again complete.
+  struct Cell {
+    size_t window;
+    Dimension d;
+    std::vector<service::GroupCounts> rows;
+    double engine_ms, p50, max, cpu_p50;
+  };
+  std::vector<Cell> cells;
+  for (size_t wi = 0; wi < windows.size(); ++wi) {
+    const W& w = windows[wi];
     for (Dimension d : dims) {
       // Engine window sums alone: best of 3.
       double engine_ms = 1e18;
@@ -509,46 +560,62 @@ int main(int argc, char** argv) {
         rows = std::move(*r);
       }
       // The full table as the API builds it: window + 环比 + 同比, rates, scores, ranks.
-      std::vector<double> tables;
+      std::vector<double> tables, cpu;
       for (int k = 0; k < reps; ++k) {
         auto t = Clock_::now();
+        const double c = ThreadCpuMs();
         auto report = evaluation.Evaluate(
             Actor{"leader", Role::kLeader, ""},
             {service::DateOfCivilDay(w.from), service::DateOfCivilDay(last), {d}});
         tables.push_back(MsSince(t));
+        cpu.push_back(ThreadCpuMs() - c);
         if (!report.ok()) std::fprintf(stderr, "%s\n", report.status().ToString().c_str());
       }
       const double p50 = Percentile(tables, 50), max = Percentile(tables, 100);
       all_tables.insert(all_tables.end(), tables.begin(), tables.end());
-      auto t = Clock_::now();
-      auto sql = RunSql(db, d, w.from, last);
-      const double sql_ms = MsSince(t);
-      bool equal = sql.size() == rows.size();
-      for (const auto& g : rows) {
-        auto it = sql.find(g.key);
-        if (it == sql.end()) {
-          equal = false;
-          continue;
-        }
-        for (int m = 0; m < kMetricCount; ++m) equal = equal && it->second[m] == g.counts.metrics[m];
-      }
-      all_equal = all_equal && equal;
       worst_table = std::max(worst_table, max);
-      worst_ratio = std::min(worst_ratio, sql_ms / max);
-      std::printf("%-9s %-14s %6zu %10.3f %10.3f %10.3f %10.1f %7.0fx %7.0fx %s\n", w.name,
-                  std::string(service::Name(d)).c_str(), rows.size(), engine_ms, p50, max, sql_ms,
-                  sql_ms / p50, sql_ms / max, equal ? "yes" : "NO");
+      const double cpu_p50 = Percentile(cpu, 50);
+      worst_cpu = std::max(worst_cpu, cpu_p50);
+      std::printf("%-9s %-14s %6zu %10.3f %10.3f %10.3f %9.3f %10s %8s %8s %s\n", w.name,
+                  std::string(service::Name(d)).c_str(), rows.size(), engine_ms, p50, max,
+                  cpu_p50, "-", "-", "-", "-");
       std::fflush(stdout);
+      cells.push_back({wi, d, std::move(rows), engine_ms, p50, max, cpu_p50});
     }
   }
+  if (sql_windows > 0) std::printf("\nwith the SQL peer (same run):\n");
+  for (const Cell& c : cells) {
+    if (static_cast<int>(c.window) >= sql_windows) continue;
+    const W& w = windows[c.window];
+    auto t = Clock_::now();
+    auto sql = RunSql(db, c.d, w.from, last);
+    const double sql_ms = MsSince(t);
+    bool equal = sql.size() == c.rows.size();
+    for (const auto& g : c.rows) {
+      auto it = sql.find(g.key);
+      if (it == sql.end()) {
+        equal = false;
+        continue;
+      }
+      for (int m = 0; m < kMetricCount; ++m) equal = equal && it->second[m] == g.counts.metrics[m];
+    }
+    all_equal = all_equal && equal;
+    worst_ratio = std::min(worst_ratio, sql_ms / c.max);
+    std::printf("%-9s %-14s %6zu %10.3f %10.3f %10.3f %9.3f %10.1f %7.0fx %7.0fx %s\n", w.name,
+                std::string(service::Name(c.d)).c_str(), c.rows.size(), c.engine_ms, c.p50, c.max,
+                c.cpu_p50, sql_ms, sql_ms / c.p50, sql_ms / c.max, equal ? "yes" : "NO");
+    std::fflush(stdout);
+  }
   std::printf("table = EvaluationService::Evaluate (window + 环比 + 同比 windows, rates, scores, "
-              "ranks), %d runs each; x = SQL ms / table ms\n", reps);
+              "ranks), %d runs each; cpu = the table's thread CPU time; x = SQL ms / table ms "
+              "(SQL for the first %d window(s))\n",
+              reps, sql_windows);
 
   // p90 handling time, engine histogram vs exact SQL, by unit over the widest window.
   bool p90_ok = true;
   int p90_groups = 0;
-  if (!windows.empty()) {
-    const W& w = windows.back();
+  if (sql_windows > 0) {
+    const W& w = windows[static_cast<size_t>(sql_windows) - 1];
     auto rows = engine.Query(Dimension::kUnit, w.from, last);
     auto exact = SqlP90ByUnit(db, w.from, last);
     for (const auto& g : *rows) {
@@ -567,14 +634,24 @@ int main(int argc, char** argv) {
     std::printf("p90 handling time by unit, %s: engine histogram = bucket of the exact SQL p90 "
                 "for %d units: %s\n", w.name, p90_groups, p90_ok ? "yes" : "NO");
   }
-  std::printf("\nsummary: %lld cases; table over all windows × groupings: p50 %.2f ms, max %.2f "
-              "ms (bar 50 ms); smallest SQL/table ratio (by max) %.0fx (bar 20x); structures "
-              "%.0f bytes/case, anonymous RSS growth %.0f bytes/case (bar 300), RSS %.0f MB; "
-              "figures equal to SQL: %s; p90 equal: %s\n",
-              static_cast<long long>(mem.cases), Percentile(all_tables, 50), worst_table,
-              worst_ratio, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
-              rss_after / 1e6, all_equal ? "yes" : "NO", p90_ok ? "yes" : "NO");
-  sqlite3_close(db);
+  if (sql_windows == 0) {
+    std::printf("\nsummary (no SQL peer): %lld cases; table over all windows × groupings: p50 "
+                "%.2f ms, max %.2f ms (bar 50 ms), largest cpu p50 %.2f ms; structures %.0f "
+                "bytes/case, anonymous RSS growth %.0f bytes/case (bar 300), RSS %.0f MB\n",
+                static_cast<long long>(mem.cases), Percentile(all_tables, 50), worst_table,
+                worst_cpu, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
+                rss_after / 1e6);
+  } else {
+    std::printf("\nsummary: %lld cases; table over all windows × groupings: p50 %.2f ms, max "
+                "%.2f ms (bar 50 ms), largest cpu p50 %.2f ms; smallest SQL/table ratio (by max, "
+                "windows with SQL) %.0fx (bar 20x); structures %.0f bytes/case, anonymous RSS "
+                "growth %.0f bytes/case (bar 300), RSS %.0f MB; figures equal to SQL: %s; p90 "
+                "equal: %s\n",
+                static_cast<long long>(mem.cases), Percentile(all_tables, 50), worst_table,
+                worst_cpu, worst_ratio, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
+                rss_after / 1e6, all_equal ? "yes" : "NO", p90_ok ? "yes" : "NO");
+  }
+  if (db != nullptr) sqlite3_close(db);
   store->reset();
   if (!keep) {
     std::error_code ec;

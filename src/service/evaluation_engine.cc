@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "citygrid/domain/case_state_machine.h"
+#include "citygrid/service/day_series.h"
 
 namespace citygrid::service {
 namespace {
@@ -12,7 +13,6 @@ namespace {
 constexpr int64_t kUnset = std::numeric_limits<int64_t>::min();
 constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 constexpr int64_t kOffsetMs = static_cast<int64_t>(kShanghaiOffsetMinutes) * 60 * 1000;
-constexpr int kBlockDays = 32;
 constexpr int kRecordsPerChunk = 1 << 16;
 
 int32_t DayOfMs(int64_t ms) {
@@ -20,12 +20,6 @@ int32_t DayOfMs(int64_t ms) {
   int64_t day = shifted / kDayMs;
   if (shifted % kDayMs < 0) --day;
   return static_cast<int32_t>(day);
-}
-
-int32_t FloorDiv(int32_t a, int32_t b) {
-  int32_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
 }
 
 constexpr std::string_view kDimensionNames[kDimensionCount] = {
@@ -95,78 +89,10 @@ struct EvaluationEngine::CaseRecord {
   bool overdue_now = false;
 };
 
-// One day's counts of one group. int32 suffices: the net count of a day and group is at most
-// the number of cases.
-struct EvaluationEngine::DayCounts {
-  int32_t metrics[kMetricCount] = {};
-  int32_t handle_time[kHandleTimeBuckets] = {};
-};
-
-namespace {
-
-// One day's counts in 16 bits: most (group, day) counts are small. A block whose day count
-// would leave 0..65535 switches to 32-bit days (Block::wide), so nothing ever saturates.
-struct NarrowDay {
-  uint16_t metrics[kMetricCount] = {};
-  uint16_t handle_time[kHandleTimeBuckets] = {};
-};
-
-}  // namespace
-
-struct EvaluationEngine::Block {
-  DayCounts total;
-  NarrowDay days[kBlockDays];
-  std::unique_ptr<DayCounts[]> wide;  // when set, the days live here
-
-  void Widen() {
-    wide = std::make_unique<DayCounts[]>(kBlockDays);
-    for (int d = 0; d < kBlockDays; ++d) {
-      for (int i = 0; i < kMetricCount; ++i) wide[d].metrics[i] = days[d].metrics[i];
-      for (int i = 0; i < kHandleTimeBuckets; ++i) wide[d].handle_time[i] = days[d].handle_time[i];
-    }
-  }
-  // Adds `v` to metric `index` (or histogram bucket `index` when `histogram`) of day `d`.
-  void AddDay(int d, bool histogram, int index, int32_t v) {
-    if (!wide) {
-      uint16_t& slot = histogram ? days[d].handle_time[index] : days[d].metrics[index];
-      const int32_t next = static_cast<int32_t>(slot) + v;
-      if (next >= 0 && next <= 0xFFFF) {
-        slot = static_cast<uint16_t>(next);
-        return;
-      }
-      Widen();
-    }
-    (histogram ? wide[d].handle_time[index] : wide[d].metrics[index]) += v;
-  }
-};
-
-struct EvaluationEngine::GroupDays {
-  int32_t first_block = 0;
-  std::vector<std::unique_ptr<Block>> blocks;
-
-  Block& At(int32_t block_no) {
-    if (blocks.empty()) {
-      first_block = block_no;
-      blocks.emplace_back();
-    } else if (block_no < first_block) {
-      std::vector<std::unique_ptr<Block>> grown(static_cast<size_t>(first_block - block_no));
-      grown.reserve(grown.size() + blocks.size());
-      for (auto& b : blocks) grown.push_back(std::move(b));
-      blocks = std::move(grown);
-      first_block = block_no;
-    } else if (block_no - first_block >= static_cast<int32_t>(blocks.size())) {
-      blocks.resize(static_cast<size_t>(block_no - first_block + 1));
-    }
-    std::unique_ptr<Block>& b = blocks[static_cast<size_t>(block_no - first_block)];
-    if (!b) b = std::make_unique<Block>();
-    return *b;
-  }
-};
-
 struct EvaluationEngine::DimensionTable {
   std::unordered_map<std::string, uint32_t> ids;
   std::vector<std::string> keys;
-  std::vector<GroupDays> groups;
+  std::vector<DaySeries> groups;
   std::vector<uint32_t> by_key;  // group ids in key order (queries answer in key order)
 
   uint32_t Intern(const std::string& key) {
@@ -187,6 +113,8 @@ struct EvaluationEngine::Rollups {
   std::vector<std::unique_ptr<CaseRecord[]>> chunks;
   DimensionTable dims[kDimensionCount];
   std::vector<int64_t> overdue_by_unit;  // by unit group id
+  // Rebuild() contributes every record as plain day counts and seals the series once.
+  bool loading = false;
   int64_t position = 0;
   int64_t cases = 0;
   int64_t skipped_events = 0;
@@ -274,24 +202,15 @@ void EvaluationEngine::Rollups::Contribute(const CaseRecord& r, int sign) {
     }
   }
   for (int d = 0; d < kDimensionCount; ++d) {
-    GroupDays& g = dims[d].groups[r.group[d]];
-    Block* block = nullptr;
-    int32_t block_no = 0;
+    DaySeries& g = dims[d].groups[r.group[d]];
     for (int i = 0; i < n; ++i) {
       const Item& it = items[i];
-      const int32_t b = FloorDiv(it.day, kBlockDays);
-      if (block == nullptr || b != block_no) {
-        block = &g.At(b);
-        block_no = b;
-      }
-      const int d_in_block = it.day - b * kBlockDays;
-      if (it.metric < 0) {
-        block->total.handle_time[it.value] += sign;
-        block->AddDay(d_in_block, true, it.value, sign);
+      const int slot = it.metric < 0 ? HandleTimeSlot(it.value) : it.metric;
+      const int64_t v = it.metric < 0 ? sign : static_cast<int64_t>(sign) * it.value;
+      if (loading) {
+        g.AddDaily(it.day, slot, v);
       } else {
-        const int32_t v = sign * it.value;
-        block->total.metrics[it.metric] += v;
-        block->AddDay(d_in_block, false, it.metric, v);
+        g.Add(it.day, slot, v);
       }
     }
   }
@@ -487,10 +406,15 @@ Status EvaluationEngine::Rebuild() {
     CITYGRID_RETURN_IF_ERROR(FoldBatch(*fresh, *events, /*incremental=*/false));
     if (static_cast<int>(events->size()) < options_.batch) break;
   }
+  fresh->loading = true;
   for (auto& chunk : fresh->chunks) {
     if (!chunk) continue;
     for (int i = 0; i < kRecordsPerChunk; ++i) fresh->Contribute(chunk[i], +1);
   }
+  for (DimensionTable& t : fresh->dims) {
+    for (DaySeries& g : t.groups) g.Seal();
+  }
+  fresh->loading = false;
   {
     std::unique_lock lock(data_mu_);
     std::swap(data_, fresh);
@@ -525,53 +449,15 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
   if (from_day > to_day) return InvalidArgumentError("from is after to");
   std::shared_lock lock(data_mu_);
   const DimensionTable& table = data_->dims[static_cast<int>(dimension)];
-  const int32_t bf = FloorDiv(from_day, kBlockDays);
-  const int32_t bt = FloorDiv(to_day, kBlockDays);
-  int64_t sums[kMetricCount + kHandleTimeBuckets];
-  auto add = [&](const auto& d, int sign) {
-    for (int i = 0; i < kMetricCount; ++i) sums[i] += sign * static_cast<int64_t>(d.metrics[i]);
-    for (int i = 0; i < kHandleTimeBuckets; ++i) {
-      sums[kMetricCount + i] += sign * static_cast<int64_t>(d.handle_time[i]);
-    }
-  };
-  auto add_days = [&](const Block& block, int lo, int hi, int sign) {
-    for (int d = lo; d <= hi; ++d) {
-      if (block.wide) {
-        add(block.wide[d], sign);
-      } else {
-        add(block.days[d], sign);
-      }
-    }
-  };
+  int64_t sums[kDayValues];
   std::vector<GroupCounts> out;
   out.reserve(table.by_key.size());
   for (uint32_t g : table.by_key) {
-    const GroupDays& days = table.groups[g];
-    if (days.blocks.empty()) continue;
-    std::fill(std::begin(sums), std::end(sums), 0);
-    const int32_t last = days.first_block + static_cast<int32_t>(days.blocks.size()) - 1;
-    for (int32_t b = std::max(bf, days.first_block); b <= std::min(bt, last); ++b) {
-      const Block* block = days.blocks[static_cast<size_t>(b - days.first_block)].get();
-      if (block == nullptr) continue;
-      const int lo = b == bf ? from_day - b * kBlockDays : 0;
-      const int hi = b == bt ? to_day - b * kBlockDays : kBlockDays - 1;
-      if (hi - lo + 1 <= kBlockDays / 2) {
-        add_days(*block, lo, hi, +1);
-      } else {
-        // Most of the block: its total less the days outside the window (at most half).
-        add(block->total, +1);
-        add_days(*block, 0, lo - 1, -1);
-        add_days(*block, hi + 1, kBlockDays - 1, -1);
-      }
-    }
-    bool any = false;
-    for (int64_t v : sums) any = any || v != 0;
-    if (!any) continue;
+    if (!table.groups[g].Sum(from_day, to_day, sums)) continue;
     GroupCounts& row = out.emplace_back();
     row.key = table.keys[g];
     std::copy(sums, sums + kMetricCount, row.counts.metrics.begin());
-    std::copy(sums + kMetricCount, sums + kMetricCount + kHandleTimeBuckets,
-              row.counts.handle_time.begin());
+    std::copy(sums + kMetricCount, sums + kDayValues, row.counts.handle_time.begin());
   }
   return out;
 }
@@ -601,15 +487,7 @@ EngineMemory EvaluationEngine::memory() const {
   for (const DimensionTable& t : data_->dims) {
     m.aggregate_bytes += static_cast<int64_t>(t.by_key.capacity() * sizeof(uint32_t));
     for (size_t g = 0; g < t.groups.size(); ++g) {
-      const GroupDays& days = t.groups[g];
-      m.aggregate_bytes += static_cast<int64_t>(sizeof(GroupDays) +
-                                                days.blocks.capacity() * sizeof(void*));
-      for (const auto& b : days.blocks) {
-        if (b) {
-          m.aggregate_bytes += sizeof(Block);
-          if (b->wide) m.aggregate_bytes += sizeof(DayCounts) * kBlockDays;
-        }
-      }
+      m.aggregate_bytes += t.groups[g].bytes();
       // Key text, the hash node and the key vector entry.
       m.aggregate_bytes += static_cast<int64_t>(2 * (sizeof(std::string) + t.keys[g].capacity()) + 32);
     }

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <unordered_map>
 
 #include "citygrid/common/csv.h"
@@ -114,53 +113,76 @@ void FillDerived(EvaluationRow& row) {
   }
 }
 
-// Scores every row of `rows` (see the header).
-void Score(std::vector<EvaluationRow>& rows, const EvaluationWeights& weights) {
-  int64_t max_registered = 0;
-  for (const EvaluationRow& r : rows) max_registered = std::max(max_registered, r.counts[Metric::kRegistered]);
-  for (EvaluationRow& r : rows) {
-    double sum = 0, weight = 0;
-    for (const auto& [name, w] : weights.weights) {
-      if (w <= 0) continue;
-      std::optional<double> component;
-      if (name == kRegisteredShare) {
-        if (max_registered > 0) {
-          component = 100.0 * static_cast<double>(r.counts[Metric::kRegistered]) /
-                      static_cast<double>(max_registered);
-        }
-      } else if (std::optional<Rate> rate = ParseRate(name)) {
-        const std::optional<double>& v = r.rates[static_cast<int>(*rate)];
-        if (v) component = Definition(*rate).higher_is_better ? *v : 100.0 - *v;
-      }
-      if (!component) continue;
-      sum += w * *component;
-      weight += w;
+// The weights that apply (positive, naming a component), in the weights' order.
+struct ScoreTerm {
+  int rate;  // Rate index; -1 = registered_share
+  double weight;
+};
+
+std::vector<ScoreTerm> ScoreTerms(const EvaluationWeights& weights) {
+  std::vector<ScoreTerm> terms;
+  for (const auto& [name, w] : weights.weights) {
+    if (w <= 0) continue;
+    if (name == kRegisteredShare) {
+      terms.push_back({-1, w});
+    } else if (std::optional<Rate> rate = ParseRate(name)) {
+      terms.push_back({static_cast<int>(*rate), w});
     }
-    r.score = weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
   }
+  return terms;
 }
 
-void RankRows(std::vector<EvaluationRow>& rows) {
-  // Sort indices, then move each row once (rows are large).
-  std::vector<size_t> order(rows.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const EvaluationRow& a = rows[x];
-    const EvaluationRow& b = rows[y];
-    if (a.score.has_value() != b.score.has_value()) return a.score.has_value();
-    if (a.score && *a.score != *b.score) return *a.score > *b.score;
-    return a.key < b.key;
-  });
-  std::vector<EvaluationRow> sorted;
-  sorted.reserve(rows.size());
-  for (size_t i : order) sorted.push_back(std::move(rows[i]));
-  rows = std::move(sorted);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!rows[i].score) break;
-    rows[i].rank = (i > 0 && rows[i - 1].score && *rows[i - 1].score == *rows[i].score)
-                       ? rows[i - 1].rank
-                       : static_cast<int>(i) + 1;
+// The composite score of one row (see the header); `max_registered` is the largest 立案数 of
+// its table.
+std::optional<double> ScoreOf(const IndicatorCounts& c, int64_t max_registered,
+                              const std::vector<ScoreTerm>& terms) {
+  double sum = 0, weight = 0;
+  for (const ScoreTerm& t : terms) {
+    std::optional<double> component;
+    if (t.rate < 0) {
+      if (max_registered > 0) {
+        component = 100.0 * static_cast<double>(c[Metric::kRegistered]) /
+                    static_cast<double>(max_registered);
+      }
+    } else {
+      const RateDefinition& d = Definition(static_cast<Rate>(t.rate));
+      if (std::optional<double> v = RatePercent(c[d.numerator], c[d.denominator])) {
+        component = d.higher_is_better ? *v : 100.0 - *v;
+      }
+    }
+    if (!component) continue;
+    sum += t.weight * *component;
+    weight += t.weight;
   }
+  return weight > 0 ? std::optional<double>(sum / weight) : std::nullopt;
+}
+
+// The scores of every group of one window's table.
+std::vector<std::optional<double>> ScoresOf(const std::vector<GroupCounts>& groups,
+                                            const std::vector<ScoreTerm>& terms) {
+  int64_t max_registered = 0;
+  for (const GroupCounts& g : groups) {
+    max_registered = std::max(max_registered, g.counts[Metric::kRegistered]);
+  }
+  std::vector<std::optional<double>> scores;
+  scores.reserve(groups.size());
+  for (const GroupCounts& g : groups) scores.push_back(ScoreOf(g.counts, max_registered, terms));
+  return scores;
+}
+
+// For each group of `rows` (in key order, as the engine answers), the score of the same key in
+// `base` (also in key order); nullopt when the key has no row (no count) there or no score.
+std::vector<std::optional<double>> MatchScores(
+    const std::vector<GroupCounts>& rows, const std::vector<GroupCounts>& base,
+    const std::vector<ScoreTerm>& terms) {
+  const std::vector<std::optional<double>> base_scores = ScoresOf(base, terms);
+  std::vector<std::optional<double>> out(rows.size());
+  size_t j = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    while (j < base.size() && base[j].key < rows[i].key) ++j;
+    if (j < base.size() && base[j].key == rows[i].key) out[i] = base_scores[j];
+  }
+  return out;
 }
 
 std::string WeightsJson(const EvaluationWeights& w) {
@@ -292,25 +314,6 @@ Result<EvaluationWeights> EvaluationService::PutWeights(const Actor& actor,
   return ordered;
 }
 
-Result<EvaluationTable> EvaluationService::BuildTable(Dimension d, int32_t from_day,
-                                                      int32_t to_day,
-                                                      const EvaluationWeights& weights) {
-  CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> groups, engine_.Query(d, from_day, to_day));
-  EvaluationTable table;
-  table.group_by = d;
-  table.rows.reserve(groups.size());
-  for (GroupCounts& g : groups) {
-    EvaluationRow row;
-    row.key = std::move(g.key);
-    row.counts = g.counts;
-    FillDerived(row);
-    table.rows.push_back(std::move(row));
-  }
-  Score(table.rows, weights);
-  RankRows(table.rows);
-  return table;
-}
-
 Result<EvaluationReport> EvaluationService::Evaluate(const Actor& viewer,
                                                      const EvaluationRequest& request) {
   if (!request.from.ok()) return InvalidArgumentError("query parameter 'from' is not a date");
@@ -346,29 +349,60 @@ Result<EvaluationReport> EvaluationService::Evaluate(const Actor& viewer,
   CITYGRID_ASSIGN_OR_RETURN(report.weights, GetWeights());
   std::shared_ptr<const ReferenceData> data = reference_.Get();
   Namer namer(*data);
+  const std::vector<ScoreTerm> terms = ScoreTerms(report.weights);
+  const int32_t last_year_from = CivilDay(report.last_year_from);
+  const int32_t last_year_to = CivilDay(report.last_year_to);
   for (Dimension d : request.group_by) {
-    CITYGRID_ASSIGN_OR_RETURN(EvaluationTable table, BuildTable(d, from, to, report.weights));
-    CITYGRID_ASSIGN_OR_RETURN(EvaluationTable previous,
-                              BuildTable(d, from - length, from - 1, report.weights));
-    CITYGRID_ASSIGN_OR_RETURN(
-        EvaluationTable last_year,
-        BuildTable(d, CivilDay(report.last_year_from), CivilDay(report.last_year_to),
-                   report.weights));
-    std::unordered_map<std::string, std::optional<double>> prev_scores, yoy_scores;
-    for (const EvaluationRow& r : previous.rows) prev_scores[r.key] = r.score;
-    for (const EvaluationRow& r : last_year.rows) yoy_scores[r.key] = r.score;
-    std::vector<EvaluationRow> visible;
-    for (EvaluationRow& r : table.rows) {
-      if (IsHandler(viewer) && !HandlerSees(viewer, d, r.key)) continue;
-      r.name = namer.Name(d, r.key);
-      if (auto it = prev_scores.find(r.key); it != prev_scores.end()) r.previous_score = it->second;
-      if (auto it = yoy_scores.find(r.key); it != yoy_scores.end()) r.last_year_score = it->second;
+    // The three windows' sums, each in key order; the 环比 and 同比 tables are only scored.
+    CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> groups, engine_.Query(d, from, to));
+    std::vector<std::optional<double>> previous, last_year;
+    {
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> base,
+                                engine_.Query(d, from - length, from - 1));
+      previous = MatchScores(groups, base, terms);
+    }
+    {
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> base,
+                                engine_.Query(d, last_year_from, last_year_to));
+      last_year = MatchScores(groups, base, terms);
+    }
+    const std::vector<std::optional<double>> scores = ScoresOf(groups, terms);
+    // Rank: by score descending, equal scores share a rank, unscored last; ties and unscored
+    // rows by key (the groups are in key order already).
+    std::vector<uint32_t> order(groups.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      const std::optional<double>& a = scores[x];
+      const std::optional<double>& b = scores[y];
+      if (a.has_value() != b.has_value()) return a.has_value();
+      return a && *a > *b;
+    });
+    EvaluationTable table;
+    table.group_by = d;
+    table.rows.reserve(IsHandler(viewer) ? 1 : groups.size());
+    int rank = 0;
+    for (size_t k = 0; k < order.size(); ++k) {
+      const uint32_t i = order[k];
+      if (scores[i]) {
+        rank = (k > 0 && scores[order[k - 1]] && *scores[order[k - 1]] == *scores[i])
+                   ? rank
+                   : static_cast<int>(k) + 1;
+      }
+      GroupCounts& g = groups[i];
+      if (IsHandler(viewer) && !HandlerSees(viewer, d, g.key)) continue;
+      EvaluationRow& r = table.rows.emplace_back();
+      r.name = namer.Name(d, g.key);
+      r.key = std::move(g.key);
+      r.counts = g.counts;
+      FillDerived(r);
+      r.score = scores[i];
+      r.rank = scores[i] ? rank : 0;
+      r.previous_score = previous[i];
+      r.last_year_score = last_year[i];
       if (r.score && r.previous_score) r.score_change = *r.score - *r.previous_score;
       if (r.score && r.last_year_score) r.score_change_yoy = *r.score - *r.last_year_score;
       table.total.counts += r.counts;
-      visible.push_back(std::move(r));
     }
-    table.rows = std::move(visible);
     table.total.name = "合计";
     FillDerived(table.total);
     report.tables.push_back(std::move(table));

@@ -10,8 +10,8 @@
 //     machine (domain/case_state_machine.h);
 //   - per grouping dimension (unit, sub-district, community, grid, inspector, category,
 //     unit×category) and group: per-day counts of every Metric (domain/indicator.h) and the
-//     handling-time histogram, in 32-day blocks that also hold the block's total, so a window
-//     of any length sums at most 62 days and one total per 32 days per group;
+//     handling-time histogram as a DaySeries (service/day_series.h: running sums in 32-day
+//     blocks), so a window of any length costs two lookups per group;
 //   - per unit, the number of open cases whose current stage is overdue now.
 // A case contributes each metric to one day (its attribution day, see domain/indicator.h). When
 // an event changes a case, its old contributions are subtracted and the new ones added, so the
@@ -143,9 +143,6 @@ class EvaluationEngine final : public EventLogSubscriber {
 
  private:
   struct CaseRecord;
-  struct DayCounts;
-  struct Block;
-  struct GroupDays;
   struct DimensionTable;
   struct Rollups;
 

@@ -148,9 +148,6 @@ class EvaluationService {
   EvaluationEngine& engine() { return engine_; }
 
  private:
-  Result<EvaluationTable> BuildTable(Dimension d, int32_t from_day, int32_t to_day,
-                                     const EvaluationWeights& weights);
-
   EvaluationEngine& engine_;
   storage::Store& store_;
   ReferenceDataService& reference_;
