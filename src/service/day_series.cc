@@ -70,17 +70,18 @@ struct DaySeries::Block {
     }
     for (int d = lo; d <= hi; ++d) wide[d * kDayValues + slot] += v;
   }
-  // out = the series' sums through day d of this block.
-  void Through(int d, int64_t* out) const {
+  // out = the series' sums through day d of this block, of values 0 .. count-1 (count is
+  // kDayValues or kMetricCount).
+  void Through(int d, int64_t* out, int count) const {
     if (wide) {
       const int64_t* w = &wide[d * kDayValues];
-      for (int s = 0; s < kDayValues; ++s) out[s] = start[s] + w[s];
+      for (int s = 0; s < count; ++s) out[s] = start[s] + w[s];
       return;
     }
     const NarrowDay& n = days[d];
     for (int s = 0; s < kMinutesSlot; ++s) out[s] = start[s] + n.counts[s];
     out[kMinutesSlot] = start[kMinutesSlot] + n.minutes;
-    for (int s = kMinutesSlot + 1; s < kDayValues; ++s) out[s] = start[s] + n.counts[s - 1];
+    for (int s = kMinutesSlot + 1; s < count; ++s) out[s] = start[s] + n.counts[s - 1];
   }
 };
 
@@ -89,15 +90,15 @@ DaySeries::~DaySeries() = default;
 DaySeries::DaySeries(DaySeries&&) noexcept = default;
 DaySeries& DaySeries::operator=(DaySeries&&) noexcept = default;
 
-void DaySeries::EndBefore(int64_t index, int64_t* out) const {
+void DaySeries::EndBefore(int64_t index, int64_t* out, int count) const {
   for (int64_t i = std::min<int64_t>(index, static_cast<int64_t>(blocks_.size())) - 1; i >= 0;
        --i) {
     if (blocks_[static_cast<size_t>(i)]) {
-      blocks_[static_cast<size_t>(i)]->Through(kBlockDays - 1, out);
+      blocks_[static_cast<size_t>(i)]->Through(kBlockDays - 1, out, count);
       return;
     }
   }
-  std::fill(out, out + kDayValues, 0);
+  std::fill(out, out + count, 0);
 }
 
 DaySeries::Block* DaySeries::BlockAt(int32_t block_no) {
@@ -172,30 +173,44 @@ void DaySeries::Seal() {
   }
 }
 
-void DaySeries::Through(int32_t day, int64_t* out) const {
+void DaySeries::Through(int32_t day, int64_t* out) const { Through(day, out, kDayValues); }
+
+void DaySeries::Through(int32_t day, int64_t* out, int count) const {
   if (blocks_.empty()) {
-    std::fill(out, out + kDayValues, 0);
+    std::fill(out, out + count, 0);
     return;
   }
   const int32_t block_no = FloorDiv(day, kBlockDays);
   const int64_t index = static_cast<int64_t>(block_no) - first_block_;
   if (index < 0) {
-    std::fill(out, out + kDayValues, 0);
+    std::fill(out, out + count, 0);
   } else if (index >= static_cast<int64_t>(blocks_.size())) {
-    EndBefore(static_cast<int64_t>(blocks_.size()), out);
+    EndBefore(static_cast<int64_t>(blocks_.size()), out, count);
   } else if (const Block* b = blocks_[static_cast<size_t>(index)].get()) {
-    b->Through(day - block_no * kBlockDays, out);
+    b->Through(day - block_no * kBlockDays, out, count);
   } else {
-    EndBefore(index, out);
+    EndBefore(index, out, count);
   }
 }
 
 bool DaySeries::Sum(int32_t from, int32_t to, int64_t* out) const {
   int64_t before[kDayValues];
-  Through(from - 1, before);
-  Through(to, out);
+  Through(from - 1, before, kDayValues);
+  Through(to, out, kDayValues);
   bool any = false;
   for (int s = 0; s < kDayValues; ++s) {
+    out[s] -= before[s];
+    any = any || out[s] != 0;
+  }
+  return any;
+}
+
+bool DaySeries::SumMetrics(int32_t from, int32_t to, int64_t* out) const {
+  int64_t before[kMetricCount];
+  Through(from - 1, before, kMetricCount);
+  Through(to, out, kMetricCount);
+  bool any = false;
+  for (int s = 0; s < kMetricCount; ++s) {
     out[s] -= before[s];
     any = any || out[s] != 0;
   }

@@ -462,6 +462,26 @@ Result<std::vector<GroupCounts>> EvaluationEngine::Query(Dimension dimension, in
   return out;
 }
 
+Result<std::vector<GroupMetrics>> EvaluationEngine::QueryMetrics(Dimension dimension,
+                                                                int32_t from_day,
+                                                                int32_t to_day) const {
+  if (!ready_.load()) {
+    return UnavailableError("the evaluation engine is still reading the event log; retry shortly");
+  }
+  if (from_day > to_day) return InvalidArgumentError("from is after to");
+  std::shared_lock lock(data_mu_);
+  const DimensionTable& table = data_->dims[static_cast<int>(dimension)];
+  std::vector<GroupMetrics> out;
+  out.reserve(table.by_key.size());
+  for (uint32_t g : table.by_key) {
+    GroupMetrics row;
+    if (!table.groups[g].SumMetrics(from_day, to_day, row.metrics.data())) continue;
+    row.key = table.keys[g];
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 Result<std::vector<std::pair<std::string, int64_t>>> EvaluationEngine::OverdueByUnit() const {
   if (!ready_.load()) {
     return UnavailableError("the evaluation engine is still reading the event log; retry shortly");

@@ -134,7 +134,8 @@ std::vector<ScoreTerm> ScoreTerms(const EvaluationWeights& weights) {
 
 // The composite score of one row (see the header); `max_registered` is the largest 立案数 of
 // its table.
-std::optional<double> ScoreOf(const IndicatorCounts& c, int64_t max_registered,
+template <typename Counts>  // IndicatorCounts or GroupMetrics
+std::optional<double> ScoreOf(const Counts& c, int64_t max_registered,
                               const std::vector<ScoreTerm>& terms) {
   double sum = 0, weight = 0;
   for (const ScoreTerm& t : terms) {
@@ -158,22 +159,26 @@ std::optional<double> ScoreOf(const IndicatorCounts& c, int64_t max_registered,
 }
 
 // The scores of every group of one window's table.
-std::vector<std::optional<double>> ScoresOf(const std::vector<GroupCounts>& groups,
+const IndicatorCounts& CountsOf(const GroupCounts& g) { return g.counts; }
+const GroupMetrics& CountsOf(const GroupMetrics& g) { return g; }
+
+template <typename Group>  // GroupCounts or GroupMetrics
+std::vector<std::optional<double>> ScoresOf(const std::vector<Group>& groups,
                                             const std::vector<ScoreTerm>& terms) {
   int64_t max_registered = 0;
-  for (const GroupCounts& g : groups) {
-    max_registered = std::max(max_registered, g.counts[Metric::kRegistered]);
+  for (const Group& g : groups) {
+    max_registered = std::max(max_registered, CountsOf(g)[Metric::kRegistered]);
   }
   std::vector<std::optional<double>> scores;
   scores.reserve(groups.size());
-  for (const GroupCounts& g : groups) scores.push_back(ScoreOf(g.counts, max_registered, terms));
+  for (const Group& g : groups) scores.push_back(ScoreOf(CountsOf(g), max_registered, terms));
   return scores;
 }
 
 // For each group of `rows` (in key order, as the engine answers), the score of the same key in
 // `base` (also in key order); nullopt when the key has no row (no count) there or no score.
 std::vector<std::optional<double>> MatchScores(
-    const std::vector<GroupCounts>& rows, const std::vector<GroupCounts>& base,
+    const std::vector<GroupCounts>& rows, const std::vector<GroupMetrics>& base,
     const std::vector<ScoreTerm>& terms) {
   const std::vector<std::optional<double>> base_scores = ScoresOf(base, terms);
   std::vector<std::optional<double>> out(rows.size());
@@ -357,13 +362,13 @@ Result<EvaluationReport> EvaluationService::Evaluate(const Actor& viewer,
     CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> groups, engine_.Query(d, from, to));
     std::vector<std::optional<double>> previous, last_year;
     {
-      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> base,
-                                engine_.Query(d, from - length, from - 1));
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupMetrics> base,
+                                engine_.QueryMetrics(d, from - length, from - 1));
       previous = MatchScores(groups, base, terms);
     }
     {
-      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupCounts> base,
-                                engine_.Query(d, last_year_from, last_year_to));
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<GroupMetrics> base,
+                                engine_.QueryMetrics(d, last_year_from, last_year_to));
       last_year = MatchScores(groups, base, terms);
     }
     const std::vector<std::optional<double>> scores = ScoresOf(groups, terms);

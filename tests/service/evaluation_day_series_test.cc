@@ -77,6 +77,15 @@ void ExpectSameSums(const DaySeries& series, const Model& model, std::mt19937_64
     bool nonzero = false;
     for (int64_t v : want) nonzero = nonzero || v != 0;
     EXPECT_EQ(any, nonzero) << what << ": days " << a << ".." << b;
+    // The metrics-only sums are the first kMetricCount values.
+    int64_t metrics[kMetricCount];
+    const bool any_metric = series.SumMetrics(a, b, metrics);
+    bool nonzero_metric = false;
+    for (int s = 0; s < kMetricCount; ++s) {
+      ASSERT_EQ(metrics[s], want[static_cast<size_t>(s)]) << what << ": metric " << s;
+      nonzero_metric = nonzero_metric || metrics[s] != 0;
+    }
+    EXPECT_EQ(any_metric, nonzero_metric);
   }
 }
 

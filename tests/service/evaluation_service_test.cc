@@ -306,6 +306,14 @@ TEST_F(EvaluationServiceTest, EngineFollowedCaseByCaseEqualsTheRebuiltEngine) {
       ASSERT_TRUE(a.ok() && b.ok());
       EXPECT_FALSE(a->empty());
       EXPECT_EQ(*a, *b) << Name(static_cast<Dimension>(di)) << " " << from << ".." << to;
+      // QueryMetrics: the same groups, the same metrics.
+      auto m = follower.QueryMetrics(static_cast<Dimension>(di), from, to);
+      ASSERT_TRUE(m.ok());
+      ASSERT_EQ(m->size(), a->size());
+      for (size_t i = 0; i < a->size(); ++i) {
+        EXPECT_EQ((*m)[i].key, (*a)[i].key);
+        EXPECT_EQ((*m)[i].metrics, (*a)[i].counts.metrics);
+      }
     }
   }
 }

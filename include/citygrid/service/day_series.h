@@ -53,6 +53,8 @@ class DaySeries {
   void Through(int32_t day, int64_t* out) const;
   // Sets out[...] to the sums of days [from, to] (from <= to); returns whether any is non-zero.
   bool Sum(int32_t from, int32_t to, int64_t* out) const;
+  // As Sum, the metrics only (out[0 .. kMetricCount-1]; about half the memory reads).
+  bool SumMetrics(int32_t from, int32_t to, int64_t* out) const;
 
   bool empty() const { return blocks_.empty(); }
   // Bytes held (the series, its block table and blocks).
@@ -62,8 +64,10 @@ class DaySeries {
   struct Block;
 
   Block* BlockAt(int32_t block_no);  // allocates (and links its cumulative start) when missing
-  // The cumulative sums through the end of the last allocated block before index `index`.
-  void EndBefore(int64_t index, int64_t* out) const;
+  // The cumulative sums through the end of the last allocated block before index `index`, of
+  // values 0 .. count-1.
+  void EndBefore(int64_t index, int64_t* out, int count = kDayValues) const;
+  void Through(int32_t day, int64_t* out, int count) const;
 
   int32_t first_block_ = 0;
   std::vector<std::unique_ptr<Block>> blocks_;  // block first_block_ + i; null = no count yet

@@ -94,6 +94,15 @@ struct GroupCounts {
   friend bool operator==(const GroupCounts&, const GroupCounts&) = default;
 };
 
+// The metric sums of a window for one group (no handling-time histogram).
+struct GroupMetrics {
+  std::string key;
+  std::array<int64_t, kMetricCount> metrics{};
+
+  int64_t operator[](Metric m) const { return metrics[static_cast<int>(m)]; }
+  friend bool operator==(const GroupMetrics&, const GroupMetrics&) = default;
+};
+
 struct EngineMemory {
   int64_t cases = 0;
   int64_t record_bytes = 0;     // the case records (capacity)
@@ -134,6 +143,10 @@ class EvaluationEngine final : public EventLogSubscriber {
   // with a non-zero count in the window, ordered by key. kUnavailable before the first rebuild.
   Result<std::vector<GroupCounts>> Query(Dimension dimension, int32_t from_day,
                                          int32_t to_day) const;
+  // As Query, the metrics only (for scoring the 环比 and 同比 windows; about half the reads).
+  // The same groups as Query: a histogram count always comes with a 处置数 on its day.
+  Result<std::vector<GroupMetrics>> QueryMetrics(Dimension dimension, int32_t from_day,
+                                                 int32_t to_day) const;
   // Open cases whose current stage is overdue now (marked by the sweeper), per unit key ("" =
   // not dispatched), ordered by key, zero counts left out.
   Result<std::vector<std::pair<std::string, int64_t>>> OverdueByUnit() const;
