@@ -22,11 +22,19 @@ struct SqliteStoreOptions {
   int max_batch = 256;           // writes per group transaction
   int max_readers = 8;           // pooled reader connections
   int busy_timeout_ms = 10'000;  // waiting for another process's lock
+  // Holds an exclusive lock on DATA_DIR/citygrid.lock (flock, with the holder's pid in the
+  // file) while the store is open: a second owner, in this or another process, gets
+  // kFailedPrecondition naming the directory and the holder. The owner is then the only writer
+  // of cases, so it answers CaseVersionSource::CurrentVersion from the versions it committed or read,
+  // without reading the database. Other openers (citygrid user, check, backup) take no lock and
+  // must not change cases while an owner runs.
+  bool own_data_dir = false;
 };
 
 // Opens (creating and migrating as needed) DATA_DIR/citygrid.db. kFailedPrecondition, naming
-// both versions, when the database was written by a newer citygrid; kUnavailable when the
-// directory or file cannot be opened.
+// both versions, when the database was written by a newer citygrid, or naming the directory
+// and the other process when own_data_dir is set and another owner holds it; kUnavailable when
+// the directory or file cannot be opened.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options);
 
 // "DATA_DIR/citygrid.db".

@@ -1,5 +1,6 @@
 #include "src/storage/sqlite/sqlite_case_store.h"
 
+#include <optional>
 #include <variant>
 
 #include "citygrid/common/case_number.h"
@@ -295,6 +296,10 @@ Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
     result.created_seq = e.global_seq;
     return OkStatus();
   }));
+  if (result.created) {
+    versions_.Committed(result.created_case.number,
+                        {result.created_case.id, result.created_case.version});
+  }
   return result;
 }
 
@@ -310,6 +315,7 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
                                 std::to_string(events.size()) + " event(s) on version " +
                                 std::to_string(expected_version));
   }
+  std::string number;  // of the case, read in the transaction
   CITYGRID_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
     Case row = next;
     {
@@ -326,6 +332,7 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
       }
       row.id = case_id;
       row.number = st.String(1);
+      number = row.number;
       row.idempotency_key = st.String(2);
     }
     std::string prev_hash;
@@ -352,6 +359,7 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
     CITYGRID_RETURN_IF_ERROR(UpdateCaseRow(conn, row));
     return ApplyCounters(conn, counters);
   }));
+  versions_.Committed(number, {case_id, new_version});
   return events;
 }
 
@@ -372,6 +380,26 @@ Result<Case> SqliteCaseStore::LoadCaseByNumber(const std::string& number) {
     return result.status();
   }));
   return result;
+}
+
+Result<CaseVersion> SqliteCaseStore::CurrentVersion(const std::string& number) {
+  const bool owned = db_.owns_data_dir();
+  if (owned) {
+    if (std::optional<CaseVersion> known = versions_.Find(number)) return *known;
+  }
+  const uint64_t epoch = versions_.epoch();
+  CaseVersion found;
+  CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    CITYGRID_ASSIGN_OR_RETURN(Statement st,
+                              conn.Prepare("SELECT id, version FROM cases WHERE number = ?"));
+    st.Bind(1, number);
+    CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return NotFoundError("case " + number + " not found");
+    found = {st.Int(0), st.Int(1)};
+    return OkStatus();
+  }));
+  if (owned) versions_.Learn(number, found, epoch);
+  return found;
 }
 
 Result<std::vector<CaseEvent>> SqliteCaseStore::LoadHistory(int64_t case_id) {

@@ -2,7 +2,9 @@
 
 // CaseStore on SQLite: the events table is the log, the cases table the current-state rows.
 
+#include "citygrid/storage/case_version_source.h"
 #include "citygrid/storage/store.h"
+#include "src/storage/sqlite/case_version_map.h"
 #include "src/storage/sqlite/sqlite_database.h"
 
 namespace citygrid::storage::sqlite {
@@ -16,7 +18,7 @@ void BindCaseRow(Statement& st, const Case& c);
 // Binds a sealed event's 13 row values to parameters 1..13.
 void BindEventRow(Statement& st, const CaseEvent& e);
 
-class SqliteCaseStore final : public CaseStore {
+class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
  public:
   explicit SqliteCaseStore(SqliteDatabase& db) : db_(db) {}
 
@@ -27,6 +29,9 @@ class SqliteCaseStore final : public CaseStore {
                                         const std::vector<CounterDelta>& counters) override;
   Result<Case> LoadCase(int64_t case_id) override;
   Result<Case> LoadCaseByNumber(const std::string& number) override;
+  // With the data directory owned (SqliteDatabase::owns_data_dir) a case this process wrote
+  // or looked up before is answered from memory; otherwise one indexed read of (id, version).
+  Result<CaseVersion> CurrentVersion(const std::string& number) override;
   Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) override;
   Result<CasePage> QueryCases(const CaseQuery& query) override;
   Result<int64_t> CountCases(const CaseQuery& query) override;
@@ -36,6 +41,8 @@ class SqliteCaseStore final : public CaseStore {
 
  private:
   SqliteDatabase& db_;
+  // Versions committed or read here; authoritative only while db_.owns_data_dir().
+  CaseVersionMap versions_;
 };
 
 }  // namespace citygrid::storage::sqlite

@@ -50,6 +50,9 @@ class SqliteDatabase {
   Status Read(const std::function<Status(Connection&)>& fn);
 
   const std::string& path() const { return path_; }
+  // True when opened with own_data_dir: this store holds DATA_DIR/citygrid.lock, so it is the
+  // only writer of the database.
+  bool owns_data_dir() const { return lock_fd_ >= 0; }
 
  private:
   struct WriteItem {
@@ -60,7 +63,7 @@ class SqliteDatabase {
   };
 
   SqliteDatabase(const SqliteStoreOptions& options, std::string path,
-                 std::unique_ptr<Connection> writer);
+                 std::unique_ptr<Connection> writer, int lock_fd);
   // Runs one group transaction. REQUIRES: called by the leader only, without queue_mu_.
   void CommitBatch(const std::vector<WriteItem*>& batch);
   // The batch without savepoints; false (and the transaction rolled back) when a function failed
@@ -72,6 +75,7 @@ class SqliteDatabase {
   const SqliteStoreOptions options_;
   const std::string path_;
   std::unique_ptr<Connection> writer_conn_;  // used only by the current leader
+  const int lock_fd_;  // DATA_DIR/citygrid.lock, flock'ed; -1 without own_data_dir
 
   std::mutex queue_mu_;
   // State below is protected by queue_mu_. The front item's writer is the leader.

@@ -1,0 +1,191 @@
+// One server process owns a SQLite data directory (SqliteStoreOptions::own_data_dir): a second
+// owner is refused with a message naming the directory and the holder, and the owner answers
+// CaseVersionSource::CurrentVersion from the versions it committed or read. Also the
+// CaseVersionMap those answers come from.
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "citygrid/storage/case_version_source.h"
+#include "citygrid/storage/sqlite_store.h"
+#include "src/storage/sqlite/case_version_map.h"
+#include "tests/testing/paths.h"
+
+namespace citygrid::storage {
+namespace {
+
+class SqliteOwnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = citygrid::testing::MakeTempDir("citygrid-sqlite-owner"); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Result<std::unique_ptr<Store>> Open(bool own) {
+    SqliteStoreOptions options;
+    options.data_dir = dir_;
+    options.own_data_dir = own;
+    return OpenSqliteStore(options);
+  }
+
+  static NewCase SimpleCase() {
+    NewCase n;
+    n.initial.category = "06010";
+    n.initial.created_at = *ParseIso8601("2020-04-12T09:00:00+08:00");
+    n.initial.updated_at = n.initial.created_at;
+    n.created.type = EventType::kCreated;
+    n.created.at = n.initial.created_at;
+    n.created.payload_json = "{}";
+    return n;
+  }
+
+  static CaseEvent Comment() {
+    CaseEvent e;
+    e.type = EventType::kAction;
+    e.action = Action::kComment;
+    e.actor = Actor{"operator", Role::kOperator, ""};
+    e.at = *ParseIso8601("2020-04-12T10:00:00+08:00");
+    e.payload_json = "{}";
+    return e;
+  }
+
+  // Appends one comment to `c` through `store`; returns the case at its new version.
+  static Case AppendComment(Store& store, Case c) {
+    Case next = c;
+    next.version = c.version + 1;
+    auto appended = store.cases().Append(c.id, c.version, {Comment()}, next);
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    return next;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(SqliteOwnerTest, ASecondOwnerIsRefusedNamingTheDirectoryAndTheHolder) {
+  auto first = Open(/*own=*/true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = Open(/*own=*/true);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  const std::string& message = second.status().message();
+  EXPECT_NE(message.find("data directory " + dir_ + " is in use by another citygrid server"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("(pid " + std::to_string(::getpid()) + ")"), std::string::npos)
+      << message;
+  // The refused open changed nothing: the owner still writes and reads.
+  auto created = (*first)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE((*first)->cases().LoadCaseByNumber(created->created_case.number).ok());
+}
+
+TEST_F(SqliteOwnerTest, TheDirectoryIsFreeAgainOnceTheOwnerCloses) {
+  auto first = Open(/*own=*/true);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  first->reset();
+  auto second = Open(/*own=*/true);
+  EXPECT_TRUE(second.ok()) << second.status().ToString();
+}
+
+TEST_F(SqliteOwnerTest, NonOwningOpenersWorkBesideTheOwner) {
+  auto owner = Open(/*own=*/true);
+  ASSERT_TRUE(owner.ok()) << owner.status().ToString();
+  auto other = Open(/*own=*/false);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_TRUE((*other)->documents().Put("setting", "k", "{}").ok());
+}
+
+TEST_F(SqliteOwnerTest, CurrentVersionFollowsEveryWriteOfTheOwner) {
+  auto store = Open(/*own=*/true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  CaseVersionSource* versions = VersionSourceOf((*store)->cases());
+  ASSERT_NE(versions, nullptr);
+  auto created = (*store)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  Case c = created->created_case;
+  for (int i = 0; i < 3; ++i) {
+    Result<CaseVersion> v = versions->CurrentVersion(c.number);
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+    EXPECT_EQ(v->id, c.id);
+    EXPECT_EQ(v->version, c.version);
+    c = AppendComment(**store, c);
+  }
+  // A failed write (stale version) leaves the version where it is.
+  Case stale = c;
+  stale.version = c.version;  // next of version-1: rejected as stale
+  EXPECT_EQ((*store)->cases().Append(c.id, c.version - 1, {Comment()}, stale).status().code(),
+            StatusCode::kAborted);
+  Result<CaseVersion> v = versions->CurrentVersion(c.number);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->version, c.version);
+  EXPECT_EQ(versions->CurrentVersion("20200412-999999").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SqliteOwnerTest, AReopenedOwnerReadsVersionsWrittenBeforeIt) {
+  Case c;
+  {
+    auto store = Open(/*own=*/true);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto created = (*store)->cases().CreateCase(SimpleCase());
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    c = AppendComment(**store, created->created_case);
+  }
+  auto store = Open(/*own=*/true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Result<CaseVersion> v = VersionSourceOf((*store)->cases())->CurrentVersion(c.number);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->version, 2);
+  // Known now; the owner's next write still raises it.
+  c = AppendComment(**store, c);
+  EXPECT_EQ(VersionSourceOf((*store)->cases())->CurrentVersion(c.number)->version, 3);
+}
+
+TEST_F(SqliteOwnerTest, WithoutOwnershipEveryCallReadsTheDatabase) {
+  // Two stores that do not own the directory (as two processes would be): a write of one is
+  // seen by the other at once.
+  auto a = Open(/*own=*/false);
+  auto b = Open(/*own=*/false);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto created = (*a)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  Case c = created->created_case;
+  CaseVersionSource* versions_b = VersionSourceOf((*b)->cases());
+  EXPECT_EQ(versions_b->CurrentVersion(c.number)->version, 1);
+  c = AppendComment(**a, c);
+  EXPECT_EQ(versions_b->CurrentVersion(c.number)->version, 2);
+}
+
+TEST(CaseVersionMapTest, VersionsOnlyRise) {
+  sqlite::CaseVersionMap map;
+  EXPECT_FALSE(map.Find("n").has_value());
+  map.Committed("n", {7, 3});
+  map.Learn("n", {7, 2}, map.epoch());  // an older read arriving late
+  ASSERT_TRUE(map.Find("n").has_value());
+  EXPECT_EQ(map.Find("n")->version, 3);
+  map.Committed("n", {7, 4});
+  EXPECT_EQ(map.Find("n")->version, 4);
+  map.Learn("m", {8, 1}, map.epoch());
+  EXPECT_EQ(map.Find("m")->id, 8);
+}
+
+TEST(CaseVersionMapTest, AFullMapEmptiesAndDropsReadsThatBeganBefore) {
+  sqlite::CaseVersionMap map(/*max_entries=*/2);
+  map.Committed("a", {1, 1});
+  map.Committed("b", {2, 1});
+  const uint64_t before = map.epoch();
+  map.Committed("c", {3, 5});  // full: emptied, then c
+  EXPECT_EQ(map.size(), 1u);
+  EXPECT_FALSE(map.Find("a").has_value());
+  EXPECT_EQ(map.Find("c")->version, 5);
+  // A read of "a" that began before the emptying may predate a commit the map forgot.
+  map.Learn("a", {1, 1}, before);
+  EXPECT_FALSE(map.Find("a").has_value());
+  map.Learn("a", {1, 2}, map.epoch());
+  EXPECT_EQ(map.Find("a")->version, 2);
+}
+
+}  // namespace
+}  // namespace citygrid::storage
