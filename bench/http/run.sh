@@ -9,15 +9,19 @@
 #      latency distribution (measured from when each request is written); nginx paced the same.
 #   3. GET-case req/s: GET /api/v1/cases/{number} (case with history, signed in), round-robin
 #      over the created cases, 1 server thread; nginx (1 worker) serves a same-size file.
-#   4. a 1 KiB static file and GET /healthz (the HTTP core without the API).
+#   4. GET /open311/v2/requests.json?page_size=OPEN311_PAGE (the newest cases as Open311 service
+#      requests, no key), 1 server thread; nginx serves a same-size file.
+#   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
 # fresh temporary data directory. Create rows run CREATE_THREADS server threads (default 64):
 # request handlers wait for the SQLite group commit, so concurrent commits need threads.
 #
 # usage: bench/http/run.sh [path/to/citygrid]
-#   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=64
+#   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=64 OPEN311_PAGE=100
 #        ROWS=create (only rows 1 and 2, for profiling the create path)
-#        PERF_DATA=FILE (perf record -g of the server during row 1, written to FILE)
+#        ROWS=read (rows 3-5 only: the store then holds just the ~300 probe cases)
+#        PERF_DATA=FILE (perf record -g of the server during one row, written to FILE)
+#        PERF_ROW=create|get|open311 (the row PERF_DATA records; default create)
 # or:    cmake --build build --target bench_http
 set -euo pipefail
 
@@ -27,6 +31,8 @@ CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-2000}
 CREATE_THREADS=${CREATE_THREADS:-64}
 ROWS=${ROWS:-all}
+OPEN311_PAGE=${OPEN311_PAGE:-100}
+PERF_ROW=${PERF_ROW:-create}
 HERE=$(cd "$(dirname "$0")" && pwd)
 LUA="$HERE/load.lua"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -183,29 +189,42 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-52s %14s %14s %7s\n' "$@"; }
 
-# 1. creates, closed loop.
+# perf_start ROW / perf_stop: perf record of the server during row ROW when PERF_DATA is set.
 perf_pid=""
-if [ -n "${PERF_DATA:-}" ]; then
-  perf record ${PERF_ARGS:--g} -o "$PERF_DATA" -p "$citygrid_pid" >/dev/null 2>&1 &
-  perf_pid=$!
-fi
-cpu_before=$(cpu_ticks "$citygrid_pid")
-wrk_run create "$base/api/v1/cases"
-create_rps=$(rps)
-create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
-  -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
-if [ -n "$perf_pid" ]; then
-  kill -INT "$perf_pid" 2>/dev/null || true
-  wait "$perf_pid" 2>/dev/null || true
-fi
-wrk_run static "$nginx/create.json"
-nginx_create_rps=$(rps)
+perf_start() {
+  if [ -n "${PERF_DATA:-}" ] && [ "$1" = "$PERF_ROW" ]; then
+    perf record ${PERF_ARGS:--g} -o "$PERF_DATA" -p "$citygrid_pid" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
+}
+perf_stop() {
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    perf_pid=""
+  fi
+}
 
-# 2. creates at a fixed rate.
-wrk_run create "$base/api/v1/cases" "$RATE"
-paced_rps=$(rps); p50=$(pct 50); p99=$(pct 99)
-wrk_run static "$nginx/create.json" "$RATE"
-nginx_paced_rps=$(rps); nginx_p50=$(pct 50); nginx_p99=$(pct 99)
+create_rps=-; nginx_create_rps=-; create_cpu_us=-
+paced_rps=-; p50=-; p99=-; nginx_paced_rps=-; nginx_p50=-; nginx_p99=-
+if [ "$ROWS" != read ]; then
+  # 1. creates, closed loop.
+  perf_start create
+  cpu_before=$(cpu_ticks "$citygrid_pid")
+  wrk_run create "$base/api/v1/cases"
+  create_rps=$(rps)
+  create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
+    -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  perf_stop
+  wrk_run static "$nginx/create.json"
+  nginx_create_rps=$(rps)
+
+  # 2. creates at a fixed rate.
+  wrk_run create "$base/api/v1/cases" "$RATE"
+  paced_rps=$(rps); p50=$(pct 50); p99=$(pct 99)
+  wrk_run static "$nginx/create.json" "$RATE"
+  nginx_paced_rps=$(rps); nginx_p50=$(pct 50); nginx_p99=$(pct 99)
+fi
 
 if [ "$ROWS" = create ]; then
   cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
@@ -232,12 +251,25 @@ curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/cases?limit=1000" |
 export BENCH_CASES="$work/cases.txt"
 first=$(head -n1 "$work/cases.txt")
 make_file get.json "$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/cases/$first" | wc -c)"
+perf_start get
 wrk_run get "$base/api/v1/cases/$first"
 get_rps=$(rps)
+perf_stop
 wrk_run static "$nginx/get.json"
 nginx_get_rps=$(rps)
 
-# 4. the HTTP core.
+# 4. an Open311 page (GeoReport v2 GET requests.json: no key needed).
+open311_path="/open311/v2/requests.json?page_size=$OPEN311_PAGE"
+make_file open311.json "$(curl -fsS "$base$open311_path" | wc -c)"
+open311_count=$(curl -fsS "$base$open311_path" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+perf_start open311
+wrk_run static "$base$open311_path"
+open311_rps=$(rps)
+perf_stop
+wrk_run static "$nginx/open311.json"
+nginx_open311_rps=$(rps)
+
+# 5. the HTTP core.
 wrk_run static "$base/case.json"
 file_rps=$(rps)
 wrk_run static "$nginx/case.json"
@@ -250,17 +282,21 @@ stop_citygrid
 
 echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
 row "what" "citygrid" "nginx" "ratio"
-row "create case/s (SQLite, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
-  "$create_rps" "$nginx_create_rps" "$(ratio "$create_rps" "$nginx_create_rps")"
-row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
-  "$(ratio "$paced_rps" "$nginx_paced_rps")"
-row "at $RATE req/s: p50 latency ms (create vs file)" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
-row "at $RATE req/s: p99 latency ms (create vs file)" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
+if [ "$ROWS" != read ]; then
+  row "create case/s (SQLite, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
+    "$create_rps" "$nginx_create_rps" "$(ratio "$create_rps" "$nginx_create_rps")"
+  row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
+    "$(ratio "$paced_rps" "$nginx_paced_rps")"
+  row "at $RATE req/s: p50 latency ms (create vs file)" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
+  row "at $RATE req/s: p99 latency ms (create vs file)" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
+fi
 row "GET case/s (1 thread) vs $(wc -c <"$work/web/get.json") B file" "$get_rps" "$nginx_get_rps" \
   "$(ratio "$get_rps" "$nginx_get_rps")"
+row "GET requests.json ($open311_count requests) vs $(wc -c <"$work/web/open311.json") B file" \
+  "$open311_rps" "$nginx_open311_rps" "$(ratio "$open311_rps" "$nginx_open311_rps")"
 row "GET 1 KiB static file (1 thread)" "$file_rps" "$nginx_file_rps" \
   "$(ratio "$file_rps" "$nginx_file_rps")"
 row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
-echo "server CPU per create (row 1): $create_cpu_us us"
+[ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us"
 echo "cases in the store after the run: $cases_total"
