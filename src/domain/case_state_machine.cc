@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "citygrid/common/case_number.h"
+#include "citygrid/common/json_text.h"
 
 namespace citygrid {
 namespace {
@@ -302,6 +303,8 @@ Result<Case> Apply(const Case& current, const ActionRequest& r, bool authorize) 
 // Writes `v` with object keys in the order they were inserted (callers insert them sorted) and
 // doubles in their shortest round-trip form, so equal values always give equal text.
 void WriteJson(const json::value& v, std::string& out) {
+  // Strings, keys and scalars are written directly (a json::serialize call per string costs a
+  // serializer each), with the same bytes Boost.JSON writes.
   switch (v.kind()) {
     case json::kind::object: {
       out += '{';
@@ -309,20 +312,39 @@ void WriteJson(const json::value& v, std::string& out) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::string_view(kv.key()));
+        AppendJsonString(out, std::string_view(kv.key().data(), kv.key().size()));
         out += ':';
         WriteJson(kv.value(), out);
       }
       out += '}';
       break;
     }
+    case json::kind::string: {
+      const json::string& text = v.get_string();
+      AppendJsonString(out, std::string_view(text.data(), text.size()));
+      break;
+    }
+    case json::kind::int64:
+    case json::kind::uint64: {
+      char buf[32];
+      auto res = v.is_int64() ? std::to_chars(buf, buf + sizeof buf, v.get_int64())
+                              : std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out.append(buf, res.ptr);
+      break;
+    }
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::null:
+      out += "null";
+      break;
     case json::kind::double_: {
       char buf[64];
       auto res = std::to_chars(buf, buf + sizeof buf, v.get_double());
       out.append(buf, res.ptr);
       break;
     }
-    default:
+    default:  // arrays: as Boost.JSON writes them (doubles inside keep its formatting)
       out += json::serialize(v);
       break;
   }

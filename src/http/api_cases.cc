@@ -51,8 +51,10 @@ value OptionalTime(const std::optional<Timestamp>& t) {
 }
 
 
-object LocationJson(const Case& c, const service::LocationNames& names) {
-  object loc;
+// `sp`: where the JSON values live (the create handler passes a stack-backed arena).
+object LocationJson(const Case& c, const service::LocationNames& names,
+                    const boost::json::storage_ptr& sp = {}) {
+  object loc(sp);
   loc["lon"] = c.location.lon;
   loc["lat"] = c.location.lat;
   loc["address"] = c.location.address;
@@ -66,7 +68,7 @@ object LocationJson(const Case& c, const service::LocationNames& names) {
   loc["road"] = c.location.road_id;
   loc["road_name"] = names.road;
   if (!names.road_chief.name.empty() || !names.road_chief.phone.empty()) {
-    object chief;
+    object chief(sp);
     chief["name"] = names.road_chief.name;
     chief["phone"] = names.road_chief.phone;
     loc["road_chief"] = std::move(chief);
@@ -76,9 +78,10 @@ object LocationJson(const Case& c, const service::LocationNames& names) {
   return loc;
 }
 
-object CaseJson(ApiServices& services, const Case& c, const service::LocationNames& names) {
+object CaseJson(ApiServices& services, const Case& c, const service::LocationNames& names,
+                const boost::json::storage_ptr& sp = {}) {
   std::shared_ptr<const service::ReferenceData> data = services.reference.Get();
-  object o;
+  object o(40, sp);  // room for every member: no rehash while filling
   o["number"] = c.number;
   o["state"] = std::string(Name(c.state));
   o["version"] = c.version;
@@ -87,7 +90,7 @@ object CaseJson(ApiServices& services, const Case& c, const service::LocationNam
   const Category* category = data->categories->Find(c.category);
   o["category_name"] = category ? category->name : "";
   o["description"] = c.description;
-  o["location"] = LocationJson(c, names);
+  o["location"] = LocationJson(c, names, sp);
   o["suggested_unit"] = c.suggested_unit;
   o["unit"] = c.unit;
   const service::Unit* unit = data->FindUnit(c.unit);
@@ -98,7 +101,7 @@ object CaseJson(ApiServices& services, const Case& c, const service::LocationNam
   o["handle_deadline"] = OptionalTime(c.handle_deadline);
   o["overdue"] = c.overdue;
   o["handle_overdue"] = c.handle_overdue;
-  object counters;
+  object counters(sp);
   counters["rework"] = c.rework_count;
   counters["return"] = c.return_count;
   counters["supervise"] = c.supervise_count;
@@ -111,11 +114,11 @@ object CaseJson(ApiServices& services, const Case& c, const service::LocationNam
   o["dispatched_at"] = OptionalTime(c.dispatched_at);
   o["handled_at"] = OptionalTime(c.handled_at);
   o["closed_at"] = OptionalTime(c.closed_at);
-  object reporter;
+  object reporter(sp);
   reporter["name"] = c.reporter.name;
   reporter["phone"] = c.reporter.phone;
   o["reporter"] = std::move(reporter);
-  array photos;
+  array photos(sp);
   for (const std::string& p : c.photos) photos.emplace_back(p);
   o["photos"] = std::move(photos);
   return o;
@@ -192,16 +195,21 @@ Result<Response> CreateCase(ApiServices& services, const Request& request) {
   std::string key(request.headers.GetOr("Idempotency-Key", ""));
   CITYGRID_ASSIGN_OR_RETURN(service::CreateCaseResult result,
                             services.cases.Create(who.ToActor(), create, key));
-  object o = CaseJson(services, result.record, result.names);
-  object routing;
+  // The 201 body's values live in one arena on the stack (no allocation per member); it is
+  // serialized before the arena goes.
+  unsigned char arena[16384];
+  boost::json::monotonic_resource resource(arena, sizeof arena);
+  const boost::json::storage_ptr sp(&resource);
+  object o = CaseJson(services, result.record, result.names, sp);
+  object routing(sp);
   routing["unit"] = result.routing.unit;
   routing["reason"] = std::string(service::Name(result.routing.reason));
   routing["matched"] = result.routing.matched;
   routing["explain"] = result.routing.Explain();
   o["routing"] = std::move(routing);
-  array duplicates;
+  array duplicates(sp);
   for (const service::DuplicateCandidate& d : result.duplicates) {
-    object dup;
+    object dup(sp);
     dup["number"] = d.number;
     dup["state"] = std::string(Name(d.state));
     dup["metres"] = d.metres;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "citygrid/common/json_text.h"
+
 namespace citygrid::http {
 
 int HttpStatusFor(StatusCode code) {
@@ -22,28 +24,9 @@ int HttpStatusFor(StatusCode code) {
 }
 
 std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;  // UTF-8 passes through unchanged
-        }
-    }
-  }
-  return out;
+  std::string quoted;
+  AppendJsonString(quoted, text);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 std::string ErrorBody(std::string_view code_name, std::string_view message) {
