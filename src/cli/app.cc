@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "citygrid/storage/postgres_store.h"
+#include "citygrid/storage/sqlite_store.h"
 
 namespace citygrid::cli {
 
@@ -21,7 +22,14 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   storage::StoreOptions store_options;
   store_options.data_dir = options.data_dir;
   store_options.db_url = options.db_url;
-  CITYGRID_ASSIGN_OR_RETURN(app->store_, storage::OpenStore(store_options));
+  if (options.own_data_dir && options.db_url.empty()) {
+    storage::SqliteStoreOptions sqlite;
+    sqlite.data_dir = options.data_dir;
+    sqlite.own_data_dir = true;  // one server per SQLite data directory
+    CITYGRID_ASSIGN_OR_RETURN(app->store_, storage::OpenSqliteStore(sqlite));
+  } else {
+    CITYGRID_ASSIGN_OR_RETURN(app->store_, storage::OpenStore(store_options));
+  }
 
   std::string seed_dir = options.data_files.empty() ? DefaultDataFilesDir() : options.data_files;
   Result<std::unique_ptr<service::ReferenceDataService>> reference =

@@ -41,6 +41,8 @@ struct AppOptions {
   std::string data_files;                  // categories/calendar seed files; "" = source tree
   Duration sweep_interval = std::chrono::seconds(10);
   service::Open311Options open311;  // --open311-jurisdiction, --open311-ids, --open311-crs
+  // serve/demo: hold the SQLite data directory's owner lock (SqliteStoreOptions::own_data_dir).
+  bool own_data_dir = false;
 };
 
 // The repository's data/ directory, where the binary reads its seed files until an install step

@@ -92,6 +92,7 @@ std::string DefaultWebDir() {
 int ParseServeArgs(const std::string& command, const Args& args, const char* usage,
                    ServeArgs* out) {
   http::ServerOptions& options = out->server;
+  out->app.own_data_dir = true;  // serve and demo: the only server of a SQLite --data
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {

@@ -33,6 +33,7 @@
 #include "citygrid/http/sse.h"
 #include "citygrid/service/routing.h"
 #include "citygrid/service/visibility.h"
+#include "citygrid/storage/case_version_source.h"
 #include "src/http/api_common.h"
 #include "src/http/json_util.h"
 #include "src/http/multipart.h"
@@ -339,56 +340,57 @@ Result<Response> ListCases(ApiServices& services, const Request& request) {
 // ---- GET /api/v1/cases/{number} ----
 
 // The encoded answers of GET /api/v1/cases/{number} without their last member
-// ("available_actions", which depends on who asks), by case and viewer class. An entry holds
-// for one version of the case (every event raises it, on any node) and one snapshot of the
-// reference data (names of categories, units, places); anything else is a miss. The masking of
-// the reporter is the only other thing that differs between viewers, so the class is
-// SeesReporter(role). Thread-safe.
+// ("available_actions", which depends on who asks), by case and viewer class, with the case
+// record they encode. An entry holds for one version of the case (every event raises it, on any
+// node) and one snapshot of the reference data (names of categories, units, places); anything
+// else is a miss. The masking of the reporter is the only other thing that differs between
+// viewers, so the class is SeesReporter(role). Thread-safe.
 class CaseDetailCache {
  public:
   struct Entry {
-    int64_t case_id = 0;
-    int64_t version = 0;
+    Case record;  // the case at the encoded version: visibility and actions come from it
     std::shared_ptr<const service::ReferenceData> reference;
     std::string json_head;  // the detail object without available_actions and the final '}'
   };
 
-  std::shared_ptr<const Entry> Find(const std::string& number, bool sees_reporter) const {
+  std::shared_ptr<const Entry> Find(std::string_view number, bool sees_reporter) const {
     std::lock_guard lock(mu_);
-    auto it = entries_.find(Key(number, sees_reporter));
-    return it == entries_.end() ? nullptr : it->second;
+    const Map& entries = entries_[sees_reporter ? 1 : 0];
+    auto it = entries.find(number);
+    return it == entries.end() ? nullptr : it->second;
   }
 
   void Put(const std::string& number, bool sees_reporter, std::shared_ptr<const Entry> entry) {
     std::lock_guard lock(mu_);
-    std::string key = Key(number, sees_reporter);
-    if (auto it = entries_.find(key); it != entries_.end()) {
+    Map& entries = entries_[sees_reporter ? 1 : 0];
+    if (auto it = entries.find(number); it != entries.end()) {
       bytes_ -= it->second->json_head.size();
-      entries_.erase(it);
+      entries.erase(it);
     }
     // Bounded: past the limits, arbitrary entries make room (a read of them re-encodes).
-    while (!entries_.empty() && (entries_.size() >= kMaxEntries ||
-                                 bytes_ + entry->json_head.size() > kMaxBytes)) {
-      bytes_ -= entries_.begin()->second->json_head.size();
-      entries_.erase(entries_.begin());
+    while (!entries.empty() && (entries_[0].size() + entries_[1].size() >= kMaxEntries ||
+                                bytes_ + entry->json_head.size() > kMaxBytes)) {
+      bytes_ -= entries.begin()->second->json_head.size();
+      entries.erase(entries.begin());
     }
     bytes_ += entry->json_head.size();
-    entries_.emplace(std::move(key), std::move(entry));
+    entries.emplace(number, std::move(entry));
   }
 
  private:
   static constexpr size_t kMaxEntries = 50000;
   static constexpr size_t kMaxBytes = 128 << 20;
 
-  static std::string Key(const std::string& number, bool sees_reporter) {
-    std::string key = number;
-    key += sees_reporter ? '+' : '-';
-    return key;
-  }
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, std::shared_ptr<const Entry>, StringHash,
+                                 std::equal_to<>>;
 
   mutable std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;  // GUARDED_BY(mu_)
-  size_t bytes_ = 0;                                                        // GUARDED_BY(mu_)
+  Map entries_[2];    // GUARDED_BY(mu_); [1]: viewers who see the reporter
+  size_t bytes_ = 0;  // GUARDED_BY(mu_)
 };
 
 // The whole answer: the cached head and the viewer's available actions, byte for byte what
@@ -408,24 +410,25 @@ Response DetailResponse(const std::string& json_head, const std::vector<Action>&
   return Response::Json(200, std::move(body));
 }
 
-Result<Response> GetCase(ApiServices& services, CaseDetailCache& cache, const Request& request,
+Result<Response> GetCase(ApiServices& services, CaseDetailCache& cache,
+                         storage::CaseVersionSource* versions, const Request& request,
                          std::string_view number) {
   CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
   const Actor actor = who.ToActor();
   const bool sees_reporter = service::SeesReporter(actor.role);
-  std::string number_text(number);
   std::shared_ptr<const service::ReferenceData> reference = services.reference.Get();
-  // The fast path reads only the case row: visible, and the cached encoding is of its current
-  // version. Anything else (missing, invisible, malformed, storage errors) takes the service's
-  // path, which gives the answer and its error exactly.
-  if (ParseCaseNumber(number_text).ok()) {
-    Result<Case> current = services.store.cases().LoadCaseByNumber(number_text);
-    if (current.ok() && service::MayView(actor, *current)) {
-      std::shared_ptr<const CaseDetailCache::Entry> hit = cache.Find(number_text, sees_reporter);
-      if (hit && hit->case_id == current->id && hit->version == current->version &&
-          hit->reference == reference) {
-        return DetailResponse(hit->json_head, AvailableActions(*current, actor));
-      }
+  std::string number_text(number);
+  // The fast path: a cached encoding of the case's current version (CaseVersionSource::CurrentVersion:
+  // every acknowledged write is in it, this node's or another's) that this viewer may see.
+  // Anything else (not cached, missing, invisible, malformed, storage errors) takes the
+  // service's path, which gives the answer and its error exactly.
+  if (std::shared_ptr<const CaseDetailCache::Entry> hit = cache.Find(number, sees_reporter);
+      hit && hit->reference == reference && service::MayView(actor, hit->record)) {
+    Result<storage::CaseVersion> current =
+        storage::CurrentCaseVersion(services.store.cases(), versions, number_text);
+    if (current.ok() && current->id == hit->record.id &&
+        current->version == hit->record.version) {
+      return DetailResponse(hit->json_head, AvailableActions(hit->record, actor));
     }
   }
   CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail, services.cases.Get(actor, number_text));
@@ -434,8 +437,7 @@ Result<Response> GetCase(ApiServices& services, CaseDetailCache& cache, const Re
   for (const CaseEvent& e : detail.history) history.emplace_back(EventJson(e));
   o["history"] = std::move(history);
   auto entry = std::make_shared<CaseDetailCache::Entry>();
-  entry->case_id = detail.record.id;
-  entry->version = detail.record.version;
+  entry->record = detail.record;
   entry->reference = std::move(reference);
   entry->json_head = boost::json::serialize(o);
   entry->json_head.pop_back();  // the object's closing '}'
@@ -647,11 +649,12 @@ Status RegisterCaseRoutes(Router& router, ApiServices& services) {
                                         return Answer(ListCases(*s, request));
                                       }));
   auto detail_cache = std::make_shared<CaseDetailCache>();
-  CITYGRID_RETURN_IF_ERROR(
-      router.Add(Method::kGet, "/api/v1/cases/{number}",
-                 [s, detail_cache](const Request& request, const RouteParams& params) {
-                   return Answer(GetCase(*s, *detail_cache, request, params.Get("number")));
-                 }));
+  storage::CaseVersionSource* versions = storage::VersionSourceOf(services.store.cases());
+  CITYGRID_RETURN_IF_ERROR(router.Add(
+      Method::kGet, "/api/v1/cases/{number}",
+      [s, detail_cache, versions](const Request& request, const RouteParams& params) {
+        return Answer(GetCase(*s, *detail_cache, versions, request, params.Get("number")));
+      }));
   CITYGRID_RETURN_IF_ERROR(
       router.Add(Method::kPost, "/api/v1/cases/{number}/actions/{action}",
                  [s](const Request& request, const RouteParams& params) {

@@ -9,9 +9,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,11 +29,60 @@ namespace {
 using open311::Format;
 using open311::Node;
 
+// The answers of GET requests.json/.xml lists (no service_request_id), by request target. An
+// entry holds while no case event was committed since it was made (CaseStore::LastGlobalSeq,
+// read on every request, so a write on any node shows at once), no Open311 update was posted
+// here since (its media document is written after its event), the reference data is the same
+// snapshot, and for at most kTtl of the server's clock: the default window ends now and starts
+// 90 days before, and another node's update document may follow its event. Thread-safe.
+class RequestListCache {
+ public:
+  static constexpr Duration kTtl = std::chrono::seconds(1);
+
+  struct Entry {
+    int64_t seq = 0;         // LastGlobalSeq read before the list was made
+    uint64_t updates = 0;    // updates_posted() read before the list was made
+    std::shared_ptr<const service::ReferenceData> reference;
+    Timestamp made;
+    Response response;
+  };
+
+  std::shared_ptr<const Entry> Find(const std::string& target) const {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(target);
+    return it == entries_.end() ? nullptr : it->second;
+  }
+
+  void Put(const std::string& target, std::shared_ptr<const Entry> entry) {
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries && !entries_.contains(target)) entries_.clear();
+    entries_[target] = std::move(entry);
+  }
+
+  // Counts an Open311 update posted through this server.
+  void UpdatePosted() {
+    std::lock_guard lock(mu_);
+    ++updates_;
+  }
+  uint64_t updates_posted() const {
+    std::lock_guard lock(mu_);
+    return updates_;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 256;
+
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> entries_;  // GUARDED_BY(mu_)
+  uint64_t updates_ = 0;                                                   // GUARDED_BY(mu_)
+};
+
 // The handlers' shared state.
 struct Open311State {
   ApiServices& api;
   service::ApiKeyService keys;
   service::Open311Service open311;
+  RequestListCache lists;
 
   Open311State(ApiServices& services, service::Open311Options options,
                service::ApiKeyOptions key_options)
@@ -476,6 +527,32 @@ Result<Response> GetRequests(Open311State& s, const Params& params, Format forma
   return Answer(root, format);
 }
 
+// GetRequests through the list cache (see RequestListCache). Lookups by id are not cached.
+Result<Response> GetRequestsCached(Open311State& s, const Request& request, const Params& params,
+                                   Format format) {
+  if (params.Get("service_request_id")) return GetRequests(s, params, format);
+  const uint64_t updates = s.lists.updates_posted();
+  CITYGRID_ASSIGN_OR_RETURN(int64_t seq, s.api.store.cases().LastGlobalSeq());
+  std::shared_ptr<const service::ReferenceData> reference = s.api.reference.Get();
+  const Timestamp now = s.api.clock.Now();
+  if (std::shared_ptr<const RequestListCache::Entry> hit = s.lists.Find(request.target);
+      hit && hit->seq == seq && hit->updates == updates && hit->reference == reference &&
+      now >= hit->made && now - hit->made < RequestListCache::kTtl) {
+    return hit->response;
+  }
+  CITYGRID_ASSIGN_OR_RETURN(Response response, GetRequests(s, params, format));
+  if (response.status == 200 && !response.stream) {
+    auto entry = std::make_shared<RequestListCache::Entry>();
+    entry->seq = seq;
+    entry->updates = updates;
+    entry->reference = std::move(reference);
+    entry->made = now;
+    entry->response = response;
+    s.lists.Put(request.target, std::move(entry));
+  }
+  return response;
+}
+
 Result<Response> GetRequest(Open311State& s, const Params& params, std::string_view id,
                             Format format) {
   CITYGRID_RETURN_IF_ERROR(s.open311.CheckJurisdiction(params.GetOr("jurisdiction_id")));
@@ -568,7 +645,9 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
                        Format format) -> Result<Response> {
                      if (base == "discovery") return Discovery(*state, request, format);
                      if (base == "services") return Services(*state, params, format);
-                     if (base == "requests") return GetRequests(*state, params, format);
+                     if (base == "requests") {
+                       return GetRequestsCached(*state, request, params, format);
+                     }
                      if (base == "servicerequestupdates") {
                        return GetUpdates(*state, params, format);
                      }
@@ -591,7 +670,9 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
                        return PostRequest(*state, *key, request, params, uploads, format);
                      }
                      if (base == "servicerequestupdates") {
-                       return PostUpdate(*state, *key, params, format);
+                       Result<Response> posted = PostUpdate(*state, *key, params, format);
+                       state->lists.UpdatePosted();  // its media document is written now
+                       return posted;
                      }
                      return NotFoundError("no Open311 resource '" + base + "' takes POST");
                    });

@@ -45,10 +45,57 @@ std::vector<std::string_view> QueryParams::GetAll(std::string_view name) const {
   return out;
 }
 
+namespace {
+
+// True for the characters a path segment may hold as they are (RFC 3986 pchar without '%'):
+// unreserved, sub-delims, ':' and '@'.
+constexpr bool IsPlainPathChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '.' || c == '_' || c == '~' || c == '!' || c == '$' || c == '&' ||
+         c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' || c == ';' ||
+         c == '=' || c == ':' || c == '@';
+}
+
+// The common target, a path of plain characters without a query, empty segments or dot
+// segments ("/api/v1/cases/20261128-000123"), split without the URL parser: its decoded form
+// is itself. False for anything else, which takes the full parse.
+bool SplitPlainPath(std::string_view target, std::vector<std::string>* segments) {
+  size_t start = 1;
+  while (start <= target.size()) {
+    size_t end = start;
+    while (end < target.size() && target[end] != '/') {
+      if (!IsPlainPathChar(target[end])) return false;
+      ++end;
+    }
+    std::string_view segment = target.substr(start, end - start);
+    if (segment.empty()) {
+      if (end != target.size() || start == 1) return end == target.size();  // "/" or "/a/"
+      return true;
+    }
+    if (segment == "." || segment == "..") return false;
+    segments->emplace_back(segment);
+    start = end + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status Request::SetTarget(std::string_view raw_target) {
   if (raw_target.empty() || raw_target.front() != '/') {
     return InvalidArgumentError("request target '" + std::string(raw_target.substr(0, 200)) +
                                 "' is not an absolute path");
+  }
+  {
+    std::vector<std::string> plain;
+    plain.reserve(6);
+    if (SplitPlainPath(raw_target, &plain)) {
+      target.assign(raw_target);
+      path.assign(raw_target);
+      path_segments = std::move(plain);
+      query = QueryParams();
+      return OkStatus();
+    }
   }
   auto parsed = boost::urls::parse_origin_form(raw_target);
   if (!parsed) {

@@ -190,6 +190,54 @@ TEST(RequestTest, RejectsBadTargets) {
   EXPECT_FALSE(r.query.Get("z").has_value());
 }
 
+TEST(RequestTest, PlainTargetsSplitAsTheFullParseDoes) {
+  // Targets without '?' or '%' take a split without the URL parser; appending an empty query
+  // forces the full parse. Both must give the same path and segments (or the same error).
+  const char* targets[] = {
+      "/",
+      "/api/v1/cases/20261128-000123",
+      "/api/v1/cases/",
+      "/api//v1/cases",
+      "//api",
+      "/a/./b",
+      "/a/../b",
+      "/a/b/.",
+      "/a:b@c/d!$&'()*+,;=/e~f_g-h.i",
+      "/a b",
+      "/a\"b",
+      "/a<b>",
+      "/a#frag",
+      "/a/中",
+      "/a\\b",
+      "/a^b",
+      "/a`b",
+      "/a{b}",
+      "/a|b",
+  };
+  for (const char* target : targets) {
+    Request plain;
+    Request parsed;
+    Status a = plain.SetTarget(target);
+    Status b = parsed.SetTarget(std::string(target) + "?");
+    EXPECT_EQ(a.ok(), b.ok()) << target << ": " << a.ToString() << " vs " << b.ToString();
+    if (!a.ok() || !b.ok()) continue;
+    EXPECT_EQ(plain.path, parsed.path) << target;
+    EXPECT_EQ(plain.path_segments, parsed.path_segments) << target;
+    EXPECT_EQ(plain.target, target);
+    EXPECT_TRUE(plain.query.empty()) << target;
+  }
+}
+
+TEST(RequestTest, ATargetReplacesThePreviousOneWhole) {
+  Request r;
+  ASSERT_TRUE(r.SetTarget("/a?x=1").ok());
+  ASSERT_TRUE(r.SetTarget("/b/c").ok());
+  EXPECT_EQ(r.path, "/b/c");
+  EXPECT_EQ(r.path_segments, (std::vector<std::string>{"b", "c"}));
+  EXPECT_TRUE(r.query.empty());
+  EXPECT_EQ(r.target, "/b/c");
+}
+
 TEST(HeadersTest, LookupIgnoresCase) {
   Headers h;
   h.Add("Content-Type", "text/plain");

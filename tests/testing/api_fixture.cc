@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "citygrid/common/time.h"
+#include "citygrid/storage/sqlite_store.h"
 #include "src/storage/postgres/pg_admin.h"
 #include "tests/service/service_test_env.h"
 #include "tests/testing/paths.h"
@@ -70,7 +71,15 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
     pg_database_ = *name;
     store_options.db_url = storage::postgres::DsnWithDatabase(dsn, *name);
   }
-  CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
+  if (options.backend == ApiBackend::kSqlite) {
+    // As `citygrid serve`: the server owns its data directory.
+    storage::SqliteStoreOptions sqlite;
+    sqlite.data_dir = dir_;
+    sqlite.own_data_dir = true;
+    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenSqliteStore(sqlite));
+  } else {
+    CITYGRID_ASSIGN_OR_RETURN(store_, storage::OpenStore(store_options));
+  }
   CITYGRID_ASSIGN_OR_RETURN(reference_,
                             service::ReferenceDataService::Open(
                                 store_->documents(), service::testing::RepoDataDir()));
