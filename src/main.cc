@@ -41,6 +41,18 @@ int UsageError(const std::string& command, const std::string& message) {
   return 2;
 }
 
+bool TakeOptionValue(const Args& args, size_t* i, std::string* name, std::string* value) {
+  const size_t eq = name->find('=');
+  if (eq != std::string::npos) {
+    *value = name->substr(eq + 1);
+    name->resize(eq);
+    return true;
+  }
+  if (*i + 1 >= args.size()) return false;
+  *value = args[++*i];
+  return true;
+}
+
 }  // namespace citygrid::cli
 
 int main(int argc, char** argv) {

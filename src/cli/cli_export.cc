@@ -89,15 +89,7 @@ int Parse(const Args& args, ExportArgs* out) {
       continue;
     }
     std::string value;
-    const size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return UsageError("export", a + " needs a value");
-    }
+    if (!TakeOptionValue(args, &i, &a, &value)) return UsageError("export", a + " needs a value");
     const std::string name = a.substr(2);
     if (name == "data") {
       out->app.data_dir = value;

@@ -78,15 +78,7 @@ int RunImport(const Args& args) {
       continue;
     }
     std::string value;
-    const size_t eq = a.find('=');
-    if (eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a = a.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return UsageError("import", a + " needs a value");
-    }
+    if (!TakeOptionValue(args, &i, &a, &value)) return UsageError("import", a + " needs a value");
     if (a == "--data") {
       app_options.data_dir = value;
     } else if (a == "--db") {

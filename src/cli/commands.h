@@ -31,4 +31,8 @@ int RunSelfCheck(const Args& args);
 // Prints "citygrid <command>: <message>" to stderr and returns 2.
 int UsageError(const std::string& command, const std::string& message);
 
+// Reads the value of the option at args[*i], written "--name=value" or "--name value" (then *i
+// moves past the value): *name becomes "--name" and *value its value. False when no value follows.
+bool TakeOptionValue(const Args& args, size_t* i, std::string* name, std::string* value);
+
 }  // namespace citygrid::cli
