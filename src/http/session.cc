@@ -533,7 +533,12 @@ void Session::QueueChunk(std::string data) {
 void Session::WriteNextChunk() {
   if (phase_ != Phase::kStreaming) return;
   if (chunks_.empty()) {
-    if (!stream_ending_) return;
+    if (!stream_ending_) {
+      // The write timeout covers a chunk in flight; a quiet stream has no deadline (the
+      // heartbeat keeps it alive and the client watch sees it leave).
+      ClearDeadline();
+      return;
+    }
     // Everything sent: the last chunk, then the connection closes.
     chunk_in_flight_ = true;
     SetDeadline(state_.options.write_timeout);

@@ -283,6 +283,31 @@ TEST(ServerTest, ServerSentEventsAreDeliveredWithHeartbeats) {
   hub.Publish({"3", "case", "nobody listens"});
 }
 
+TEST(ServerTest, AnIdleStreamOutlivesTheWriteTimeout) {
+  // The write timeout covers a chunk in flight, not the quiet time between chunks: with
+  // heartbeats 250 ms apart a stream may stay quiet for up to 500 ms, longer than 300 ms.
+  EventHub hub;
+  Router router;
+  (void)router.Add(Method::kGet, "/events", [&hub](const Request&, const RouteParams&) {
+    return hub.Subscribe(nullptr, 250ms);
+  });
+  ServerOptions options = TestOptions();
+  options.write_timeout = 300ms;
+  auto server = StartServer(std::move(router), options);
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /events HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(client.ReadResponseHead().status, 200);
+  ASSERT_TRUE(Eventually([&] { return hub.subscriber_count() == 1; }));
+  for (int i = 0; i < 6; ++i) {
+    const std::string data = "event " + std::to_string(i);
+    hub.Publish({std::to_string(i), "case", data});
+    std::string got = client.ReadStreamUntil("data: " + data + "\n\n", 5s);
+    ASSERT_NE(got.find("data: " + data + "\n\n"), std::string::npos) << "round " << i << ": " << got;
+    std::this_thread::sleep_for(std::chrono::milliseconds(150 + 70 * i));
+  }
+  EXPECT_EQ(hub.subscriber_count(), 1u);
+}
+
 TEST(ServerTest, ShutdownEndsOpenStreams) {
   EventHub hub;
   Router router;
