@@ -25,6 +25,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "citygrid/common/csv.h"
@@ -104,9 +105,16 @@ class ExportImportTest : public ::testing::Test {
     ASSERT_NE(token_, nullptr);
   }
 
+  // A 503 while the server's evaluation engine is still reading the event log after start is
+  // retried for up to 60 s; any other answer is returned as it is.
   static HttpResponse Get(const std::string& target) {
-    HttpClient c("127.0.0.1", server_->port(), std::chrono::seconds(60));
-    return c.Get(target, HttpHeaderList{{"Authorization", "Bearer " + *token_}});
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      HttpClient c("127.0.0.1", server_->port(), std::chrono::seconds(60));
+      HttpResponse r = c.Get(target, HttpHeaderList{{"Authorization", "Bearer " + *token_}});
+      if (r.status != 503 || std::chrono::steady_clock::now() > give_up) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 
   // Runs `citygrid export ...` into a file and returns its bytes ("" and a failure on error).
