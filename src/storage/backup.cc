@@ -15,6 +15,15 @@ bool IsPostgresUrl(const std::string& url) {
 
 namespace snapshot {
 
+std::string ColumnList(const Table& table) {
+  std::string out;
+  for (const Column& c : table.columns) {
+    if (!out.empty()) out += ", ";
+    out += c.name;
+  }
+  return out;
+}
+
 const std::vector<Table>& Tables() {
   using T = ColumnType;
   static const std::vector<Table> tables = {

@@ -39,6 +39,9 @@ struct Table {
 // SnapshotTables() with their columns, in restore order (parents before children).
 const std::vector<Table>& Tables();
 
+// "col1, col2, ..." of `table`, in column order.
+std::string ColumnList(const Table& table);
+
 // One row: one value per column, as ColumnType says.
 using Row = std::vector<std::string>;
 using RowBatch = std::vector<Row>;

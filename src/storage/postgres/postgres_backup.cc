@@ -20,15 +20,6 @@ using postgres::PgResult;
 constexpr int kFetchRows = 2000;
 constexpr int kInsertRows = 500;
 
-std::string ColumnList(const Table& table) {
-  std::string out;
-  for (const Column& c : table.columns) {
-    if (!out.empty()) out += ", ";
-    out += c.name;
-  }
-  return out;
-}
-
 Result<bool> TableExists(PgConnection& conn, const std::string& name) {
   PgParams params;
   params.Add(name);

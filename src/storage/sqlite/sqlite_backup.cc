@@ -133,15 +133,6 @@ Result<SnapshotInfo> ReadInfo(sqlite3* db, const std::string& what, bool require
   return info;
 }
 
-std::string ColumnList(const Table& table) {
-  std::string out;
-  for (const Column& c : table.columns) {
-    if (!out.empty()) out += ", ";
-    out += c.name;
-  }
-  return out;
-}
-
 class FileWriter final : public SnapshotFileWriter {
  public:
   FileWriter(std::unique_ptr<Connection> conn, std::string path)
