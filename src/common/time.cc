@@ -1,7 +1,6 @@
 #include "citygrid/common/time.h"
 
-#include <charconv>
-#include <cstdio>
+#include <cstdint>
 
 namespace citygrid {
 namespace {
@@ -30,6 +29,42 @@ bool Expect(std::string_view s, size_t& pos, char c) {
     return true;
   }
   return false;
+}
+
+// Writes `value` (>= 0) in decimal, zero-padded to at least `width` digits; returns the end.
+char* PutDigits(char* p, int64_t value, int width) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n < width) digits[n++] = '0';
+  while (n > 0) *p++ = digits[--n];
+  return p;
+}
+
+// Two digits of a value in [0, 100).
+char* PutTwo(char* p, int value) {
+  p[0] = static_cast<char>('0' + value / 10);
+  p[1] = static_cast<char>('0' + value % 10);
+  return p + 2;
+}
+
+// "YYYY-MM-DD" as printf's "%04d-%02u-%02u" writes it (a negative year's sign counts toward
+// the four places, as there). Returns the end.
+char* PutDate(char* p, std::chrono::year_month_day date) {
+  const int year = static_cast<int>(date.year());
+  if (year < 0) {
+    *p++ = '-';
+    p = PutDigits(p, -static_cast<int64_t>(year), 3);
+  } else {
+    p = PutDigits(p, year, 4);
+  }
+  *p++ = '-';
+  p = PutDigits(p, static_cast<unsigned>(date.month()), 2);
+  *p++ = '-';
+  return PutDigits(p, static_cast<unsigned>(date.day()), 2);
 }
 
 Status BadTime(std::string_view text, std::string_view why) {
@@ -75,10 +110,8 @@ Result<std::chrono::year_month_day> ParseDate(std::string_view text) {
 }
 
 std::string FormatDate(std::chrono::year_month_day date) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return buf;
+  char buf[24];
+  return std::string(buf, PutDate(buf, date));
 }
 
 Result<Timestamp> ParseIso8601(std::string_view text) {
@@ -130,26 +163,32 @@ Result<Timestamp> ParseIso8601(std::string_view text) {
 }
 
 std::string FormatIso8601(Timestamp t, int offset_minutes) {
+  // Digits written straight into one buffer: this runs several times per case written or read.
   CivilTime c = ToCivil(t, offset_minutes);
-  auto tod = c.time_of_day.count();
-  int hh = static_cast<int>(tod / 3600000), mm = static_cast<int>(tod / 60000 % 60),
-      ss = static_cast<int>(tod / 1000 % 60), ms = static_cast<int>(tod % 1000);
-  std::string out = FormatDate(c.date);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "T%02d:%02d:%02d", hh, mm, ss);
-  out += buf;
-  if (ms != 0) {
-    std::snprintf(buf, sizeof buf, ".%03d", ms);
-    out += buf;
+  const int64_t tod = c.time_of_day.count();  // [0, 24h)
+  char buf[64];
+  char* p = PutDate(buf, c.date);
+  *p++ = 'T';
+  p = PutTwo(p, static_cast<int>(tod / 3600000));
+  *p++ = ':';
+  p = PutTwo(p, static_cast<int>(tod / 60000 % 60));
+  *p++ = ':';
+  p = PutTwo(p, static_cast<int>(tod / 1000 % 60));
+  if (const int ms = static_cast<int>(tod % 1000); ms != 0) {
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + ms / 100);
+    p = PutTwo(p, ms % 100);
   }
   if (offset_minutes == 0) {
-    out += 'Z';
+    *p++ = 'Z';
   } else {
-    int a = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-    std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', a / 60, a % 60);
-    out += buf;
+    const int64_t a = offset_minutes < 0 ? -static_cast<int64_t>(offset_minutes) : offset_minutes;
+    *p++ = offset_minutes < 0 ? '-' : '+';
+    p = PutDigits(p, a / 60, 2);
+    *p++ = ':';
+    p = PutTwo(p, static_cast<int>(a % 60));
   }
-  return out;
+  return std::string(buf, p);
 }
 
 }  // namespace citygrid
