@@ -300,6 +300,13 @@ Result<Case> Apply(const Case& current, const ActionRequest& r, bool authorize) 
 
 // ---- canonical JSON ----
 
+// `d` in its shortest round-trip form.
+void AppendShortestDouble(std::string& out, double d) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d);
+  out.append(buf, res.ptr);
+}
+
 // Writes `v` with object keys in the order they were inserted (callers insert them sorted) and
 // doubles in their shortest round-trip form, so equal values always give equal text.
 void WriteJson(const json::value& v, std::string& out) {
@@ -338,12 +345,9 @@ void WriteJson(const json::value& v, std::string& out) {
     case json::kind::null:
       out += "null";
       break;
-    case json::kind::double_: {
-      char buf[64];
-      auto res = std::to_chars(buf, buf + sizeof buf, v.get_double());
-      out.append(buf, res.ptr);
+    case json::kind::double_:
+      AppendShortestDouble(out, v.get_double());
       break;
-    }
     default:  // arrays: as Boost.JSON writes them (doubles inside keep its formatting)
       out += json::serialize(v);
       break;
@@ -393,51 +397,99 @@ void PutTime(json::object& o, std::string_view key, const std::optional<Timestam
   if (t) o[key] = FormatIso8601(*t);
 }
 
-json::object EncodeIntake(const CaseIntake& intake) {
-  json::object o;
-  PutString(o, "address_id", intake.address_id);
+// Writes one JSON object's members straight into `out`, in the order they are given, with the
+// bytes ToCanonical would write for the same object: the created payload is built on every
+// create, and a document built only to be serialized cost as much as the writing.
+class ObjectText {
+ public:
+  explicit ObjectText(std::string& out) : out_(out) { out_ += '{'; }
+  ~ObjectText() { out_ += '}'; }
+  ObjectText(const ObjectText&) = delete;
+  ObjectText& operator=(const ObjectText&) = delete;
+
+  // Starts the member `key`; the caller writes its value.
+  std::string& Key(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    AppendJsonString(out_, key);
+    out_ += ':';
+    return out_;
+  }
+  void String(std::string_view key, std::string_view value) { AppendJsonString(Key(key), value); }
+  // Empty strings and absent times are left out (PutString, PutTime).
+  void StringIfSet(std::string_view key, std::string_view value) {
+    if (!value.empty()) String(key, value);
+  }
+  void TimeIfSet(std::string_view key, const std::optional<Timestamp>& t) {
+    if (t) String(key, FormatIso8601(*t));
+  }
+  void Number(std::string_view key, double value) { AppendShortestDouble(Key(key), value); }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void AppendIntake(std::string& out, const CaseIntake& intake) {
+  ObjectText o(out);
+  o.StringIfSet("address_id", intake.address_id);
   if (!intake.attributes.empty()) {
-    json::array a;
-    for (const auto& [code, value] : intake.attributes) a.push_back(json::array{code, value});
-    o["attributes"] = std::move(a);
+    std::string& a = o.Key("attributes");
+    a += '[';
+    for (size_t i = 0; i < intake.attributes.size(); ++i) {
+      if (i) a += ',';
+      a += '[';
+      AppendJsonString(a, intake.attributes[i].first);
+      a += ',';
+      AppendJsonString(a, intake.attributes[i].second);
+      a += ']';
+    }
+    a += ']';
   }
   if (!intake.media_urls.empty()) {
-    json::array m;
-    for (const std::string& url : intake.media_urls) m.emplace_back(url);
-    o["media_urls"] = std::move(m);
+    std::string& m = o.Key("media_urls");
+    m += '[';
+    for (size_t i = 0; i < intake.media_urls.size(); ++i) {
+      if (i) m += ',';
+      AppendJsonString(m, intake.media_urls[i]);
+    }
+    m += ']';
   }
-  PutString(o, "token", intake.token);
-  return o;
+  o.StringIfSet("token", intake.token);
 }
 
+// Keys sorted, except "intake", which comes first as it always has (the text is hashed into the
+// audit chain, so its bytes never change).
 std::string EncodeCreatedPayload(const Case& c, const CaseIntake& intake) {
-  json::object o;
-  if (!intake.empty()) o["intake"] = EncodeIntake(intake);
-  PutString(o, "category", c.category);
-  o["channel"] = Name(c.channel);
-  PutTime(o, "deadline", c.stage_deadline);
-  PutString(o, "description", c.description);
-  const CaseLocation& l = c.location;
-  if (!(l == CaseLocation{})) {
-    json::object lo;
-    PutString(lo, "address", l.address);
-    PutString(lo, "community", l.community_code);
-    PutString(lo, "district", l.district_code);
-    PutString(lo, "grid", l.grid_code);
-    lo["lat"] = l.lat;
-    lo["lon"] = l.lon;
-    PutString(lo, "road", l.road_id);
-    PutString(lo, "subdistrict", l.subdistrict_code);
-    o["location"] = std::move(lo);
+  std::string out;
+  out.reserve(512);
+  {
+    ObjectText o(out);
+    if (!intake.empty()) AppendIntake(o.Key("intake"), intake);
+    o.StringIfSet("category", c.category);
+    o.String("channel", Name(c.channel));
+    o.TimeIfSet("deadline", c.stage_deadline);
+    o.StringIfSet("description", c.description);
+    const CaseLocation& l = c.location;
+    if (!(l == CaseLocation{})) {
+      ObjectText lo(o.Key("location"));
+      lo.StringIfSet("address", l.address);
+      lo.StringIfSet("community", l.community_code);
+      lo.StringIfSet("district", l.district_code);
+      lo.StringIfSet("grid", l.grid_code);
+      lo.Number("lat", l.lat);
+      lo.Number("lon", l.lon);
+      lo.StringIfSet("road", l.road_id);
+      lo.StringIfSet("subdistrict", l.subdistrict_code);
+    }
+    if (!(c.reporter == Reporter{})) {
+      ObjectText ro(o.Key("reporter"));
+      ro.StringIfSet("name", c.reporter.name);
+      ro.StringIfSet("phone", c.reporter.phone);
+    }
+    o.StringIfSet("suggested_unit", c.suggested_unit);
   }
-  if (!(c.reporter == Reporter{})) {
-    json::object ro;
-    PutString(ro, "name", c.reporter.name);
-    PutString(ro, "phone", c.reporter.phone);
-    o["reporter"] = std::move(ro);
-  }
-  PutString(o, "suggested_unit", c.suggested_unit);
-  return ToCanonical(o);
+  return out;
 }
 
 Status DecodeLocation(const json::value& v, CaseLocation& l) {
@@ -462,49 +514,10 @@ Status DecodeLocation(const json::value& v, CaseLocation& l) {
   return OkStatus();
 }
 
-Result<Case> DecodeCreatedEvent(const CaseEvent& e) {
-  CITYGRID_ASSIGN_OR_RETURN(json::object o, ParseObject(e.payload_json, "created"));
-  Case c;
-  c.id = e.case_id;
-  c.photos = e.photos;
-  std::optional<Timestamp> deadline;
-  bool has_channel = false;
-  for (const auto& kv : o) {
-    std::string_view k(kv.key().data(), kv.key().size());
-    if (k == "category") {
-      CITYGRID_ASSIGN_OR_RETURN(c.category, GetString(kv.value(), k));
-    } else if (k == "channel") {
-      CITYGRID_ASSIGN_OR_RETURN(std::string s, GetString(kv.value(), k));
-      CITYGRID_ASSIGN_OR_RETURN(c.channel, ParseChannel(s));
-      has_channel = true;
-    } else if (k == "deadline") {
-      CITYGRID_ASSIGN_OR_RETURN(deadline, GetTime(kv.value(), k));
-    } else if (k == "description") {
-      CITYGRID_ASSIGN_OR_RETURN(c.description, GetString(kv.value(), k));
-    } else if (k == "location") {
-      CITYGRID_RETURN_IF_ERROR(DecodeLocation(kv.value(), c.location));
-    } else if (k == "reporter") {
-      if (!kv.value().is_object()) return InvalidArgumentError("'reporter' must be an object");
-      for (const auto& r : kv.value().get_object()) {
-        std::string_view rk(r.key().data(), r.key().size());
-        if (rk == "name") {
-          CITYGRID_ASSIGN_OR_RETURN(c.reporter.name, GetString(r.value(), rk));
-        } else if (rk == "phone") {
-          CITYGRID_ASSIGN_OR_RETURN(c.reporter.phone, GetString(r.value(), rk));
-        } else {
-          return InvalidArgumentError("unknown key 'reporter." + std::string(rk) + "'");
-        }
-      }
-    } else if (k == "suggested_unit") {
-      CITYGRID_ASSIGN_OR_RETURN(c.suggested_unit, GetString(kv.value(), k));
-    } else if (k == "intake") {
-      // No part of the state (DecodeIntake reads it).
-    } else {
-      return InvalidArgumentError("unknown key " + Quoted(k) + " in created payload");
-    }
-  }
-  if (!has_channel) return InvalidArgumentError("created payload has no 'channel'");
-  return OpenCase(std::move(c), e.at, deadline);
+Status CheckCreated(const CaseEvent& e) {
+  if (e.type == EventType::kCreated) return OkStatus();
+  return InvalidArgumentError("event version " + std::to_string(e.version) + " is " +
+                              Quoted(Name(e.type)) + ", not 'created'");
 }
 
 Result<Case> ApplyOverdue(const Case& current, const CaseEvent& e) {
@@ -610,11 +623,54 @@ CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string n
   return e;
 }
 
-Result<CaseIntake> DecodeIntake(const CaseEvent& created) {
-  if (created.type != EventType::kCreated) {
-    return InvalidArgumentError("event version " + std::to_string(created.version) + " is " +
-                                Quoted(Name(created.type)) + ", not 'created'");
+Result<Case> DecodeCreatedEvent(const CaseEvent& e) {
+  CITYGRID_RETURN_IF_ERROR(CheckCreated(e));
+  CITYGRID_ASSIGN_OR_RETURN(json::object o, ParseObject(e.payload_json, "created"));
+  Case c;
+  c.id = e.case_id;
+  c.photos = e.photos;
+  std::optional<Timestamp> deadline;
+  bool has_channel = false;
+  for (const auto& kv : o) {
+    std::string_view k(kv.key().data(), kv.key().size());
+    if (k == "category") {
+      CITYGRID_ASSIGN_OR_RETURN(c.category, GetString(kv.value(), k));
+    } else if (k == "channel") {
+      CITYGRID_ASSIGN_OR_RETURN(std::string s, GetString(kv.value(), k));
+      CITYGRID_ASSIGN_OR_RETURN(c.channel, ParseChannel(s));
+      has_channel = true;
+    } else if (k == "deadline") {
+      CITYGRID_ASSIGN_OR_RETURN(deadline, GetTime(kv.value(), k));
+    } else if (k == "description") {
+      CITYGRID_ASSIGN_OR_RETURN(c.description, GetString(kv.value(), k));
+    } else if (k == "location") {
+      CITYGRID_RETURN_IF_ERROR(DecodeLocation(kv.value(), c.location));
+    } else if (k == "reporter") {
+      if (!kv.value().is_object()) return InvalidArgumentError("'reporter' must be an object");
+      for (const auto& r : kv.value().get_object()) {
+        std::string_view rk(r.key().data(), r.key().size());
+        if (rk == "name") {
+          CITYGRID_ASSIGN_OR_RETURN(c.reporter.name, GetString(r.value(), rk));
+        } else if (rk == "phone") {
+          CITYGRID_ASSIGN_OR_RETURN(c.reporter.phone, GetString(r.value(), rk));
+        } else {
+          return InvalidArgumentError("unknown key 'reporter." + std::string(rk) + "'");
+        }
+      }
+    } else if (k == "suggested_unit") {
+      CITYGRID_ASSIGN_OR_RETURN(c.suggested_unit, GetString(kv.value(), k));
+    } else if (k == "intake") {
+      // No part of the state (DecodeIntake reads it).
+    } else {
+      return InvalidArgumentError("unknown key " + Quoted(k) + " in created payload");
+    }
   }
+  if (!has_channel) return InvalidArgumentError("created payload has no 'channel'");
+  return OpenCase(std::move(c), e.at, deadline);
+}
+
+Result<CaseIntake> DecodeIntake(const CaseEvent& created) {
+  CITYGRID_RETURN_IF_ERROR(CheckCreated(created));
   CITYGRID_ASSIGN_OR_RETURN(json::object o, ParseObject(created.payload_json, "created"));
   CaseIntake intake;
   const json::value* v = o.if_contains("intake");

@@ -122,6 +122,11 @@ Result<Case> OpenCase(Case intake, Timestamp at,
 CaseEvent MakeCreatedEvent(const Case& opened, const Actor& actor, std::string note = "",
                            const CaseIntake& intake = {});
 
+// The case a kCreated event opens, as FoldHistory starts from it: version 1, id from the event,
+// number and idempotency_key empty (storage's). kInvalidArgument when `created` is not a
+// kCreated event or its payload is malformed.
+Result<Case> DecodeCreatedEvent(const CaseEvent& created);
+
 // The intake record of a kCreated event: empty when it has none (events written before intake
 // records existed). kInvalidArgument when `created` is not a kCreated event, its payload is not
 // a JSON object, or "intake" holds a value of the wrong type; unknown keys inside it are skipped.
