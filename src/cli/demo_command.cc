@@ -7,8 +7,10 @@
 // the first write the demo creates DIR/demo-seed.incomplete (fsynced), and removes it only once
 // everything is seeded and demo-users.txt is written. A run that finds the marker knows the
 // whole directory is an unfinished demo seed, empties it and seeds from the start. (Cases are
-// append-only, so a half-written history cannot be resumed in place.) On PostgreSQL the marker
-// is a document ("demo", "seed"); an unfinished seed there is reported, not dropped.
+// append-only, so a half-written history cannot be resumed in place.) It looks at the marker
+// only while it holds the data directory's owner lock (storage::LockSqliteDataDir), so a seed
+// still running in another process is never taken for an interrupted one. On PostgreSQL the
+// marker is a document ("demo", "seed"); an unfinished seed there is reported, not dropped.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,6 +25,7 @@
 
 #include "citygrid/service/demo_seed.h"
 #include "citygrid/service/ledger_demo.h"
+#include "citygrid/storage/sqlite_store.h"
 #include "cli/app.h"
 #include "cli/commands.h"
 
@@ -71,12 +74,15 @@ Status FsyncDir(const std::string& dir) {
   return OkStatus();
 }
 
-// Empties `dir` of an unfinished seed (every entry: the directory held nothing before it).
+// Empties `dir` of an unfinished seed (every entry: the directory held nothing before it) but
+// the owner lock, which the caller holds.
 Status ClearUnfinishedSeed(const std::string& dir) {
   std::error_code ec;
   const std::filesystem::path marker = std::filesystem::path(dir) / kSeedMarker;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path() == marker) continue;  // removed last, so a crash here is detected again
+    // Removing a held lock's file would let the next process lock a new file beside us.
+    if (entry.path().filename() == storage::kSqliteLockFile) continue;
     std::filesystem::remove_all(entry.path(), ec);
     if (ec) return UnavailableError("cannot remove " + entry.path().string() + ": " + ec.message());
   }
@@ -141,13 +147,38 @@ int RunDemo(const Args& args) {
   const std::string& dir = parsed.app.data_dir;
   const bool sqlite = parsed.app.db_url.empty();
   const std::string marker = (std::filesystem::path(dir) / kSeedMarker).string();
-  bool fresh = !std::filesystem::exists(dir, ec) ||
-               (std::filesystem::is_directory(dir, ec) && std::filesystem::is_empty(dir, ec));
+  bool fresh = false;
+  // SQLite: the data directory's owner lock is held while the seed marker is looked at and an
+  // unfinished seed cleared, so a second demo on a directory that another process is seeding
+  // or serving stops here instead of emptying it. The lock is let go just before the store
+  // takes it again: in that moment another demo may clear what this one wrote so far (only
+  // the marker: the database is written under the store's lock), and then one of the two
+  // fails to open the store; nobody clears a directory whose store is open.
+  int seed_lock = -1;
+  if (sqlite) {
+    std::filesystem::create_directories(dir, ec);
+    Result<int> locked = storage::LockSqliteDataDir(dir);
+    if (!locked.ok()) {
+      std::fprintf(stderr, "citygrid demo: %s\n", locked.status().ToString().c_str());
+      return 1;
+    }
+    seed_lock = *locked;
+    fresh = true;  // unless something but the lock is there
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.path().filename() != storage::kSqliteLockFile) fresh = false;
+    }
+    if (ec) fresh = false;
+  }
+  auto unlock = [&seed_lock] {
+    if (seed_lock >= 0) ::close(seed_lock);
+    seed_lock = -1;
+  };
   if (sqlite && std::filesystem::exists(marker, ec)) {
     std::printf("citygrid demo: %s holds an unfinished demo seed (interrupted); starting it "
                 "over\n", dir.c_str());
     Status cleared = ClearUnfinishedSeed(dir);
     if (!cleared.ok()) {
+      unlock();
       std::fprintf(stderr, "citygrid demo: %s\n", cleared.ToString().c_str());
       return 1;
     }
@@ -155,14 +186,15 @@ int RunDemo(const Args& args) {
   }
   if (sqlite && fresh) {
     // The marker goes down before the store's first byte.
-    std::filesystem::create_directories(dir, ec);
     Status marked = WritePrivateFile(marker, "citygrid demo seed in progress\n");
     if (marked.ok()) marked = FsyncDir(dir);
     if (!marked.ok()) {
+      unlock();
       std::fprintf(stderr, "citygrid demo: %s\n", marked.ToString().c_str());
       return 1;
     }
   }
+  unlock();
   Result<std::unique_ptr<App>> opened = App::Open(parsed.app);
   if (!opened.ok()) {
     std::fprintf(stderr, "citygrid demo: %s\n", opened.status().ToString().c_str());

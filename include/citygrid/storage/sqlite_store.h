@@ -40,4 +40,14 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options
 // "DATA_DIR/citygrid.db".
 std::string SqliteDatabasePath(const std::string& data_dir);
 
+// The owner lock's file name in a data directory (own_data_dir above).
+inline constexpr char kSqliteLockFile[] = "citygrid.lock";
+
+// Takes the owner lock of DATA_DIR (which must exist) as own_data_dir does: an exclusive flock on
+// DATA_DIR/citygrid.lock with this process's pid written into the file. Returns the descriptor,
+// which holds the lock until closed. kFailedPrecondition naming the directory and the holder's
+// pid when another process or another open store holds it; kUnavailable when the file cannot be
+// opened or written. `citygrid demo` takes it before it looks at or clears an unfinished seed.
+Result<int> LockSqliteDataDir(const std::string& data_dir);
+
 }  // namespace citygrid::storage
