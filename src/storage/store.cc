@@ -5,6 +5,11 @@
 
 namespace citygrid::storage {
 
+void CaseStore::CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                                CreateDone done) {
+  done(CreateCase(new_case, counters));
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const StoreOptions& options) {
   if (!options.db_url.empty()) {
     if (options.db_url.starts_with("postgresql://") || options.db_url.starts_with("postgres://")) {

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -228,6 +231,67 @@ TEST_P(StoreConformanceTest, ConcurrentCreatesGetUniqueNumbersInIdOrder) {
     ASSERT_TRUE(number.ok()) << number.status().ToString();
     EXPECT_EQ(number->sequence, static_cast<int64_t>(i + 1)) << page->cases[i].number;
   }
+}
+
+// 64 creates queued at once from one thread (the HTTP server's way): every completion arrives
+// exactly once with what CreateCase would answer (new cases with unique numbers, the original
+// for a retried key, kAlreadyExists for a key reused by another request, kInvalidArgument for a
+// wrong first event), and everything answered ok is stored.
+TEST_P(StoreConformanceTest, CreateCaseAsyncAnswersEveryCreateOnce) {
+  constexpr int kCreates = 64;
+  const Timestamp t = At("2020-04-12T10:00:00+08:00");
+  ASSERT_TRUE(cases().CreateCase(MakeNewCase(t, "taken", "fp-taken")).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, std::vector<Result<CreateResult>>> answers;  // by name
+  auto done = [&](std::string name) {
+    return [&, name](Result<CreateResult> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      answers[name].push_back(std::move(r));
+      cv.notify_all();
+    };
+  };
+  for (int i = 0; i < kCreates; ++i) {
+    const std::string key = "async-" + std::to_string(i);
+    cases().CreateCaseAsync(MakeNewCase(t, key, "fp"), {}, done(key));
+  }
+  cases().CreateCaseAsync(MakeNewCase(t, "taken", "fp-taken"), {}, done("retry"));
+  cases().CreateCaseAsync(MakeNewCase(t, "taken", "fp-other"), {}, done("conflict"));
+  NewCase wrong = MakeNewCase(t, "wrong", "fp");
+  wrong.created.type = EventType::kAction;
+  wrong.created.action = Action::kComment;
+  cases().CreateCaseAsync(wrong, {}, done("wrong"));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30),
+                            [&] { return answers.size() == size_t{kCreates + 3}; }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // no second answer comes
+  std::lock_guard<std::mutex> lock(mu);
+  std::set<std::string> numbers;
+  for (const auto& [name, got] : answers) {
+    ASSERT_EQ(got.size(), 1u) << name;
+    if (name.starts_with("async-")) {
+      ASSERT_TRUE(got[0].ok()) << name << ": " << got[0].status().ToString();
+      EXPECT_TRUE(got[0]->created) << name;
+      EXPECT_EQ(got[0]->created_case.idempotency_key, name);
+      EXPECT_GT(got[0]->created_seq, 0) << name;
+      numbers.insert(got[0]->created_case.number);
+    }
+  }
+  EXPECT_EQ(numbers.size(), size_t{kCreates});
+  ASSERT_TRUE(answers["retry"][0].ok()) << answers["retry"][0].status().ToString();
+  EXPECT_FALSE(answers["retry"][0]->created);
+  EXPECT_EQ(answers["retry"][0]->created_case.number, "20200412-000001");
+  EXPECT_EQ(answers["conflict"][0].status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(answers["wrong"][0].status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*cases().CountCases(CaseQuery{}), kCreates + 1);
+  for (const std::string& number : numbers) {
+    auto stored = cases().LoadCaseByNumber(number);
+    ASSERT_TRUE(stored.ok()) << number << ": " << stored.status().ToString();
+    EXPECT_EQ(stored->version, 1);
+  }
+  ExpectChainsVerify();
 }
 
 // ---- Append -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 // Thread safety: every method may be called concurrently from many threads.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,17 @@ class CaseStore {
   // kAlreadyExists. kInvalidArgument when `created.type` is not kCreated.
   virtual Result<CreateResult> CreateCase(const NewCase& new_case,
                                           const std::vector<CounterDelta>& counters = {}) = 0;
+
+  // Called exactly once with what CreateCase would return.
+  using CreateDone = std::function<void(Result<CreateResult>)>;
+  // CreateCase without waiting for the commit: returns at once (or after a synchronous
+  // rejection), and `done` is called once the case is durably stored or the write failed — on a
+  // thread of the store (SQLite: its committer; PostgreSQL: a pool of blocking writers), or on
+  // the calling thread for a rejection found before queuing. `done` should not block: the
+  // store's next writes may wait for it. The default runs CreateCase and then `done`, both on
+  // the calling thread.
+  virtual void CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                               CreateDone done);
 
   // Appends `events` to case `case_id` and replaces its current-state row by `next`,
   // atomically with `counters`: all of it or nothing. The store sets each event's case_id,

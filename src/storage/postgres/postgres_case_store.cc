@@ -87,6 +87,12 @@ Result<std::unique_ptr<PostgresCaseStore>> PostgresCaseStore::Open(PgPool& pool)
 
 PostgresCaseStore::~PostgresCaseStore() {
   {
+    std::lock_guard lock(async_mu_);
+    async_stop_ = true;
+  }
+  async_cv_.notify_all();
+  for (std::thread& t : async_writers_) t.join();  // after every queued create completed
+  {
     std::lock_guard lock(seq_mu_);
     listener_stop_ = true;
   }
@@ -118,6 +124,41 @@ Result<CreateResult> PostgresCaseStore::CreateCase(const NewCase& new_case,
     request.created.created_seq = request.stored.front().global_seq;
   }
   return std::move(request.created);
+}
+
+void PostgresCaseStore::CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                                        CreateDone done) {
+  auto job = [this, new_case = std::move(new_case), counters = std::move(counters),
+              done = std::move(done)] { done(CreateCase(new_case, counters)); };
+  bool wake = false;
+  {
+    std::lock_guard lock(async_mu_);
+    async_jobs_.push_back(std::move(job));
+    // More jobs waiting than idle writers to take them: one more writer, up to the limit.
+    if (async_jobs_.size() > async_idle_ && async_writers_.size() < kMaxAsyncWriters) {
+      async_writers_.emplace_back([this] { AsyncWriterLoop(); });
+    }
+    wake = async_idle_ > 0;
+  }
+  if (wake) async_cv_.notify_one();
+}
+
+void PostgresCaseStore::AsyncWriterLoop() {
+  std::unique_lock lock(async_mu_);
+  for (;;) {
+    while (async_jobs_.empty() && !async_stop_) {
+      ++async_idle_;
+      async_cv_.wait(lock);
+      --async_idle_;
+    }
+    if (async_jobs_.empty()) return;  // stopping, and every queued job ran
+    std::function<void()> job = std::move(async_jobs_.front());
+    async_jobs_.pop_front();
+    lock.unlock();
+    job();
+    job = nullptr;  // what it holds goes before the next wait
+    lock.lock();
+  }
 }
 
 Result<std::vector<CaseEvent>> PostgresCaseStore::Append(

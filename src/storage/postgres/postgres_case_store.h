@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +41,10 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
 
   Result<CreateResult> CreateCase(const NewCase& new_case,
                                   const std::vector<CounterDelta>& counters) override;
+  // Runs CreateCase on a pool of blocking writer threads (started as needed, at most
+  // kMaxAsyncWriters), so the caller's thread never waits for PostgreSQL; `done` runs there.
+  void CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                       CreateDone done) override;
   Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,
                                         std::vector<CaseEvent> events, const Case& next,
                                         const std::vector<CounterDelta>& counters) override;
@@ -95,6 +100,18 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
   bool listener_stop_ = false;
 
   std::thread listener_;
+
+  // The blocking writers of CreateCaseAsync: each runs one queued job at a time; concurrent
+  // jobs meet in the group commit above. Enough of them to fill a batch.
+  static constexpr size_t kMaxAsyncWriters = 32;
+  void AsyncWriterLoop();
+  std::mutex async_mu_;
+  std::condition_variable async_cv_;
+  // State below is protected by async_mu_.
+  std::deque<std::function<void()>> async_jobs_;
+  size_t async_idle_ = 0;  // writers waiting for a job
+  bool async_stop_ = false;
+  std::vector<std::thread> async_writers_;
 };
 
 }  // namespace citygrid::storage::postgres

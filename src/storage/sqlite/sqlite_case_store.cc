@@ -1,5 +1,6 @@
 #include "src/storage/sqlite/sqlite_case_store.h"
 
+#include <memory>
 #include <optional>
 #include <variant>
 
@@ -219,88 +220,132 @@ const char* SortColumn(CaseSort sort) {
   return "created_at";
 }
 
-}  // namespace
+// The rows of a new case (see CaseStore::CreateCase), on the writer connection; fills *result.
+// May run twice (SqliteDatabase's rerun with savepoints): it starts *result afresh.
+Status WriteNewCase(Connection& conn, const NewCase& new_case,
+                    const std::vector<CounterDelta>& counters, CreateResult* result) {
+  *result = CreateResult{};
+  const std::string& key = new_case.idempotency_key;
+  if (!key.empty()) {
+    CITYGRID_ASSIGN_OR_RETURN(
+        Statement st,
+        conn.Prepare("SELECT fingerprint, case_id FROM idempotency_keys WHERE key = ?"));
+    st.Bind(1, key);
+    CITYGRID_ASSIGN_OR_RETURN(bool seen, st.Step());
+    if (seen) {
+      if (st.Text(0) != new_case.request_fingerprint) {
+        return AlreadyExistsError("idempotency key '" + key +
+                                  "' was already used for a different request (case id " +
+                                  std::to_string(st.Int(1)) + ")");
+      }
+      CITYGRID_ASSIGN_OR_RETURN(result->created_case, ReadCaseById(conn, st.Int(1)));
+      result->created = false;
+      return OkStatus();
+    }
+  }
+  Case c = new_case.initial;
+  {
+    CITYGRID_ASSIGN_OR_RETURN(Statement st,
+                              conn.Prepare("SELECT ifnull(max(id), 0) + 1 FROM cases"));
+    CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
+    (void)row;
+    c.id = st.Int(0);
+  }
+  const std::chrono::year_month_day day = CaseNumberDay(c.created_at);
+  {
+    // Two statements rather than one with RETURNING, which SQLite runs through a temporary
+    // table opened and dropped on every call.
+    const std::string day_text = FormatDate(day);
+    CITYGRID_ASSIGN_OR_RETURN(
+        Statement bump,
+        conn.Prepare("INSERT INTO case_number_days (day, last_seq) VALUES (?, 1) "
+                     "ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1"));
+    bump.Bind(1, day_text);
+    CITYGRID_RETURN_IF_ERROR(bump.Run());
+    CITYGRID_ASSIGN_OR_RETURN(
+        Statement st, conn.Prepare("SELECT last_seq FROM case_number_days WHERE day = ?"));
+    st.Bind(1, day_text);
+    CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return InternalError("allocating a case number returned nothing");
+    c.number = CaseNumber{day, st.Int(0)}.ToString();
+  }
+  c.version = 1;
+  c.idempotency_key = key;
+  CITYGRID_RETURN_IF_ERROR(InsertCaseRow(conn, c));
+  CaseEvent e = new_case.created;
+  e.case_id = c.id;
+  e.version = 1;
+  SealEvent(e, "");
+  CITYGRID_ASSIGN_OR_RETURN(e.global_seq, InsertEvent(conn, e));
+  if (!key.empty()) {
+    CITYGRID_ASSIGN_OR_RETURN(
+        Statement st,
+        conn.Prepare("INSERT INTO idempotency_keys (key, fingerprint, case_id) VALUES (?, ?, ?)"));
+    st.Bind(1, key);
+    st.Bind(2, new_case.request_fingerprint);
+    st.Bind(3, c.id);
+    CITYGRID_RETURN_IF_ERROR(st.Run());
+  }
+  CITYGRID_RETURN_IF_ERROR(ApplyCounters(conn, counters));
+  result->created_case = std::move(c);
+  result->created = true;
+  result->created_seq = e.global_seq;
+  return OkStatus();
+}
 
-Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
-                                                 const std::vector<CounterDelta>& counters) {
+Status CheckNewCase(const NewCase& new_case) {
   if (new_case.created.type != EventType::kCreated) {
     return InvalidArgumentError("the first event of a case must be 'created', not '" +
                                 std::string(Name(new_case.created.type)) + "'");
   }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
+                                                 const std::vector<CounterDelta>& counters) {
+  CITYGRID_RETURN_IF_ERROR(CheckNewCase(new_case));
   CreateResult result;
-  CITYGRID_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    const std::string& key = new_case.idempotency_key;
-    if (!key.empty()) {
-      CITYGRID_ASSIGN_OR_RETURN(
-          Statement st,
-          conn.Prepare("SELECT fingerprint, case_id FROM idempotency_keys WHERE key = ?"));
-      st.Bind(1, key);
-      CITYGRID_ASSIGN_OR_RETURN(bool seen, st.Step());
-      if (seen) {
-        if (st.Text(0) != new_case.request_fingerprint) {
-          return AlreadyExistsError("idempotency key '" + key +
-                                    "' was already used for a different request (case id " +
-                                    std::to_string(st.Int(1)) + ")");
-        }
-        CITYGRID_ASSIGN_OR_RETURN(result.created_case, ReadCaseById(conn, st.Int(1)));
-        result.created = false;
-        return OkStatus();
-      }
-    }
-    Case c = new_case.initial;
-    {
-      CITYGRID_ASSIGN_OR_RETURN(Statement st,
-                                conn.Prepare("SELECT ifnull(max(id), 0) + 1 FROM cases"));
-      CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
-      (void)row;
-      c.id = st.Int(0);
-    }
-    const std::chrono::year_month_day day = CaseNumberDay(c.created_at);
-    {
-      // Two statements rather than one with RETURNING, which SQLite runs through a temporary
-      // table opened and dropped on every call.
-      const std::string day_text = FormatDate(day);
-      CITYGRID_ASSIGN_OR_RETURN(
-          Statement bump,
-          conn.Prepare("INSERT INTO case_number_days (day, last_seq) VALUES (?, 1) "
-                       "ON CONFLICT (day) DO UPDATE SET last_seq = last_seq + 1"));
-      bump.Bind(1, day_text);
-      CITYGRID_RETURN_IF_ERROR(bump.Run());
-      CITYGRID_ASSIGN_OR_RETURN(
-          Statement st, conn.Prepare("SELECT last_seq FROM case_number_days WHERE day = ?"));
-      st.Bind(1, day_text);
-      CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
-      if (!row) return InternalError("allocating a case number returned nothing");
-      c.number = CaseNumber{day, st.Int(0)}.ToString();
-    }
-    c.version = 1;
-    c.idempotency_key = key;
-    CITYGRID_RETURN_IF_ERROR(InsertCaseRow(conn, c));
-    CaseEvent e = new_case.created;
-    e.case_id = c.id;
-    e.version = 1;
-    SealEvent(e, "");
-    CITYGRID_ASSIGN_OR_RETURN(e.global_seq, InsertEvent(conn, e));
-    if (!key.empty()) {
-      CITYGRID_ASSIGN_OR_RETURN(
-          Statement st,
-          conn.Prepare("INSERT INTO idempotency_keys (key, fingerprint, case_id) VALUES (?, ?, ?)"));
-      st.Bind(1, key);
-      st.Bind(2, new_case.request_fingerprint);
-      st.Bind(3, c.id);
-      CITYGRID_RETURN_IF_ERROR(st.Run());
-    }
-    CITYGRID_RETURN_IF_ERROR(ApplyCounters(conn, counters));
-    result.created_case = std::move(c);
-    result.created = true;
-    result.created_seq = e.global_seq;
-    return OkStatus();
+  CITYGRID_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
+    return WriteNewCase(conn, new_case, counters, &result);
   }));
+  Committed(result);
+  return result;
+}
+
+void SqliteCaseStore::CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                                      CreateDone done) {
+  if (Status s = CheckNewCase(new_case); !s.ok()) {
+    done(s);
+    return;
+  }
+  struct Pending {
+    NewCase new_case;
+    std::vector<CounterDelta> counters;
+    CreateResult result;
+  };
+  auto pending = std::make_shared<Pending>(
+      Pending{std::move(new_case), std::move(counters), CreateResult{}});
+  db_.WriteAsync(
+      [pending](Connection& conn) {
+        return WriteNewCase(conn, pending->new_case, pending->counters, &pending->result);
+      },
+      [this, pending, done = std::move(done)](Status s) {
+        if (!s.ok()) {
+          done(s);
+          return;
+        }
+        Committed(pending->result);  // before anyone hears of the case
+        done(std::move(pending->result));
+      });
+}
+
+void SqliteCaseStore::Committed(const CreateResult& result) {
   if (result.created) {
     versions_.Committed(result.created_case.number,
                         {result.created_case.id, result.created_case.version});
   }
-  return result;
 }
 
 Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t expected_version,

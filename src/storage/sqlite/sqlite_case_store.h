@@ -24,6 +24,9 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
 
   Result<CreateResult> CreateCase(const NewCase& new_case,
                                   const std::vector<CounterDelta>& counters) override;
+  // Queued on the database's committer (SqliteDatabase::WriteAsync); `done` runs there.
+  void CreateCaseAsync(NewCase new_case, std::vector<CounterDelta> counters,
+                       CreateDone done) override;
   Result<std::vector<CaseEvent>> Append(int64_t case_id, int64_t expected_version,
                                         std::vector<CaseEvent> events, const Case& next,
                                         const std::vector<CounterDelta>& counters) override;
@@ -40,6 +43,9 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
   Result<std::vector<CounterDelta>> ReadCounters(const std::string& prefix) override;
 
  private:
+  // Records a created case's version (CurrentVersion) once its write committed.
+  void Committed(const CreateResult& result);
+
   SqliteDatabase& db_;
   // Versions committed or read here; authoritative only while db_.owns_data_dir().
   CaseVersionMap versions_;

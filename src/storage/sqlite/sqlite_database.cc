@@ -4,7 +4,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string_view>
@@ -84,65 +86,120 @@ SqliteDatabase::SqliteDatabase(const SqliteStoreOptions& options, std::string pa
     : options_(options),
       path_(std::move(path)),
       writer_conn_(std::move(writer)),
-      lock_fd_(lock_fd) {}
+      lock_fd_(lock_fd),
+      committer_([this] { CommitLoop(); }) {}
 
 SqliteDatabase::~SqliteDatabase() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_one();
+  committer_.join();  // after the last queued write completed
   // Connections close before the lock is let go (idle readers, then the writer).
   idle_readers_.clear();
   writer_conn_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
-Status SqliteDatabase::Write(std::function<Status(Connection&)> fn) {
-  WriteItem item;
-  item.fn = std::move(fn);
-  std::unique_lock<std::mutex> lock(queue_mu_);
-  queue_.push_back(&item);
-  while (!item.done && &item != queue_.front()) item.cv.wait(lock);
-  if (item.done) return item.status;  // a leader committed it
-
-  // This writer leads: it commits everything queued so far, its own write first.
-  std::vector<WriteItem*> batch;
-  for (WriteItem* w : queue_) {
-    if (static_cast<int>(batch.size()) == options_.max_batch) break;
-    batch.push_back(w);
+void SqliteDatabase::WriteAsync(std::function<Status(Connection&)> fn,
+                                std::function<void(Status)> done) {
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back(WriteItem{std::move(fn), std::move(done), OkStatus()});
+    // One wake-up per batch: a busy committer takes the queue when its batch is done.
+    wake = committer_idle_;
+    committer_idle_ = false;
   }
-  lock.unlock();
-  CommitBatch(batch);
-  lock.lock();
-  for (WriteItem* w : batch) {
-    queue_.pop_front();
-    if (w != &item) {
-      w->done = true;
-      w->cv.notify_one();
-    }
-  }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();  // the next leader
-  return item.status;
+  if (wake) queue_cv_.notify_one();
 }
 
-bool SqliteDatabase::TryCommitWithoutSavepoints(const std::vector<WriteItem*>& batch) {
+Status SqliteDatabase::Write(std::function<Status(Connection&)> fn) {
+  if (std::this_thread::get_id() == committer_.get_id()) {
+    // From a completion: the writer connection is free between batches.
+    std::vector<WriteItem> alone;
+    alone.push_back(WriteItem{std::move(fn), nullptr, OkStatus()});
+    CommitBatch(alone);
+    return alone.front().status;
+  }
+  struct Waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+  } waiter;
+  WriteAsync(std::move(fn), [&waiter](Status s) {
+    std::lock_guard<std::mutex> lock(waiter.mu);
+    waiter.status = std::move(s);
+    waiter.done = true;
+    waiter.cv.notify_one();  // under the lock: the waiter cannot leave (and go) before this
+  });
+  std::unique_lock<std::mutex> lock(waiter.mu);
+  waiter.cv.wait(lock, [&] { return waiter.done; });
+  return waiter.status;
+}
+
+void SqliteDatabase::CommitLoop() {
+  std::vector<WriteItem> batch;
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    while (queue_.empty() && !stopping_) {
+      committer_idle_ = true;
+      queue_cv_.wait(lock);
+    }
+    committer_idle_ = false;
+    if (queue_.empty()) return;  // stopping, and every write is done
+    const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
+    batch.clear();
+    for (size_t i = 0; i < n; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    CommitAndComplete(batch);
+    lock.lock();
+  }
+}
+
+void SqliteDatabase::CommitAndComplete(std::vector<WriteItem>& batch) {
+  CommitBatch(batch);
+  for (WriteItem& item : batch) {
+    try {
+      item.done(std::move(item.status));
+    } catch (const std::exception& e) {
+      // A completion's own failure must not stop the committer (or skip the others).
+      std::fprintf(stderr, "citygrid sqlite: a write completion failed: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "citygrid sqlite: a write completion failed\n");
+    }
+    item.fn = nullptr;  // what the functions hold goes now, not with the next batch
+    item.done = nullptr;
+  }
+}
+
+bool SqliteDatabase::TryCommitWithoutSavepoints(std::vector<WriteItem>& batch) {
   Connection& conn = *writer_conn_;
   auto exec = [&](const char* sql) -> Status {
     CITYGRID_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql));
     return st.Run();
   };
   if (Status s = exec("BEGIN IMMEDIATE"); !s.ok()) {
-    for (WriteItem* item : batch) item->status = s.WithContext("starting a write transaction");
+    for (WriteItem& item : batch) item.status = s.WithContext("starting a write transaction");
     return true;
   }
-  for (WriteItem* item : batch) {
+  for (WriteItem& item : batch) {
     const sqlite3_int64 changes = sqlite3_total_changes64(conn.db());
     Status s;
     try {
-      s = item->fn(conn);
+      s = item.fn(conn);
     } catch (const std::exception& e) {
       s = InternalError(std::string("write failed: ") + e.what());
     }
     if (sqlite3_get_autocommit(conn.db())) {
       // SQLite rolled the whole transaction back (an I/O error, a full disk).
-      for (WriteItem* w : batch) {
-        w->status = UnavailableError("the write transaction was rolled back: " + s.message());
+      for (WriteItem& w : batch) {
+        w.status = UnavailableError("the write transaction was rolled back: " + s.message());
       }
       return true;
     }
@@ -150,13 +207,13 @@ bool SqliteDatabase::TryCommitWithoutSavepoints(const std::vector<WriteItem*>& b
       (void)exec("ROLLBACK");
       return false;
     }
-    item->status = s;
+    item.status = s;
   }
   FinishBatch(batch);
   return true;
 }
 
-void SqliteDatabase::FinishBatch(const std::vector<WriteItem*>& batch) {
+void SqliteDatabase::FinishBatch(std::vector<WriteItem>& batch) {
   Connection& conn = *writer_conn_;
   Status commit;
   {
@@ -165,17 +222,17 @@ void SqliteDatabase::FinishBatch(const std::vector<WriteItem*>& batch) {
   }
   if (!commit.ok()) {
     if (!sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK");
-    for (WriteItem* item : batch) {
-      if (item->status.ok()) item->status = commit.WithContext("committing");
+    for (WriteItem& item : batch) {
+      if (item.status.ok()) item.status = commit.WithContext("committing");
     }
   }
 }
 
-void SqliteDatabase::CommitBatch(const std::vector<WriteItem*>& batch) {
+void SqliteDatabase::CommitBatch(std::vector<WriteItem>& batch) {
   if (TryCommitWithoutSavepoints(batch)) return;
   Connection& conn = *writer_conn_;
   auto fail_all = [&](const Status& s) {
-    for (WriteItem* item : batch) item->status = s;
+    for (WriteItem& item : batch) item.status = s;
   };
   auto exec = [&](const char* sql) -> Status {
     CITYGRID_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql));
@@ -185,11 +242,11 @@ void SqliteDatabase::CommitBatch(const std::vector<WriteItem*>& batch) {
     fail_all(s.WithContext("starting a write transaction"));
     return;
   }
-  for (WriteItem* item : batch) {
+  for (WriteItem& item : batch) {
     Status s = exec("SAVEPOINT item");
     if (s.ok()) {
       try {
-        s = item->fn(conn);
+        s = item.fn(conn);
       } catch (const std::exception& e) {
         s = InternalError(std::string("write failed: ") + e.what());
       }
@@ -211,7 +268,7 @@ void SqliteDatabase::CommitBatch(const std::vector<WriteItem*>& batch) {
         return;
       }
     }
-    item->status = s;
+    item.status = s;
   }
   FinishBatch(batch);
 }

@@ -3,20 +3,20 @@
 // One SQLite database file shared by the case and document stores: one writer at a time with
 // group commit, and a pool of reader connections.
 //
-// Group commit, leader-based as in LevelDB's write queue: writers queue a function and block.
-// The writer at the front of the queue becomes the leader: it takes everything queued (up to
-// max_batch), runs each function inside its own SAVEPOINT of one IMMEDIATE transaction on the
-// single writer connection, commits once, and hands the results out; the next writer in the
-// queue then leads the next batch. So there is exactly one writer at any time, N concurrent
-// writes cost one WAL fsync, and a lone writer pays no hand-off to another thread. A function
-// that fails has its savepoint rolled back and gets its own error; the others in the batch
-// still commit. Nobody hears "ok" before the COMMIT (synchronous=FULL: WAL fsynced) returned.
+// Group commit on one committer thread: writers queue a function (WriteAsync with a completion,
+// or Write, which waits). The committer takes everything queued (up to max_batch), runs each
+// function on the single writer connection inside one IMMEDIATE transaction, commits once and
+// then calls each write's completion. So there is exactly one writer at any time, N concurrent
+// writes cost one WAL fsync, and no thread of the caller waits for the commit unless it asks to
+// (Write). A function that fails has its changes undone and gets its own error; the others in
+// the batch still commit. Nobody hears "ok" before the COMMIT (synchronous=FULL: WAL fsynced)
+// returned.
 //
 // Savepoints cost a copy of every page a function touches (the statement journal), so the
-// leader first runs the batch without them. A function that fails without having changed a row
+// committer first runs the batch without them. A function that fails without having changed a row
 // (sqlite3_total_changes unchanged: a version or key check) needs no undo. Only when one fails
 // after changing rows is the transaction rolled back and the whole batch run again, each
-// function in its own savepoint as described above. So a function may run twice, and must
+// function in its own SAVEPOINT, rolled back to when it fails. So a function may run twice, and must
 // not depend on anything an earlier run of it left behind.
 
 #include <condition_variable>
@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "citygrid/common/status.h"
@@ -37,13 +38,20 @@ class SqliteDatabase {
  public:
   // Opens (creating when missing) and migrates options.data_dir/citygrid.db.
   static Result<std::unique_ptr<SqliteDatabase>> Open(const SqliteStoreOptions& options);
-  // REQUIRES: no Write or Read in progress.
+  // Commits and completes every queued write, then closes. REQUIRES: no Read in progress and no
+  // new write queued meanwhile.
   ~SqliteDatabase();
 
-  // Runs `fn` on the writer connection inside the next group transaction and returns once that
-  // transaction committed (or failed); a failed `fn` leaves no change. `fn` must do only
-  // database work (it runs while the writers queued behind it wait) and may run twice (see the
-  // file comment).
+  // Queues `fn` for the next group transaction and returns at once. `done` is called exactly
+  // once with `fn`'s status, after that transaction committed (or failed: a failed `fn` leaves
+  // no change), on the committer thread; it should hand longer work to another thread, as the
+  // next batch waits for it. `fn` must do only database work (the writes queued behind it wait)
+  // and may run twice (see the file comment). Writes queued before the database is destroyed
+  // are committed and completed first.
+  void WriteAsync(std::function<Status(Connection&)> fn, std::function<void(Status)> done);
+
+  // As WriteAsync, waiting for the commit: returns `fn`'s status. Called from a completion (on
+  // the committer thread) it runs `fn` in a transaction of its own at once.
   Status Write(std::function<Status(Connection&)> fn);
 
   // Runs `fn` on a pooled reader connection (never the writer's).
@@ -57,35 +65,44 @@ class SqliteDatabase {
  private:
   struct WriteItem {
     std::function<Status(Connection&)> fn;
+    std::function<void(Status)> done;
     Status status;
-    bool done = false;
-    std::condition_variable cv;  // signalled when done, or when it becomes the leader
   };
 
   SqliteDatabase(const SqliteStoreOptions& options, std::string path,
                  std::unique_ptr<Connection> writer, int lock_fd);
-  // Runs one group transaction. REQUIRES: called by the leader only, without queue_mu_.
-  void CommitBatch(const std::vector<WriteItem*>& batch);
+  // The committer thread: runs batches until stopping_ and the queue is empty.
+  void CommitLoop();
+  // Runs one group transaction and then every completion of the batch. REQUIRES: called on the
+  // committer thread, without queue_mu_.
+  void CommitAndComplete(std::vector<WriteItem>& batch);
+  // Runs one group transaction. REQUIRES: as CommitAndComplete.
+  void CommitBatch(std::vector<WriteItem>& batch);
   // The batch without savepoints; false (and the transaction rolled back) when a function failed
   // after changing rows, so the batch must run again with savepoints. REQUIRES: as CommitBatch.
-  bool TryCommitWithoutSavepoints(const std::vector<WriteItem*>& batch);
+  bool TryCommitWithoutSavepoints(std::vector<WriteItem>& batch);
   // Commits the open transaction and sets the batch's statuses.
-  void FinishBatch(const std::vector<WriteItem*>& batch);
+  void FinishBatch(std::vector<WriteItem>& batch);
 
   const SqliteStoreOptions options_;
   const std::string path_;
-  std::unique_ptr<Connection> writer_conn_;  // used only by the current leader
+  std::unique_ptr<Connection> writer_conn_;  // used only on the committer thread
   const int lock_fd_;  // DATA_DIR/citygrid.lock, flock'ed; -1 without own_data_dir
 
   std::mutex queue_mu_;
-  // State below is protected by queue_mu_. The front item's writer is the leader.
-  std::deque<WriteItem*> queue_;
+  std::condition_variable queue_cv_;  // signalled when a write is queued or on stopping
+  // State below is protected by queue_mu_.
+  std::deque<WriteItem> queue_;
+  bool committer_idle_ = false;  // the committer waits on queue_cv_
+  bool stopping_ = false;
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
   // Protected by pool_mu_.
   std::vector<std::unique_ptr<Connection>> idle_readers_;
   int open_readers_ = 0;
+
+  std::thread committer_;  // last: starts once everything above is built; joined first
 };
 
 }  // namespace citygrid::storage::sqlite

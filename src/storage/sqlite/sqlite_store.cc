@@ -19,6 +19,8 @@ class SqliteStore final : public Store {
         documents_(*db_),
         ledgers_(*db_),
         media_((std::filesystem::path(data_dir) / "media").string()) {}
+  // The database first: writes still queued complete while the stores they report to live.
+  ~SqliteStore() override { db_.reset(); }
 
   CaseStore& cases() override { return cases_; }
   DocumentStore& documents() override { return documents_; }
