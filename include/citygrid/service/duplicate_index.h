@@ -10,14 +10,21 @@
 //     over the case as it is now, with the global_seq of the write's last event;
 //   - as a subscriber of the process's EventLogFollower (event_log_follower.h; or PollOnce()
 //     called directly) it reads the deployment-wide event log after its position, so changes
-//     made by other nodes sharing the database appear once it has read them. For an event it has
-//     not seen through Record() it loads the case's current row.
+//     made by other nodes sharing the database appear once it has read them. A case it does not
+//     hold enters from its kCreated event, which carries everything an entry needs but the case
+//     number (storage assigns that). For a later event it has not seen through Record() it
+//     loads the case's current row.
+// The number of a case that entered from its kCreated event comes from Record() (on this node
+// it usually follows within microseconds: the follower often reads the event before the writer
+// hands the case over). When Find() would answer a case still without one (another node's
+// case), it loads that case's row once.
 // An open case is one whose state is not terminal (IsTerminal); a case that becomes terminal
 // (closed, cancelled, merged, invalid, not registered) leaves the index.
 //
 // Ordering: an entry only ever moves to a newer case version. Record() of a write the index has
-// already read from the log (seq <= position()) is ignored, since it loaded a state at least as
-// new; so a late Record() can never resurrect a case that has since been closed.
+// already read from the log (seq <= position()) only supplies a missing number, since the index
+// holds a state at least as new; so a late Record() can never resurrect a case that has since
+// been closed. A case Record() removed ahead of the log is not re-entered from its older events.
 //
 // Thread safety: all methods may be called from any thread.
 
@@ -99,8 +106,10 @@ class DuplicateIndex final : public EventLogSubscriber {
   // `seq`; 0 = unknown (the entry is then only kept from going backwards by version).
   void Record(const Case& c, int64_t seq);
 
-  // The candidates of `search`, SortAndTrimCandidates-ordered.
-  std::vector<DuplicateCandidate> Find(const DuplicateSearch& search) const;
+  // The candidates of `search`, SortAndTrimCandidates-ordered. Loads the row of a candidate
+  // whose number the index does not know yet (see above); one whose row cannot be read is left
+  // out of this answer.
+  std::vector<DuplicateCandidate> Find(const DuplicateSearch& search);
 
   size_t size() const;  // open cases held
 
@@ -108,7 +117,7 @@ class DuplicateIndex final : public EventLogSubscriber {
   struct Entry {
     int64_t id = 0;
     int64_t version = 0;
-    std::string number;
+    std::string number;  // "" until Record() or a row supplies it (CompleteLocked)
     CaseState state = CaseState::kReported;
     double lon = 0;
     double lat = 0;
@@ -121,8 +130,22 @@ class DuplicateIndex final : public EventLogSubscriber {
     int64_t version = 0;
   };
 
+  struct Found {
+    DuplicateCandidate candidate;
+    int64_t id = 0;
+  };
+
   uint64_t CellOf(double lon, double lat) const;
+  // The entries matching `search`, sorted and trimmed; entries without a number whose id is in
+  // `skip` are left out. REQUIRES: mu_ held (shared is enough).
+  std::vector<Found> CollectLocked(const DuplicateSearch& search,
+                                   const std::vector<int64_t>& skip) const;
   // REQUIRES: mu_ held exclusively.
+  Entry* EntryLocked(int64_t id);
+  // An entry that entered from its kCreated event takes the number and the exact coordinates
+  // from `c` (the writer's case or the row): the event's went through JSON text and Boost.JSON
+  // 1.81's parser, which may be a unit in the last place off. No-op for other entries.
+  void CompleteLocked(const Case& c);
   void UpsertLocked(const Case& c);
   void RemoveLocked(int64_t id, int64_t version);
 
@@ -134,6 +157,9 @@ class DuplicateIndex final : public EventLogSubscriber {
   // State below is protected by mu_.
   std::unordered_map<std::string, Cells> categories_;
   std::unordered_map<int64_t, Where> where_;
+  // Cases Record() removed (terminal) by a write the log has not reached yet: id -> that write's
+  // seq. Their older events do not bring them back; dropped once position_ passes the seq.
+  std::unordered_map<int64_t, int64_t> closed_ahead_;
   int64_t position_ = 0;
 };
 
