@@ -1,13 +1,19 @@
 #include "citygrid/http/router.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <future>
-#include <set>
+#include <limits>
 
 #include "citygrid/http/error_mapping.h"
 
 namespace citygrid::http {
+namespace {
+
+constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+}  // namespace
 
 std::string_view RouteParams::Get(std::string_view name) const {
   for (const auto& [key, value] : params_) {
@@ -87,6 +93,15 @@ Status Router::AddRoute(Route route) {
     }
   }
   if (route.name.empty()) route.name = route.pattern;
+  uint32_t node = 0;
+  for (const Segment& segment : route.segments) {
+    if (segment.is_param) break;
+    auto [child, added] =
+        nodes_[node].children.try_emplace(segment.text, static_cast<uint32_t>(nodes_.size()));
+    if (added) nodes_.emplace_back();
+    node = child->second;
+  }
+  nodes_[node].routes.push_back(static_cast<uint32_t>(routes_.size()));
   routes_.push_back(std::move(route));
   return OkStatus();
 }
@@ -122,11 +137,9 @@ bool Router::MatchSegments(const Route& route, const std::vector<std::string>& p
 }
 
 Router::Match Router::Find(Method method, const std::vector<std::string>& path_segments) const {
-  Match match;
-  const Route* best = nullptr;
-  std::set<Method> allowed;
   // Specificity: literal segments beat parameters, earliest segment first; a rest parameter
-  // ranks below a single-segment parameter at the same position.
+  // ranks below a single-segment parameter at the same position. Equally specific routes: the
+  // one added first (the lower index), so the order the candidates are visited in is free.
   auto more_specific = [](const Route& a, const Route& b) {
     size_t n = std::min(a.segments.size(), b.segments.size());
     for (size_t i = 0; i < n; ++i) {
@@ -136,52 +149,76 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
     }
     return a.segments.size() > b.segments.size();
   };
-  auto consider = [&](Method wanted) {
-    for (const Route& route : routes_) {
-      if (route.method != wanted || !MatchSegments(route, path_segments, nullptr)) continue;
-      if (best == nullptr || more_specific(route, *best)) best = &route;
+  auto better = [&](uint32_t candidate, uint32_t best) {
+    if (best == kNone) return true;
+    const Route& a = routes_[candidate];
+    const Route& b = routes_[best];
+    if (more_specific(a, b)) return true;
+    return candidate < best && !more_specific(b, a);
+  };
+  // One walk down the path's leading literal segments visits every route that can match.
+  uint32_t best = kNone;      // for `method`
+  uint32_t best_get = kNone;  // for GET, which a HEAD request falls back to
+  uint32_t first = kNone;     // the first route added that matches, any method
+  unsigned allowed = 0;       // bit per Method of the routes that match
+  auto visit = [&](const PrefixNode& node) {
+    for (uint32_t i : node.routes) {
+      const Route& route = routes_[i];
+      if (!MatchSegments(route, path_segments, nullptr)) continue;
+      allowed |= 1u << static_cast<unsigned>(route.method);
+      if (i < first) first = i;
+      if (route.method == method && better(i, best)) best = i;
+      if (route.method == Method::kGet && better(i, best_get)) best_get = i;
     }
   };
-  consider(method);
-  if (best == nullptr && method == Method::kHead) consider(Method::kGet);
-  if (best != nullptr) {
-    MatchSegments(*best, path_segments, &match.params);
-    match.route = best->name;
-    if (best->handler) {
-      match.handler = &best->handler;
+  const PrefixNode* node = &nodes_[0];
+  visit(*node);
+  for (const std::string& segment : path_segments) {
+    auto child = node->children.find(segment);
+    if (child == node->children.end()) break;
+    node = &nodes_[child->second];
+    visit(*node);
+  }
+  if (best == kNone && method == Method::kHead) best = best_get;
+
+  Match match;
+  if (best != kNone) {
+    const Route& route = routes_[best];
+    MatchSegments(route, path_segments, &match.params);
+    match.route = route.name;
+    if (route.handler) {
+      match.handler = &route.handler;
     } else {
-      match.async_handler = &best->async_handler;
+      match.async_handler = &route.async_handler;
     }
     return match;
   }
-  for (const Route& route : routes_) {
-    if (MatchSegments(route, path_segments, nullptr)) allowed.insert(route.method);
-  }
-  if (!allowed.empty()) {
-    if (allowed.count(Method::kGet)) allowed.insert(Method::kHead);
-    std::string allow;
-    for (Method m : allowed) {
-      if (!allow.empty()) allow += ", ";
-      allow += MethodName(m);
-    }
+  auto path_text = [&] {
     std::string path = "/";
     for (size_t i = 0; i < path_segments.size(); ++i) {
       if (i) path += '/';
       path += path_segments[i];
     }
+    return path;
+  };
+  if (allowed != 0) {
+    if (allowed & (1u << static_cast<unsigned>(Method::kGet))) {
+      allowed |= 1u << static_cast<unsigned>(Method::kHead);
+    }
+    std::string allow;
+    for (unsigned m = 0; m <= static_cast<unsigned>(Method::kOther); ++m) {
+      if ((allowed & (1u << m)) == 0) continue;
+      if (!allow.empty()) allow += ", ";
+      allow += MethodName(static_cast<Method>(m));
+    }
     Response r = Response::Json(
         405, ErrorBody("method_not_allowed", "method " + std::string(MethodName(method)) +
-                                                 " is not allowed on " + path + "; allowed: " +
-                                                 allow));
+                                                 " is not allowed on " + path_text() +
+                                                 "; allowed: " + allow));
     r.headers.Set("Allow", allow);
     match.immediate = std::move(r);
     // The route label of a known path, so metrics group 405s with their route.
-    for (const Route& route : routes_) {
-      if (MatchSegments(route, path_segments, nullptr)) {
-        match.route = route.name;
-        break;
-      }
-    }
+    match.route = routes_[first].name;
     return match;
   }
   if (fallback_ && (method == Method::kGet || method == Method::kHead)) {
@@ -189,12 +226,7 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
     match.route = fallback_name_;
     return match;
   }
-  std::string path = "/";
-  for (size_t i = 0; i < path_segments.size(); ++i) {
-    if (i) path += '/';
-    path += path_segments[i];
-  }
-  match.immediate = ErrorResponse(NotFoundError("no such endpoint: " + path));
+  match.immediate = ErrorResponse(NotFoundError("no such endpoint: " + path_text()));
   match.route = std::string(kUnmatchedRoute);
   return match;
 }

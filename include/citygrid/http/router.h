@@ -11,12 +11,19 @@
 // Matching works on percent-decoded path segments. A pattern segment "{name}" matches any one
 // non-empty segment; a final "{name...}" matches the rest of the path (one or more segments,
 // joined by '/'). When several patterns match, the one with a literal where the others have a
-// parameter (earliest segment first) wins, so "/cases/stats" beats "/cases/{number}".
+// parameter (earliest segment first) wins, so "/cases/stats" beats "/cases/{number}"; among
+// equally specific ones, the one added first.
+//
+// Dispatch does not try every route: routes are filed under their leading literal segments
+// (those before the first parameter), and a path only tries the routes filed along its own
+// leading segments, since no other route can match it.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -96,11 +103,18 @@ class Router {
     Handler handler;
     AsyncHandler async_handler;
   };
+  // A node of the tree of leading literal segments: the routes whose literal prefix ends here
+  // (indexes into routes_, ascending) and the next literal segments.
+  struct PrefixNode {
+    std::vector<uint32_t> routes;
+    std::unordered_map<std::string, uint32_t> children;  // segment -> index into nodes_
+  };
   Status AddRoute(Route route);
   static bool MatchSegments(const Route& route, const std::vector<std::string>& path,
                             RouteParams* params);
 
   std::vector<Route> routes_;
+  std::vector<PrefixNode> nodes_ = std::vector<PrefixNode>(1);  // nodes_[0]: the root
   Handler fallback_;
   std::string fallback_name_;
 };
