@@ -7,6 +7,11 @@
 // start, and times, for several windows × every grouping:
 //   - the evaluation table as the API builds it (EvaluationService::Evaluate: window, 环比 and
 //     同比 windows, rates, scores, ranks), repeated: p50 and max;
+//   - the API answer: GET /api/v1/evaluation?from=..&to=..&group_by=.. through the real router
+//     (RegisterEvaluationRoutes, a leader's bearer token from a real AuthService login) with
+//     http::HandleRequest, no socket: the table, then its JSON (and CSV for the grid grouping),
+//     repeated: p50, max and body bytes; the answer must be 200 with the table's row count.
+//     This is the figure the bar (50 ms) is about;
 //   - the same figures by SQL GROUP BY over bench_raw_cases, same database, same run;
 // and prints the ratio, whether every figure is equal, the p90 handling time of the engine
 // against the exact p90 by SQL (one grouping), and the engine's memory per case (its own
@@ -50,6 +55,11 @@
 #include "bench/evaluation/generated_log.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/indicator.h"
+#include "citygrid/http/api.h"
+#include "citygrid/http/request.h"
+#include "citygrid/http/router.h"
+#include "citygrid/service/auth_service.h"
+#include "citygrid/service/case_service.h"
 #include "citygrid/service/evaluation_engine.h"
 #include "citygrid/service/evaluation_service.h"
 #include "citygrid/service/reference_data.h"
@@ -219,6 +229,24 @@ std::map<std::string, int64_t> SqlP90ByUnit(sqlite3* db, int32_t from, int32_t t
   Check(rc, db, "step p90");
   sqlite3_finalize(st);
   return out;
+}
+
+// Occurrences of `needle` in `text`.
+size_t CountOf(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string_view::npos;
+       at = text.find(needle, at + needle.size())) {
+    ++n;
+  }
+  return n;
+}
+
+// Rows of a table in an answer of GET /api/v1/evaluation with one grouping. JSON: every row and
+// the total are objects starting {"key": (a quote inside a string value is escaped, so the
+// pattern cannot occur in one). CSV: a header line, the rows, the total line.
+size_t AnswerRows(const std::string& body, bool csv) {
+  const size_t n = csv ? CountOf(body, "\r\n") : CountOf(body, "{\"key\":");
+  return csv ? (n >= 2 ? n - 2 : 0) : (n >= 1 ? n - 1 : 0);
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -520,6 +548,83 @@ int main(int argc, char** argv) {
     Check(sqlite3_exec(db, "PRAGMA cache_size=-262144", nullptr, nullptr, nullptr), db, "pragma");
   }
   const int32_t last = service::CivilDay(end) - 1;
+  // ---- the API as `citygrid serve` wires it. Users and sessions live in a store of their own
+  // in a temporary directory, so a --reuse run writes nothing into the measured store.
+  char auth_tmpl[] = "/tmp/citygrid-evalauth-XXXXXX";
+  if (mkdtemp(auth_tmpl) == nullptr) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+  const std::string auth_dir = auth_tmpl;
+  storage::SqliteStoreOptions auth_so;
+  auth_so.data_dir = auth_dir;
+  auto auth_store = storage::OpenSqliteStore(auth_so);
+  if (!auth_store.ok()) {
+    std::fprintf(stderr, "auth store: %s\n", auth_store.status().ToString().c_str());
+    return 1;
+  }
+  service::AuthService auth((*auth_store)->documents(), clock);
+  service::NewUser leader;
+  leader.username = "leader";
+  leader.display_name = "leader";
+  leader.role = Role::kLeader;
+  leader.password = "evaluation-bench-leader";
+  auto added = auth.AddUser(leader);
+  auto login = added.ok() ? auth.Login(leader.username, leader.password, "127.0.0.1")
+                          : Result<service::LoginResult>(added.status());
+  if (!login.ok()) {
+    std::fprintf(stderr, "leader login: %s\n", login.status().ToString().c_str());
+    return 1;
+  }
+  service::CaseService case_service(**store, **reference, clock);
+  http::ApiServices api{**store, auth, **reference, case_service, nullptr, clock};
+  api.evaluation = &evaluation;
+  http::Router router;
+  if (Status s = http::RegisterEvaluationRoutes(router, api); !s.ok()) {
+    std::fprintf(stderr, "routes: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  http::Headers api_headers;
+  api_headers.Set("Authorization", "Bearer " + login->token);
+  bool api_ok = true;
+  // GET /api/v1/evaluation for one window and grouping, `reps` times: p50, max, body bytes.
+  struct ApiTiming {
+    double p50 = 0, max = 0, cpu_p50 = 0;
+    size_t bytes = 0;
+  };
+  auto time_api = [&](int32_t from, Dimension d, const char* format, size_t rows,
+                      std::vector<double>* all) {
+    const std::string target =
+        "/api/v1/evaluation?from=" + FormatDate(service::DateOfCivilDay(from)) +
+        "&to=" + FormatDate(service::DateOfCivilDay(last)) +
+        "&group_by=" + std::string(service::Name(d)) + "&format=" + format;
+    auto request = http::MakeRequest(http::Method::kGet, target, "", api_headers);
+    if (!request.ok()) {
+      std::fprintf(stderr, "%s: %s\n", target.c_str(), request.status().ToString().c_str());
+      std::exit(1);
+    }
+    std::vector<double> ms, cpu;
+    ApiTiming t;
+    for (int k = 0; k < reps; ++k) {
+      auto t0 = Clock_::now();
+      const double c0 = ThreadCpuMs();
+      http::Response response = http::HandleRequest(router, *request);
+      ms.push_back(MsSince(t0));
+      cpu.push_back(ThreadCpuMs() - c0);
+      const size_t answered = AnswerRows(response.body, std::string_view(format) == "csv");
+      if (response.status != 200 || answered != rows) {
+        api_ok = false;
+        std::printf("API MISMATCH %s: status %d, %zu rows, the table has %zu: %.200s\n",
+                    target.c_str(), response.status, answered, rows, response.body.c_str());
+      }
+      t.bytes = response.body.size();
+    }
+    all->insert(all->end(), ms.begin(), ms.end());
+    t.p50 = Percentile(ms, 50);
+    t.max = Percentile(ms, 100);
+    t.cpu_p50 = Percentile(cpu, 50);
+    return t;
+  };
   struct W {
     const char* name;
     int32_t from;
@@ -532,11 +637,12 @@ int main(int argc, char** argv) {
   const Dimension dims[] = {Dimension::kUnit, Dimension::kSubdistrict, Dimension::kCommunity,
                             Dimension::kGrid, Dimension::kInspector, Dimension::kCategory,
                             Dimension::kUnitCategory};
-  std::printf("\n%-9s %-14s %6s %10s %10s %10s %9s %10s %8s %8s %s\n", "window", "group_by",
-              "rows", "engine ms", "table p50", "table max", "cpu p50", "SQL ms", "p50 x", "max x",
+  std::printf("\n%-9s %-14s %6s %10s %10s %10s %9s %9s %9s %9s %9s %10s %8s %8s %8s %s\n",
+              "window", "group_by", "rows", "engine ms", "table p50", "table max", "cpu p50",
+              "api p50", "api max", "api cpu", "bytes", "SQL ms", "p50 x", "max x", "api x",
               "equal");
-  double worst_table = 0, worst_ratio = 1e18, worst_cpu = 0;
-  std::vector<double> all_tables;
+  double worst_table = 0, worst_ratio = 1e18, worst_api_ratio = 1e18, worst_cpu = 0;
+  std::vector<double> all_tables, all_api;
   bool all_equal = true;
   // Every table is timed first; the SQL peer (minutes per query on a loaded machine) runs after,
   // for the cells of the first sql_windows windows, and prints those cells again complete.
@@ -545,8 +651,31 @@ int main(int argc, char** argv) {
     Dimension d;
     std::vector<service::GroupCounts> rows;
     double engine_ms, p50, max, cpu_p50;
+    ApiTiming json, csv;  // csv: the grid grouping only (bytes 0 otherwise)
   };
   std::vector<Cell> cells;
+  // One cell's line (and a "grid csv" line for its CSV answer); `sql_ms` < 0: no SQL yet.
+  auto print_cell = [&](const Cell& c, double sql_ms, const char* equal) {
+    const std::string group(service::Name(c.d));
+    char sql[4][16] = {"-", "-", "-", "-"};
+    if (sql_ms >= 0) {
+      std::snprintf(sql[0], sizeof sql[0], "%.1f", sql_ms);
+      std::snprintf(sql[1], sizeof sql[1], "%.0fx", sql_ms / c.p50);
+      std::snprintf(sql[2], sizeof sql[2], "%.0fx", sql_ms / c.max);
+      std::snprintf(sql[3], sizeof sql[3], "%.0fx", sql_ms / c.json.max);
+    }
+    std::printf(
+        "%-9s %-14s %6zu %10.3f %10.3f %10.3f %9.3f %9.3f %9.3f %9.3f %9zu %10s %8s %8s %8s %s\n",
+        windows[c.window].name, group.c_str(), c.rows.size(), c.engine_ms, c.p50, c.max, c.cpu_p50,
+        c.json.p50, c.json.max, c.json.cpu_p50, c.json.bytes, sql[0], sql[1], sql[2], sql[3],
+        equal);
+    if (c.csv.bytes > 0) {
+      std::printf("%-9s %-14s %6s %10s %10s %10s %9s %9.3f %9.3f %9.3f %9zu\n",
+                  windows[c.window].name, (group + " csv").c_str(), "", "", "", "", "", c.csv.p50,
+                  c.csv.max, c.csv.cpu_p50, c.csv.bytes);
+    }
+    std::fflush(stdout);
+  };
   for (size_t wi = 0; wi < windows.size(); ++wi) {
     const W& w = windows[wi];
     for (Dimension d : dims) {
@@ -561,6 +690,7 @@ int main(int argc, char** argv) {
       }
       // The full table as the API builds it: window + 环比 + 同比, rates, scores, ranks.
       std::vector<double> tables, cpu;
+      size_t table_rows = 0;
       for (int k = 0; k < reps; ++k) {
         auto t = Clock_::now();
         const double c = ThreadCpuMs();
@@ -569,18 +699,23 @@ int main(int argc, char** argv) {
             {service::DateOfCivilDay(w.from), service::DateOfCivilDay(last), {d}});
         tables.push_back(MsSince(t));
         cpu.push_back(ThreadCpuMs() - c);
-        if (!report.ok()) std::fprintf(stderr, "%s\n", report.status().ToString().c_str());
+        if (!report.ok()) {
+          std::fprintf(stderr, "%s\n", report.status().ToString().c_str());
+          return 1;
+        }
+        table_rows = report->tables.front().rows.size();
       }
       const double p50 = Percentile(tables, 50), max = Percentile(tables, 100);
       all_tables.insert(all_tables.end(), tables.begin(), tables.end());
       worst_table = std::max(worst_table, max);
       const double cpu_p50 = Percentile(cpu, 50);
       worst_cpu = std::max(worst_cpu, cpu_p50);
-      std::printf("%-9s %-14s %6zu %10.3f %10.3f %10.3f %9.3f %10s %8s %8s %s\n", w.name,
-                  std::string(service::Name(d)).c_str(), rows.size(), engine_ms, p50, max,
-                  cpu_p50, "-", "-", "-", "-");
-      std::fflush(stdout);
-      cells.push_back({wi, d, std::move(rows), engine_ms, p50, max, cpu_p50});
+      // The API answer: the same table through the router, encoded.
+      const ApiTiming json = time_api(w.from, d, "json", table_rows, &all_api);
+      const ApiTiming csv =
+          d == Dimension::kGrid ? time_api(w.from, d, "csv", table_rows, &all_api) : ApiTiming{};
+      cells.push_back({wi, d, std::move(rows), engine_ms, p50, max, cpu_p50, json, csv});
+      print_cell(cells.back(), -1, "-");
     }
   }
   if (sql_windows > 0) std::printf("\nwith the SQL peer (same run):\n");
@@ -601,15 +736,16 @@ int main(int argc, char** argv) {
     }
     all_equal = all_equal && equal;
     worst_ratio = std::min(worst_ratio, sql_ms / c.max);
-    std::printf("%-9s %-14s %6zu %10.3f %10.3f %10.3f %9.3f %10.1f %7.0fx %7.0fx %s\n", w.name,
-                std::string(service::Name(c.d)).c_str(), c.rows.size(), c.engine_ms, c.p50, c.max,
-                c.cpu_p50, sql_ms, sql_ms / c.p50, sql_ms / c.max, equal ? "yes" : "NO");
-    std::fflush(stdout);
+    worst_api_ratio = std::min(worst_api_ratio, sql_ms / c.json.max);
+    print_cell(c, sql_ms, equal ? "yes" : "NO");
   }
   std::printf("table = EvaluationService::Evaluate (window + 环比 + 同比 windows, rates, scores, "
-              "ranks), %d runs each; cpu = the table's thread CPU time; x = SQL ms / table ms "
-              "(SQL for the first %d window(s))\n",
-              reps, sql_windows);
+              "ranks), %d runs each; cpu = the table's thread CPU time; api = GET "
+              "/api/v1/evaluation through http::HandleRequest (authentication, table, JSON; the "
+              "\"csv\" line: format=csv), %d runs each, api cpu = its thread CPU time p50, bytes = "
+              "its body; x = SQL ms / table ms, "
+              "api x = SQL ms / api max (SQL for the first %d window(s))\n",
+              reps, reps, sql_windows);
 
   // p90 handling time, engine histogram vs exact SQL, by unit over the widest window.
   bool p90_ok = true;
@@ -634,28 +770,28 @@ int main(int argc, char** argv) {
     std::printf("p90 handling time by unit, %s: engine histogram = bucket of the exact SQL p90 "
                 "for %d units: %s\n", w.name, p90_groups, p90_ok ? "yes" : "NO");
   }
+  // The bar is the API answer: <= 50 ms and >= 20x faster than SQL.
+  std::printf("\nsummary: %lld cases; API answer (GET /api/v1/evaluation, json; csv for grid) "
+              "over all windows × groupings: p50 %.2f ms, max %.2f ms (bar 50 ms), every answer "
+              "200 with the table's rows: %s; the table alone (EvaluationService::Evaluate): p50 "
+              "%.2f ms, max %.2f ms, largest cpu p50 %.2f ms; structures %.0f bytes/case, "
+              "anonymous RSS growth %.0f bytes/case (bar 300), RSS %.0f MB\n",
+              static_cast<long long>(mem.cases), Percentile(all_api, 50),
+              Percentile(all_api, 100), api_ok ? "yes" : "NO", Percentile(all_tables, 50),
+              worst_table, worst_cpu, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
+              rss_after / 1e6);
   if (sql_windows == 0) {
-    std::printf("\nsummary (no SQL peer): %lld cases; table over all windows × groupings: p50 "
-                "%.2f ms, max %.2f ms (bar 50 ms), largest cpu p50 %.2f ms; structures %.0f "
-                "bytes/case, anonymous RSS growth %.0f bytes/case (bar 300), RSS %.0f MB\n",
-                static_cast<long long>(mem.cases), Percentile(all_tables, 50), worst_table,
-                worst_cpu, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
-                rss_after / 1e6);
+    std::printf("no SQL peer in this run\n");
   } else {
-    std::printf("\nsummary: %lld cases; table over all windows × groupings: p50 %.2f ms, max "
-                "%.2f ms (bar 50 ms), largest cpu p50 %.2f ms; smallest SQL/table ratio (by max, "
-                "windows with SQL) %.0fx (bar 20x); structures %.0f bytes/case, anonymous RSS "
-                "growth %.0f bytes/case (bar 300), RSS %.0f MB; figures equal to SQL: %s; p90 "
-                "equal: %s\n",
-                static_cast<long long>(mem.cases), Percentile(all_tables, 50), worst_table,
-                worst_cpu, worst_ratio, mem.total() / cases_d, (anon_after - anon_before) / cases_d,
-                rss_after / 1e6, all_equal ? "yes" : "NO", p90_ok ? "yes" : "NO");
+    std::printf("SQL peer (windows with SQL): smallest SQL/API ratio (by max, json) %.0fx (bar "
+                "20x), smallest SQL/table ratio %.0fx; figures equal to SQL: %s; p90 equal: %s\n",
+                worst_api_ratio, worst_ratio, all_equal ? "yes" : "NO", p90_ok ? "yes" : "NO");
   }
   if (db != nullptr) sqlite3_close(db);
   store->reset();
-  if (!keep) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  return all_equal && p90_ok ? 0 : 1;
+  auth_store->reset();
+  std::error_code ec;
+  std::filesystem::remove_all(auth_dir, ec);
+  if (!keep) std::filesystem::remove_all(dir, ec);
+  return all_equal && p90_ok && api_ok ? 0 : 1;
 }

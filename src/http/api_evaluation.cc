@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 
 #include <chrono>
-#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +17,7 @@
 #include "citygrid/http/error_mapping.h"
 #include "citygrid/service/evaluation_service.h"
 #include "src/http/api_common.h"
+#include "src/http/evaluation_json.h"
 #include "src/http/json_util.h"
 
 namespace citygrid::http {
@@ -88,47 +88,6 @@ Result<Window> WindowParams(ApiServices& services, const Request& request) {
   return w;
 }
 
-bj::value Number(const std::optional<double>& v) {
-  if (!v) return nullptr;
-  return std::round(*v * 100.0) / 100.0;
-}
-
-bj::object RowJson(const service::EvaluationRow& r, bool with_score) {
-  bj::object counts;
-  for (int m = 0; m < kMetricCount; ++m) {
-    counts[Name(static_cast<Metric>(m))] = r.counts.metrics[m];
-  }
-  bj::object rates;
-  for (int i = 0; i < kRateCount; ++i) {
-    rates[Definition(static_cast<Rate>(i)).name] = Number(r.rates[i]);
-  }
-  bj::object o{{"key", r.key},
-               {"name", r.name},
-               {"counts", std::move(counts)},
-               {"rates", std::move(rates)},
-               {"avg_handle_hours", Number(r.avg_handle_hours)},
-               {"p90_handle_hours", Number(r.p90_handle_hours)}};
-  if (with_score) {
-    o["score"] = Number(r.score);
-    o["rank"] = r.rank > 0 ? bj::value(r.rank) : bj::value(nullptr);
-    o["previous_score"] = Number(r.previous_score);
-    o["score_change"] = Number(r.score_change);
-    o["last_year_score"] = Number(r.last_year_score);
-    o["score_change_yoy"] = Number(r.score_change_yoy);
-  }
-  return o;
-}
-
-bj::object WeightsJson(const service::EvaluationWeights& w) {
-  bj::object weights;
-  for (const auto& [name, value] : w.weights) weights[name] = value;
-  return bj::object{{"weights", std::move(weights)}, {"version", w.version}};
-}
-
-bj::object Period(year_month_day from, year_month_day to) {
-  return bj::object{{"from", FormatDate(from)}, {"to", FormatDate(to)}};
-}
-
 Result<Response> GetEvaluation(ApiServices& services, const Request& request) {
   CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
   CITYGRID_ASSIGN_OR_RETURN(service::EvaluationService * evaluation, Evaluation(services));
@@ -171,21 +130,7 @@ Result<Response> GetEvaluation(ApiServices& services, const Request& request) {
     r.headers.Set("Content-Disposition", "attachment; filename=\"" + file + ".xlsx\"");
     return r;
   }
-  bj::array tables;
-  for (const service::EvaluationTable& t : report.tables) {
-    bj::array rows;
-    for (const service::EvaluationRow& row : t.rows) rows.push_back(RowJson(row, true));
-    tables.push_back(bj::object{{"group_by", service::Name(t.group_by)},
-                                {"rows", std::move(rows)},
-                                {"total", RowJson(t.total, false)}});
-  }
-  bj::object o{{"from", FormatDate(report.from)},
-               {"to", FormatDate(report.to)},
-               {"previous", Period(report.previous_from, report.previous_to)},
-               {"last_year", Period(report.last_year_from, report.last_year_to)},
-               {"weights", WeightsJson(report.weights)},
-               {"tables", std::move(tables)}};
-  return json::JsonResponse(200, o);
+  return Response::Json(200, EvaluationReportJson(report));
 }
 
 Result<Response> GetWeights(ApiServices& services, const Request& request) {
@@ -193,7 +138,7 @@ Result<Response> GetWeights(ApiServices& services, const Request& request) {
   (void)who;
   CITYGRID_ASSIGN_OR_RETURN(service::EvaluationService * evaluation, Evaluation(services));
   CITYGRID_ASSIGN_OR_RETURN(service::EvaluationWeights w, evaluation->GetWeights());
-  return json::JsonResponse(200, WeightsJson(w));
+  return Response::Json(200, EvaluationWeightsJson(w));
 }
 
 Result<Response> PutWeights(ApiServices& services, const Request& request) {
@@ -214,7 +159,7 @@ Result<Response> PutWeights(ApiServices& services, const Request& request) {
   }
   CITYGRID_ASSIGN_OR_RETURN(service::EvaluationWeights stored,
                             evaluation->PutWeights(who.ToActor(), w));
-  return json::JsonResponse(200, WeightsJson(stored));
+  return Response::Json(200, EvaluationWeightsJson(stored));
 }
 
 Result<Response> GetOverdue(ApiServices& services, const Request& request) {

@@ -3,8 +3,10 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 #include <unordered_map>
 
 #include "citygrid/common/csv.h"
@@ -225,28 +227,69 @@ bool HandlerSees(const Actor& viewer, Dimension d, const std::string& key) {
   return false;
 }
 
-// One export row: text and numbers, "" / empty for undefined values.
-std::vector<XlsxOut> ExportCells(const EvaluationRow& r, bool is_total) {
-  std::vector<XlsxOut> cells;
-  cells.push_back(XlsxOut::Text(is_total ? "合计" : r.key));
-  cells.push_back(XlsxOut::Text(is_total ? "合计" : r.name));
+// The export columns of a row (the order of ExportHeader), handed one by one to `cell`:
+// cell.Text(std::string_view), cell.Number(double), cell.Empty(). One definition for the XLSX
+// and the CSV, which writes the cells straight into its text.
+template <typename CellSink>
+void VisitExportCells(const EvaluationRow& r, bool is_total, CellSink& cell) {
+  cell.Text(is_total ? std::string_view("合计") : std::string_view(r.key));
+  cell.Text(is_total ? std::string_view("合计") : std::string_view(r.name));
   for (int m = 0; m < kMetricCount; ++m) {
     if (static_cast<Metric>(m) == Metric::kHandleMinutes) continue;
-    cells.push_back(XlsxOut::Number(static_cast<double>(r.counts.metrics[m])));
+    cell.Number(static_cast<double>(r.counts.metrics[m]));
   }
   auto opt = [&](const std::optional<double>& v) {
-    cells.push_back(v ? XlsxOut::Number(Round2(*v)) : XlsxOut::Empty());
+    if (v) {
+      cell.Number(Round2(*v));
+    } else {
+      cell.Empty();
+    }
   };
   for (const auto& rate : r.rates) opt(rate);
   opt(r.avg_handle_hours);
   opt(r.p90_handle_hours);
   opt(r.score);
-  cells.push_back(r.rank > 0 ? XlsxOut::Number(r.rank) : XlsxOut::Empty());
+  if (r.rank > 0) {
+    cell.Number(r.rank);
+  } else {
+    cell.Empty();
+  }
   opt(r.previous_score);
   opt(r.score_change);
   opt(r.last_year_score);
   opt(r.score_change_yoy);
-  return cells;
+}
+
+std::vector<XlsxOut> ExportCells(const EvaluationRow& r, bool is_total) {
+  struct Sink {
+    std::vector<XlsxOut> cells;
+    void Text(std::string_view text) { cells.push_back(XlsxOut::Text(std::string(text))); }
+    void Number(double v) { cells.push_back(XlsxOut::Number(v)); }
+    void Empty() { cells.push_back(XlsxOut::Empty()); }
+  } sink;
+  sink.cells.reserve(2 + kMetricCount + kRateCount + 8);
+  VisitExportCells(r, is_total, sink);
+  return std::move(sink.cells);
+}
+
+// A CSV number: a whole number below 10^15 as an integer ("972", "100", "0"), anything else as
+// FormatNumber writes it. std::to_chars with a precision is specified to give printf's bytes; a
+// text FormatNumber's buffer would cut (or a non-finite value) goes through FormatNumber itself.
+void AppendCsvNumber(std::string& out, double v) {
+  char buf[63];  // FormatNumber's 64 less its terminating NUL
+  if (v == std::floor(v) && std::abs(v) < 1e15) {
+    auto res = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    out.append(buf, static_cast<size_t>(res.ptr - buf));
+    return;
+  }
+  if (std::isfinite(v)) {
+    auto res = std::to_chars(buf, buf + sizeof buf, Round2(v), std::chars_format::fixed, 2);
+    if (res.ec == std::errc()) {
+      out.append(buf, static_cast<size_t>(res.ptr - buf));
+      return;
+    }
+  }
+  out += FormatNumber(v);
 }
 
 }  // namespace
@@ -499,28 +542,35 @@ std::string EvaluationService::ToCsv(const EvaluationReport& report) {
   std::string out = "\xEF\xBB\xBF";  // BOM: Excel opens UTF-8 CSV with Chinese correctly
   if (report.tables.empty()) return out;
   const EvaluationTable& t = report.tables.front();
-  auto line = [&](const std::vector<std::string>& fields) {
-    for (size_t i = 0; i < fields.size(); ++i) {
-      if (i > 0) out += ',';
-      out += CsvField(fields[i]);
+  // Written straight into `out`: a row is some 150 bytes, the grid table 4,900 rows.
+  out.reserve(out.size() + 1024 + (t.rows.size() + 1) * 192);
+  const std::vector<std::string> header = ExportHeader(t.group_by);
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendCsvField(out, header[i]);
+  }
+  out += "\r\n";
+  struct Line {
+    std::string& out;
+    bool first = true;
+    void Separate() {
+      if (!first) out += ',';
+      first = false;
     }
-    out += "\r\n";
+    void Text(std::string_view text) {
+      Separate();
+      AppendCsvField(out, text);
+    }
+    void Number(double v) {
+      Separate();
+      AppendCsvNumber(out, v);
+    }
+    void Empty() { Separate(); }
   };
-  line(ExportHeader(t.group_by));
   auto row_text = [&](const EvaluationRow& r, bool total) {
-    std::vector<std::string> fields;
-    for (const XlsxOut& c : ExportCells(r, total)) {
-      switch (c.type) {
-        case XlsxOut::Type::kEmpty: fields.emplace_back(); break;
-        case XlsxOut::Type::kText: fields.push_back(c.text); break;
-        case XlsxOut::Type::kNumber:
-          fields.push_back(c.number == std::floor(c.number) && std::abs(c.number) < 1e15
-                               ? std::to_string(static_cast<int64_t>(c.number))
-                               : FormatNumber(c.number));
-          break;
-      }
-    }
-    line(fields);
+    Line line{out};
+    VisitExportCells(r, total, line);
+    out += "\r\n";
   };
   for (const EvaluationRow& r : t.rows) row_text(r, false);
   row_text(t.total, true);

@@ -39,16 +39,26 @@ class CsvReader {
 // Returns the index of `name` in `header`, or -1.
 int CsvColumn(const std::vector<std::string>& header, std::string_view name);
 
-// `s` as one RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote or line
-// break, else as it is.
-inline std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
+// Appends `s` as one RFC 4180 field: quoted (inner quotes doubled) when it holds a comma, quote
+// or line break, else as it is.
+inline void AppendCsvField(std::string& out, std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
   for (char c : s) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
+}
+
+// `s` as one RFC 4180 field (see AppendCsvField).
+inline std::string CsvField(const std::string& s) {
+  std::string out;
+  AppendCsvField(out, s);
+  return out;
 }
 
 }  // namespace citygrid
