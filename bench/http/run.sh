@@ -13,11 +13,12 @@
 #      requests, no key), 1 server thread; nginx serves a same-size file.
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
-# fresh temporary data directory. Create rows run CREATE_THREADS server threads (default 64):
-# request handlers wait for the SQLite group commit, so concurrent commits need threads.
+# fresh temporary data directory. Create rows run CREATE_THREADS server threads (default: the
+# number of cores; a create does not hold its thread while the SQLite group commit runs. A
+# binary from before 2026-11-28 15:00 UTC parks a thread per create: give it CREATE_THREADS=64).
 #
 # usage: bench/http/run.sh [path/to/citygrid]
-#   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=64 OPEN311_PAGE=100
+#   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=$(nproc) OPEN311_PAGE=100
 #        ROWS=create (only rows 1 and 2, for profiling the create path)
 #        ROWS=read (rows 3-5 only: the store then holds just the ~300 probe cases)
 #        PERF_DATA=FILE (perf record -g of the server during one row, written to FILE)
@@ -29,7 +30,7 @@ CITYGRID=${1:-build/src/citygrid}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-2000}
-CREATE_THREADS=${CREATE_THREADS:-64}
+CREATE_THREADS=${CREATE_THREADS:-$(nproc)}
 ROWS=${ROWS:-all}
 OPEN311_PAGE=${OPEN311_PAGE:-100}
 PERF_ROW=${PERF_ROW:-create}

@@ -195,12 +195,18 @@ int ServeApp(const std::string& command, App& app, const ServeArgs& args,
   }
 
   http::Server server(std::move(router), args.server, metrics);
+  // Creates continue on the server's threads once stored, so the store's committer only
+  // commits (CaseService::CreateAsync); undone before the server goes.
+  service::CaseService& cases = app.services().cases;
+  cases.SetCompletionExecutor(
+      [&server](std::function<void()> job) { server.Post(std::move(job)); });
   // After the last request: stop the background work before the store closes.
   server.AddDrainHook([&app] { app.Stop(); });
   Status run = server.RunUntilSignal([&](const http::Server& s) {
     if (on_listening) on_listening(s.address());
     std::fflush(stdout);
   });
+  cases.SetCompletionExecutor(nullptr);  // every request finished (Wait)
   app.Stop();
   if (!run.ok()) {
     std::fprintf(stderr, "citygrid %s: %s\n", command.c_str(), run.message().c_str());

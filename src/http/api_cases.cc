@@ -160,7 +160,14 @@ object DetailJson(ApiServices& services, const service::CaseDetail& detail,
 
 // ---- POST /api/v1/cases ----
 
-Result<Response> CreateCase(ApiServices& services, const Request& request) {
+// A create request as the service takes it.
+struct CreateInput {
+  Actor actor;
+  service::CreateCaseRequest create;
+  std::string idempotency_key;
+};
+
+Result<CreateInput> ParseCreate(ApiServices& services, const Request& request) {
   CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
   CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(request.body));
   CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
@@ -193,9 +200,12 @@ Result<Response> CreateCase(ApiServices& services, const Request& request) {
   if (form.Has("photos")) {
     CITYGRID_ASSIGN_OR_RETURN(create.photos, form.StringArray("photos", 100));
   }
-  std::string key(request.headers.GetOr("Idempotency-Key", ""));
-  CITYGRID_ASSIGN_OR_RETURN(service::CreateCaseResult result,
-                            services.cases.Create(who.ToActor(), create, key));
+  return CreateInput{who.ToActor(), std::move(create),
+                     std::string(request.headers.GetOr("Idempotency-Key", ""))};
+}
+
+// 201 with the new case (200 for an idempotent retry).
+Response CreatedResponse(ApiServices& services, const service::CreateCaseResult& result) {
   // The 201 body's values live in one arena on the stack (no allocation per member); it is
   // serialized before the arena goes.
   unsigned char arena[16384];
@@ -222,6 +232,33 @@ Result<Response> CreateCase(ApiServices& services, const Request& request) {
   Response response = json::JsonResponse(result.created ? 201 : 200, o);
   response.headers.Set("Location", "/api/v1/cases/" + result.record.number);
   return response;
+}
+
+// The request's thread parses, checks and queues the case; the response is sent from wherever
+// the service completes (CaseService::SetCompletionExecutor). The responder keeps the
+// connection's session alive until then, and answers nobody if the client left meanwhile: the
+// case is then stored or not, whole, as the commit decided.
+void CreateCase(ApiServices& services, const Request& request, Responder respond) {
+  Result<CreateInput> input = ParseCreate(services, request);
+  if (!input.ok()) {
+    respond(ErrorResponse(input.status()));
+    return;
+  }
+  services.cases.CreateAsync(
+      input->actor, input->create, input->idempotency_key,
+      [&services, respond = std::move(respond)](Result<service::CreateCaseResult> result) {
+        if (!result.ok()) {
+          respond(ErrorResponse(result.status()));
+          return;
+        }
+        Response response;
+        try {
+          response = CreatedResponse(services, *result);
+        } catch (const std::exception& e) {
+          response = ErrorResponse(InternalError(std::string("the response failed: ") + e.what()));
+        }
+        respond(std::move(response));
+      });
 }
 
 // ---- GET /api/v1/cases ----
@@ -640,10 +677,11 @@ Response Answer(Result<Response> result) {
 
 Status RegisterCaseRoutes(Router& router, ApiServices& services) {
   ApiServices* s = &services;
-  CITYGRID_RETURN_IF_ERROR(router.Add(Method::kPost, "/api/v1/cases",
-                                      [s](const Request& request, const RouteParams&) {
-                                        return Answer(CreateCase(*s, request));
-                                      }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.AddAsync(Method::kPost, "/api/v1/cases",
+                      [s](const Request& request, const RouteParams&, Responder respond) {
+                        CreateCase(*s, request, std::move(respond));
+                      }));
   CITYGRID_RETURN_IF_ERROR(router.Add(Method::kGet, "/api/v1/cases",
                                       [s](const Request& request, const RouteParams&) {
                                         return Answer(ListCases(*s, request));

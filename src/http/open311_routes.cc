@@ -15,6 +15,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "citygrid/common/image_type.h"
@@ -436,9 +437,9 @@ Result<service::ApiKey> CheckKey(Open311State& s, const Params& params, int* ret
   return key;
 }
 
-Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const Request& http,
-                             const Params& params, const std::vector<Upload>& uploads,
-                             Format format) {
+// POST requests: the form as the service takes it (uploaded photos stored).
+Result<service::Open311NewRequest> ParsePost(Open311State& s, const Params& params,
+                                             const std::vector<Upload>& uploads) {
   service::Open311NewRequest r;
   r.jurisdiction_id = params.GetOr("jurisdiction_id");
   r.service_code = params.GetOr("service_code");
@@ -476,9 +477,10 @@ Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const 
     photos.push_back(std::move(hash));
   }
   r.photos = std::move(photos);
-  CITYGRID_ASSIGN_OR_RETURN(
-      service::Open311Posted posted,
-      s.open311.PostRequest(key, r, std::string(http.headers.GetOr("Idempotency-Key", ""))));
+  return r;
+}
+
+Response PostedAnswer(const service::Open311Posted& posted, Format format) {
   Node request = Node::Object("request");
   if (!posted.token.empty()) {
     request.Add(Node::String("token", posted.token));
@@ -488,6 +490,23 @@ Result<Response> PostRequest(Open311State& s, const service::ApiKey& key, const 
   request.Add(Node::String("service_notice", posted.service_notice));
   request.Add(Node::String("account_id", posted.account_id));
   return Answer(Node::List("service_requests", {std::move(request)}), format);
+}
+
+// Answers through `respond` once the case is stored (Open311Service::PostRequestAsync); the
+// responder keeps the connection alive until then.
+void PostRequest(Open311State& s, const service::ApiKey& key, const Request& http,
+                 const Params& params, const std::vector<Upload>& uploads, Format format,
+                 Responder respond) {
+  Result<service::Open311NewRequest> r = ParsePost(s, params, uploads);
+  if (!r.ok()) {
+    respond(ErrorAnswer(r.status(), format));
+    return;
+  }
+  s.open311.PostRequestAsync(
+      key, *r, std::string(http.headers.GetOr("Idempotency-Key", "")),
+      [format, respond = std::move(respond)](Result<service::Open311Posted> posted) {
+        respond(posted.ok() ? PostedAnswer(*posted, format) : ErrorAnswer(posted.status(), format));
+      });
 }
 
 Result<Response> GetRequests(Open311State& s, const Params& params, Format format) {
@@ -599,11 +618,18 @@ Result<Response> PostUpdate(Open311State& s, const service::ApiKey& key, const P
                 format);
 }
 
-// Runs one endpoint: format from `file`, parameters, the api_key for POSTs, errors rendered
-// in the format asked for.
-template <typename Body>
-Response Run(Open311State& s, const Request& request, std::string_view file, bool keyed,
-             std::string* base, Body body) {
+// What every endpoint starts from: the format from `file`, the parameters and uploads, and the
+// checked api_key for POSTs.
+struct Call {
+  Format format = Format::kXml;
+  Params params;
+  std::vector<Upload> uploads;
+  std::optional<service::ApiKey> key;
+};
+
+// The call, or the error answer (in the format asked for) that ends it.
+std::variant<Call, Response> Begin(Open311State& s, const Request& request, std::string_view file,
+                                   bool keyed, std::string* base) {
   std::optional<std::pair<std::string, Format>> split = SplitFormat(file);
   if (!split) {
     return ErrorAnswer(NotFoundError("unknown Open311 resource '" + std::string(file.substr(0, 80)) +
@@ -611,19 +637,30 @@ Response Run(Open311State& s, const Request& request, std::string_view file, boo
                        Format::kXml);
   }
   *base = split->first;
-  const Format format = split->second;
-  std::vector<Upload> uploads;
-  Result<Params> params = ReadParams(request, &uploads);
-  if (!params.ok()) return ErrorAnswer(params.status(), format);
-  std::optional<service::ApiKey> key;
+  Call call;
+  call.format = split->second;
+  Result<Params> params = ReadParams(request, &call.uploads);
+  if (!params.ok()) return ErrorAnswer(params.status(), call.format);
+  call.params = std::move(*params);
   if (keyed) {
     int retry_after = 0;
-    Result<service::ApiKey> k = CheckKey(s, *params, &retry_after);
-    if (!k.ok()) return ErrorAnswer(k.status(), format, retry_after);
-    key = std::move(*k);
+    Result<service::ApiKey> k = CheckKey(s, call.params, &retry_after);
+    if (!k.ok()) return ErrorAnswer(k.status(), call.format, retry_after);
+    call.key = std::move(*k);
   }
-  Result<Response> r = body(*params, uploads, key ? &*key : nullptr, format);
-  if (!r.ok()) return ErrorAnswer(r.status(), format);
+  return call;
+}
+
+// Runs one endpoint (Begin, then `body`), errors rendered in the format asked for.
+template <typename Body>
+Response Run(Open311State& s, const Request& request, std::string_view file, bool keyed,
+             std::string* base, Body body) {
+  std::variant<Call, Response> begun = Begin(s, request, file, keyed, base);
+  if (Response* answer = std::get_if<Response>(&begun)) return std::move(*answer);
+  Call& call = std::get<Call>(begun);
+  Result<Response> r = body(call.params, call.uploads, call.key ? &*call.key : nullptr,
+                            call.format);
+  if (!r.ok()) return ErrorAnswer(r.status(), call.format);
   return std::move(*r);
 }
 
@@ -655,27 +692,34 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
                    });
       },
       "/open311/v2/{resource}"));
-  CITYGRID_RETURN_IF_ERROR(router.Add(
+  CITYGRID_RETURN_IF_ERROR(router.AddAsync(
       Method::kPost, "/open311/v2/{file}",
-      [state](const Request& request, const RouteParams& p) {
+      [state](const Request& request, const RouteParams& p, Responder respond) {
         std::string_view file = p.Get("file");
         std::optional<std::pair<std::string, Format>> split = SplitFormat(file);
         const bool known = split && (split->first == "requests" ||
                                      split->first == "servicerequestupdates");
         std::string base;
-        return Run(*state, request, file, known, &base,
-                   [&](const Params& params, const Uploads& uploads, const service::ApiKey* key,
-                       Format format) -> Result<Response> {
-                     if (base == "requests") {
-                       return PostRequest(*state, *key, request, params, uploads, format);
-                     }
-                     if (base == "servicerequestupdates") {
-                       Result<Response> posted = PostUpdate(*state, *key, params, format);
-                       state->lists.UpdatePosted();  // its media document is written now
-                       return posted;
-                     }
-                     return NotFoundError("no Open311 resource '" + base + "' takes POST");
-                   });
+        std::variant<Call, Response> begun = Begin(*state, request, file, known, &base);
+        if (Response* answer = std::get_if<Response>(&begun)) {
+          respond(std::move(*answer));
+          return;
+        }
+        Call& call = std::get<Call>(begun);
+        if (base == "requests") {
+          PostRequest(*state, *call.key, request, call.params, call.uploads, call.format,
+                      std::move(respond));
+          return;
+        }
+        Result<Response> posted =
+            base == "servicerequestupdates"
+                ? PostUpdate(*state, *call.key, call.params, call.format)
+                : Result<Response>(
+                      NotFoundError("no Open311 resource '" + base + "' takes POST"));
+        if (base == "servicerequestupdates") {
+          state->lists.UpdatePosted();  // its media document is written now
+        }
+        respond(posted.ok() ? std::move(*posted) : ErrorAnswer(posted.status(), call.format));
       },
       "/open311/v2/{resource}"));
   CITYGRID_RETURN_IF_ERROR(router.Add(

@@ -189,6 +189,8 @@ void Server::AddDrainHook(std::function<void()> hook) {
   impl_->drain_hooks_.push_back(std::move(hook));
 }
 
+void Server::Post(std::function<void()> job) { net::post(impl_->ioc_, std::move(job)); }
+
 Metrics& Server::metrics() { return *impl_->metrics_; }
 const ServerOptions& Server::options() const { return impl_->options_; }
 

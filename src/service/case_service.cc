@@ -199,8 +199,8 @@ LocationNames CaseService::NamesFor(const Case& c) const {
   return names;
 }
 
-Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCaseRequest& request,
-                                             const std::string& idempotency_key) {
+Result<CaseService::PreparedCreate> CaseService::PrepareCreate(
+    const Actor& actor, const CreateCaseRequest& request, const std::string& idempotency_key) {
   std::shared_ptr<const ReferenceData> data = reference_.Get();
   CITYGRID_RETURN_IF_ERROR(ValidateCreate(request, idempotency_key, *data));
   if (!data->index) {
@@ -242,34 +242,45 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
   intake.idempotency_key = idempotency_key;
   CITYGRID_ASSIGN_OR_RETURN(Case opened, OpenCase(std::move(intake), now, *deadline));
 
-  storage::NewCase new_case;
-  new_case.created = MakeCreatedEvent(opened, actor, "", request.intake);
-  new_case.initial = std::move(opened);
-  new_case.idempotency_key = idempotency_key;
-  new_case.request_fingerprint = Fingerprint(request);
-  CITYGRID_ASSIGN_OR_RETURN(storage::CreateResult stored, store_.cases().CreateCase(new_case));
+  PreparedCreate prepared;
+  prepared.new_case.created = MakeCreatedEvent(opened, actor, "", request.intake);
+  prepared.new_case.initial = std::move(opened);
+  prepared.new_case.idempotency_key = idempotency_key;
+  prepared.new_case.request_fingerprint = Fingerprint(request);
+  prepared.data = std::move(data);
+  prepared.actor = actor;
+  prepared.channel = channel;
+  prepared.wgs84 = wgs84;
+  prepared.now = now;
+  prepared.routing = std::move(routing);
+  return prepared;
+}
 
+Result<CreateCaseResult> CaseService::FinishCreate(const PreparedCreate& prepared,
+                                                   storage::CreateResult stored) {
   CreateCaseResult result;
   result.created = stored.created;
-  result.routing = routing;
+  result.routing = prepared.routing;
   Case record = std::move(stored.created_case);
   if (stored.created) RecordForDuplicates(record, stored.created_seq);
-  CITYGRID_ASSIGN_OR_RETURN(result.duplicates,
-                            FindDuplicates(record.category, wgs84, record.created_at, record.id));
+  CITYGRID_ASSIGN_OR_RETURN(
+      result.duplicates,
+      FindDuplicates(record.category, prepared.wgs84, record.created_at, record.id));
   if (stored.created) {
     Notify();
-    if (channel == Channel::kVideoAi && !result.duplicates.empty()) {
+    if (prepared.channel == Channel::kVideoAi && !result.duplicates.empty()) {
       // Machine reports of a known problem are merged at once (DESIGN.md §2 Duplicates). The
       // case exists already; if the merge loses a race, the report stays open as a duplicate
       // candidate for a person to merge.
       ActionRequest merge;
       merge.action = Action::kMerge;
       merge.actor = SystemActor();
-      merge.at = now;
+      merge.at = prepared.now;
       merge.params.into = result.duplicates.front().number;
       merge.note = "automatic merge of a video_ai duplicate";
       Case next;
-      Result<std::vector<CaseEvent>> merged = ApplyAndAppend(*data, record, merge, "", &next);
+      Result<std::vector<CaseEvent>> merged =
+          ApplyAndAppend(*prepared.data, record, merge, "", &next);
       if (merged.ok()) {
         next.number = record.number;
         next.idempotency_key = record.idempotency_key;
@@ -283,8 +294,52 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
     result.merged_into = record.merged_into;
   }
   result.names = NamesFor(record);
-  result.record = MaskCase(std::move(record), actor.role);
+  result.record = MaskCase(std::move(record), prepared.actor.role);
   return result;
+}
+
+Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCaseRequest& request,
+                                             const std::string& idempotency_key) {
+  CITYGRID_ASSIGN_OR_RETURN(PreparedCreate prepared,
+                            PrepareCreate(actor, request, idempotency_key));
+  CITYGRID_ASSIGN_OR_RETURN(storage::CreateResult stored,
+                            store_.cases().CreateCase(prepared.new_case));
+  return FinishCreate(prepared, std::move(stored));
+}
+
+void CaseService::SetCompletionExecutor(Executor executor) {
+  executor_.store(executor ? std::make_shared<const Executor>(std::move(executor)) : nullptr);
+}
+
+void CaseService::CreateAsync(const Actor& actor, const CreateCaseRequest& request,
+                              const std::string& idempotency_key,
+                              std::function<void(Result<CreateCaseResult>)> done) {
+  Result<PreparedCreate> prepared = PrepareCreate(actor, request, idempotency_key);
+  if (!prepared.ok()) {
+    done(prepared.status());
+    return;
+  }
+  // The store takes the new case; what step 5 needs stays here, shared with the completion.
+  storage::NewCase new_case = std::move(prepared->new_case);
+  auto kept = std::make_shared<PreparedCreate>(std::move(*prepared));
+  store_.cases().CreateCaseAsync(
+      std::move(new_case), {},
+      [this, kept, done = std::move(done)](Result<storage::CreateResult> stored) mutable {
+        auto finish = [this, kept, done = std::move(done),
+                       stored = std::move(stored)]() mutable {
+          if (!stored.ok()) {
+            done(stored.status());
+            return;
+          }
+          done(FinishCreate(*kept, std::move(*stored)));
+        };
+        std::shared_ptr<const Executor> executor = executor_.load();
+        if (executor) {
+          (*executor)(std::move(finish));
+        } else {
+          finish();
+        }
+      });
 }
 
 Status CaseService::EnableDuplicateIndex(EventLogFollower* follower,

@@ -346,9 +346,8 @@ std::string Open311Service::GroupOf(const Category& category) const {
   return m ? m->name : "";
 }
 
-Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
-                                                  const Open311NewRequest& r,
-                                                  const std::string& idempotency_key) {
+Result<Open311Service::PreparedPost> Open311Service::PreparePost(
+    const ApiKey& key, const Open311NewRequest& r, const std::string& idempotency_key) {
   CITYGRID_RETURN_IF_ERROR(CheckJurisdiction(r.jurisdiction_id));
   if (r.service_code.empty()) return InvalidArgumentError("service_code is missing");
   CITYGRID_ASSIGN_OR_RETURN(Category category, Service(r.service_code));
@@ -396,7 +395,8 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
                                 std::to_string(idempotency_key.size()) + " bytes; at most 128)");
   }
 
-  CreateCaseRequest create;
+  PreparedPost prepared;
+  CreateCaseRequest& create = prepared.create;
   create.channel = std::string(Name(Channel::kOpen311));
   create.category = category.code;
   create.description = r.description.empty() ? category.name : r.description;
@@ -423,17 +423,23 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
   create.intake.address_id = r.address_id;
   if (options_.defer_ids) create.intake.token = RandomHex(16);
   // Scoped to the client's key, so two clients' keys never meet; hashed, so any length fits.
-  const std::string scoped_key =
+  prepared.scoped_key =
       idempotency_key.empty()
           ? ""
           : std::string(kOpen311UserPrefix) + key.name + ":" +
                 storage::Sha256Hex(idempotency_key).substr(0, 32);
-  const Actor actor{std::string(kOpen311UserPrefix) + key.name, Role::kSystem, ""};
-  CITYGRID_ASSIGN_OR_RETURN(CreateCaseResult created, cases_.Create(actor, create, scoped_key));
+  prepared.actor = Actor{std::string(kOpen311UserPrefix) + key.name, Role::kSystem, ""};
+  prepared.category = std::move(category);
+  prepared.account_id = r.account_id;
+  return prepared;
+}
 
+Result<Open311Posted> Open311Service::FinishPost(const PreparedPost& prepared,
+                                                 const CreateCaseResult& created) {
+  const Category& category = prepared.category;
   Open311Posted posted;
   if (options_.defer_ids) {
-    posted.token = create.intake.token;
+    posted.token = prepared.create.intake.token;
     if (!created.created) {
       // A retry: answer the token the first attempt recorded with the case.
       CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> history,
@@ -461,8 +467,36 @@ Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
   posted.service_notice = category.close_standard.empty()
                               ? ""
                               : "结案标准：" + category.close_standard;
-  posted.account_id = r.account_id;
+  posted.account_id = prepared.account_id;
   return posted;
+}
+
+Result<Open311Posted> Open311Service::PostRequest(const ApiKey& key,
+                                                  const Open311NewRequest& r,
+                                                  const std::string& idempotency_key) {
+  CITYGRID_ASSIGN_OR_RETURN(PreparedPost prepared, PreparePost(key, r, idempotency_key));
+  CITYGRID_ASSIGN_OR_RETURN(CreateCaseResult created,
+                            cases_.Create(prepared.actor, prepared.create, prepared.scoped_key));
+  return FinishPost(prepared, created);
+}
+
+void Open311Service::PostRequestAsync(const ApiKey& key, const Open311NewRequest& r,
+                                      const std::string& idempotency_key,
+                                      std::function<void(Result<Open311Posted>)> done) {
+  Result<PreparedPost> prepared = PreparePost(key, r, idempotency_key);
+  if (!prepared.ok()) {
+    done(prepared.status());
+    return;
+  }
+  auto kept = std::make_shared<const PreparedPost>(std::move(*prepared));
+  cases_.CreateAsync(kept->actor, kept->create, kept->scoped_key,
+                     [this, kept, done = std::move(done)](Result<CreateCaseResult> created) {
+                       if (!created.ok()) {
+                         done(created.status());
+                         return;
+                       }
+                       done(FinishPost(*kept, *created));
+                     });
 }
 
 Result<std::string> Open311Service::LookupToken(std::string_view token) {

@@ -7,6 +7,10 @@
 //     Idempotency-Keys until the server is SIGKILLed at a random moment; after a restart every
 //     case answered 201 is there with its number, description and location; retrying its key
 //     returns the same case (200); `citygrid check` verifies every audit chain. Three rounds.
+//   - BurstOf64CreatesOnTwoServerThreadsAllAnswer201AndAreStored: creates do not hold a server
+//     thread while their commit runs (`--threads 2`, 64 at once).
+//   - ClientsLeavingBeforeTheirCreateCompletesLeaveWholeCasesOrNone: a case whose client left
+//     before the answer is stored whole or not at all.
 //   - SigtermLetsInFlightRequestsFinish: a request whose body is still arriving when SIGTERM
 //     comes is answered 201 and its case survives; clients under load never see a 5xx; the
 //     server exits 0.
@@ -22,8 +26,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -323,6 +329,121 @@ TEST_F(ApiCrashTest, SigtermLetsInFlightRequestsFinish) {
   ExpectAllPresent(again->port(), Login(again->port()), acked);
   again->Signal(SIGTERM);
   EXPECT_EQ(again->Wait(), 0);
+  ExpectChainsVerify();
+}
+
+// A create no longer holds a server thread while its group commit runs: 64 creates sent at
+// the same moment to a server with 2 threads all get 201 and are all stored.
+TEST_F(ApiCrashTest, BurstOf64CreatesOnTwoServerThreadsAllAnswer201AndAreStored) {
+  std::unique_ptr<ServerProcess> server = StartServer(2);
+  ASSERT_TRUE(server->running());
+  const std::string token = Login(server->port());
+  std::vector<Point> points = CasePoints(server->port(), token, 10);
+  ASSERT_FALSE(points.empty());
+
+  constexpr int kBurst = 64;
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kBurst; ++i) {
+    clients.push_back(std::make_unique<HttpClient>("127.0.0.1", server->port(),
+                                                   std::chrono::seconds(60)));
+    ASSERT_TRUE(clients.back()->Connect());
+  }
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::mutex mu;
+  std::vector<Acknowledged> acked;
+  std::vector<std::string> unexpected;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kBurst; ++i) {
+    threads.emplace_back([&, i] {
+      Acknowledged a;
+      a.key = "burst-" + std::to_string(i);
+      a.description = "burst " + std::to_string(i) + " 暴露垃圾";
+      a.at = points[i % points.size()];
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      HttpResponse r = clients[i]->Post(
+          "/api/v1/cases", CaseBody(a.description, a.at),
+          {{"Authorization", "Bearer " + token}, {"Idempotency-Key", a.key}});
+      std::lock_guard<std::mutex> lock(mu);
+      if (r.status == 201) {
+        a.number = Str(Body(r)["number"]);
+        acked.push_back(std::move(a));
+      } else {
+        unexpected.push_back(a.key + ": " + std::to_string(r.status) + " " + r.body + r.error);
+      }
+    });
+  }
+  while (ready.load() < kBurst) std::this_thread::yield();
+  go = true;
+  for (auto& t : threads) t.join();
+
+  EXPECT_TRUE(unexpected.empty()) << unexpected.size() << " failed, e.g. " << unexpected.front();
+  ASSERT_EQ(acked.size(), static_cast<size_t>(kBurst));
+  std::set<std::string> numbers;
+  for (const Acknowledged& a : acked) numbers.insert(a.number);
+  EXPECT_EQ(numbers.size(), static_cast<size_t>(kBurst));
+  ExpectAllPresent(server->port(), token, acked);
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(), 0) << server->Output();
+}
+
+// Clients that send a create and leave before its answer: the server stays up, and each case is
+// either stored whole (its key then answers 200 with the case as sent, at version 1) or not at
+// all (the key then creates it: 201). Nothing is stored twice, and every chain verifies.
+TEST_F(ApiCrashTest, ClientsLeavingBeforeTheirCreateCompletesLeaveWholeCasesOrNone) {
+  std::unique_ptr<ServerProcess> server = StartServer(2);
+  ASSERT_TRUE(server->running());
+  const std::string token = Login(server->port());
+  std::vector<Point> points = CasePoints(server->port(), token, 10);
+  ASSERT_FALSE(points.empty());
+
+  constexpr int kLeavers = 64;
+  std::vector<Acknowledged> sent;
+  {
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < kLeavers; ++i) {
+      Acknowledged a;
+      a.key = "leaver-" + std::to_string(i);
+      a.description = "left early " + std::to_string(i);
+      a.at = points[i % points.size()];
+      const std::string body = CaseBody(a.description, a.at);
+      clients.push_back(std::make_unique<HttpClient>("127.0.0.1", server->port()));
+      ASSERT_TRUE(clients.back()->Connect());
+      ASSERT_TRUE(clients.back()->SendRaw(
+          "POST /api/v1/cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+          "\r\nIdempotency-Key: " + a.key +
+          "\r\nContent-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body));
+      if (i % 2 == 0) clients.back()->Disconnect();  // at once; the others after the loop
+      sent.push_back(std::move(a));
+    }
+  }  // the rest leave here, most before their commit
+
+  HttpClient c("127.0.0.1", server->port());
+  EXPECT_EQ(c.Get("/healthz").status, 200);
+  HttpHeaderList auth = {{"Authorization", "Bearer " + token}};
+  int stored = 0;
+  std::set<std::string> numbers;
+  for (const Acknowledged& a : sent) {
+    HttpHeaderList h = auth;
+    h.emplace_back("Idempotency-Key", a.key);
+    HttpResponse r = c.Post("/api/v1/cases", CaseBody(a.description, a.at), h);
+    ASSERT_TRUE(r.status == 200 || r.status == 201) << a.key << ": " << r.status << " " << r.body;
+    if (r.status == 200) ++stored;
+    const std::string number = Str(Body(r)["number"]);
+    numbers.insert(number);
+    HttpResponse got = c.Get("/api/v1/cases/" + number, auth);
+    ASSERT_EQ(got.status, 200) << number << ": " << got.body;
+    boost::json::object o = Body(got);
+    EXPECT_EQ(Str(o["description"]), a.description) << number;
+    EXPECT_EQ(o["version"].to_number<int64_t>(), 1) << number;
+    EXPECT_EQ(o["history"].as_array().size(), 1u) << number;
+  }
+  EXPECT_EQ(numbers.size(), static_cast<size_t>(kLeavers)) << "a key stored two cases";
+  RecordProperty("stored_before_leaving", stored);
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(), 0) << server->Output();
   ExpectChainsVerify();
 }
 

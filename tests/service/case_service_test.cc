@@ -4,8 +4,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <functional>
 #include <limits>
+#include <mutex>
 #include <random>
+#include <vector>
 
 #include "citygrid/geo/coordinates.h"
 #include "tests/service/service_test_env.h"
@@ -418,6 +422,144 @@ TEST_F(CaseServiceTest, RetriedKeyReturnsTheSameCase) {
   other.description = "另一件事";
   EXPECT_EQ(service().Create(kOperator, other, "abc").status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(env_.CountAll(), 1);
+}
+
+// ---- Asynchronous intake ----
+
+// CreateAsync's result, waited for.
+class AsyncCreate {
+ public:
+  std::function<void(Result<CreateCaseResult>)> Done() {
+    return [this](Result<CreateCaseResult> r) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++calls_;
+      result_ = std::move(r);
+      cv_.notify_all();
+    };
+  }
+  Result<CreateCaseResult> Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    EXPECT_TRUE(cv_.wait_for(lock, std::chrono::seconds(10), [&] { return calls_ > 0; }));
+    return result_;
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int calls_ = 0;
+  Result<CreateCaseResult> result_ = InternalError("no answer");
+};
+
+// With an executor, everything after the store runs as the executor's job: nothing is answered
+// until the job runs, and then exactly once, as Create would answer (a retried key included).
+TEST_F(CaseServiceTest, CreateAsyncFinishesOnTheExecutorAndAnswersLikeCreate) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::function<void()>> jobs;
+  service().SetCompletionExecutor([&](std::function<void()> job) {
+    std::lock_guard<std::mutex> lock(mu);
+    jobs.push_back(std::move(job));
+    cv.notify_all();
+  });
+  auto next_job = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return !jobs.empty(); }));
+    std::function<void()> job = jobs.empty() ? [] {} : std::move(jobs.front());
+    if (!jobs.empty()) jobs.erase(jobs.begin());
+    return job;
+  };
+
+  AsyncCreate first;
+  service().CreateAsync(kOperator, GarbageReport(), "async-1", first.Done());
+  std::function<void()> job = next_job();
+  EXPECT_EQ(first.calls(), 0);  // stored, but not answered before the job runs
+  EXPECT_EQ(env_.CountAll(), 1);
+  job();
+  EXPECT_EQ(first.calls(), 1);
+  Result<CreateCaseResult> created = first.Wait();
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_TRUE(created->created);
+  EXPECT_EQ(created->record.state, CaseState::kReported);
+  EXPECT_EQ(created->record.version, 1);
+  EXPECT_EQ(created->names.community, "建中社区");
+  EXPECT_EQ(created->record.location.grid_code, "410103001001002");
+  EXPECT_TRUE(created->duplicates.empty());
+
+  AsyncCreate retry;
+  service().CreateAsync(kOperator, GarbageReport(), "async-1", retry.Done());
+  next_job()();
+  Result<CreateCaseResult> again = retry.Wait();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->record.number, created->record.number);
+  EXPECT_EQ(retry.calls(), 1);
+
+  // A second report nearby lists the first as a duplicate, as Create does.
+  AsyncCreate second;
+  service().CreateAsync(kOperator, GarbageReport(), "async-2", second.Done());
+  next_job()();
+  Result<CreateCaseResult> near = second.Wait();
+  ASSERT_TRUE(near.ok()) << near.status().ToString();
+  ASSERT_EQ(near->duplicates.size(), 1u);
+  EXPECT_EQ(near->duplicates[0].number, created->record.number);
+  EXPECT_EQ(env_.CountAll(), 2);
+  service().SetCompletionExecutor(nullptr);
+}
+
+// Bad input is answered before CreateAsync returns, never through the executor, and writes
+// nothing; a key reused for another request is the store's kAlreadyExists.
+TEST_F(CaseServiceTest, CreateAsyncRejectsBadInputAtOnceAndWritesNothing) {
+  int jobs = 0;
+  service().SetCompletionExecutor([&](std::function<void()> job) {
+    ++jobs;
+    job();
+  });
+  CreateCaseRequest bad = GarbageReport();
+  bad.category = "99999";
+  AsyncCreate rejected;
+  service().CreateAsync(kOperator, bad, "k-bad", rejected.Done());
+  ASSERT_EQ(rejected.calls(), 1);
+  EXPECT_EQ(rejected.Wait().status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(rejected.Wait().status().message(), "unknown category '99999'");
+  EXPECT_EQ(jobs, 0);
+  EXPECT_EQ(env_.CountAll(), 0);
+
+  AsyncCreate ok;
+  service().CreateAsync(kOperator, GarbageReport(), "k-1", ok.Done());
+  ASSERT_TRUE(ok.Wait().ok());
+  CreateCaseRequest other = GarbageReport();
+  other.description = "另一件事";
+  AsyncCreate conflict;
+  service().CreateAsync(kOperator, other, "k-1", conflict.Done());
+  EXPECT_EQ(conflict.Wait().status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(conflict.calls(), 1);
+  EXPECT_EQ(jobs, 2);
+  EXPECT_EQ(env_.CountAll(), 1);
+  service().SetCompletionExecutor(nullptr);
+}
+
+// Without an executor the rest of the intake runs on the store's committer thread; a video_ai
+// duplicate's merge (a second, synchronous write) works from there too.
+TEST_F(CaseServiceTest, CreateAsyncMergesAVideoAiDuplicateWithoutAnExecutor) {
+  std::string original = MustCreate(GarbageReport("inspector")).record.number;
+  CreateCaseRequest ai = GarbageReport("video_ai");
+  ai.reporter = {};
+  ai.lat += 0.0002;
+  AsyncCreate merged;
+  service().CreateAsync(kPublic, ai, "cam-1", merged.Done());
+  Result<CreateCaseResult> result = merged.Wait();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->merged_into, original);
+  EXPECT_EQ(result->record.state, CaseState::kMerged);
+  auto detail = service().Get(kOperator, result->record.number);
+  ASSERT_TRUE(detail.ok()) << detail.status().ToString();
+  ASSERT_EQ(detail->history.size(), 2u);
+  EXPECT_EQ(detail->history[1].action, Action::kMerge);
+  EXPECT_EQ(merged.calls(), 1);
 }
 
 // ---- Road and routing info ----

@@ -125,6 +125,9 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
   server_options.access_log = "";
   server_options.shutdown_grace = std::chrono::milliseconds(2000);
   server_ = std::make_unique<http::Server>(std::move(router), server_options);
+  // As `citygrid serve`: creates continue on the server's threads once stored.
+  cases_->SetCompletionExecutor(
+      [server = server_.get()](std::function<void()> job) { server->Post(std::move(job)); });
   CITYGRID_RETURN_IF_ERROR(server_->Start());
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
   return Status::Ok();
@@ -136,6 +139,7 @@ ApiFixture::~ApiFixture() {
     server_->Shutdown();
     server_->Wait();
   }
+  if (cases_) cases_->SetCompletionExecutor(nullptr);
   server_.reset();
   if (cases_) cases_->SetWriteListener(nullptr);
   if (follower_) follower_->Stop();

@@ -78,6 +78,11 @@ class Server {
   // acknowledged and closes the store. Call before Start.
   void AddDrainHook(std::function<void()> hook);
 
+  // Runs `job` on one of the server's threads (e.g. the rest of a request whose store write
+  // completed on another thread); from any thread. A job posted once the threads stopped is
+  // destroyed unrun with the server; none may be posted after the server is destroyed.
+  void Post(std::function<void()> job);
+
   Metrics& metrics();
   const ServerOptions& options() const;
 

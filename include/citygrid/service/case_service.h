@@ -136,6 +136,23 @@ class CaseService {
   Result<CreateCaseResult> Create(const Actor& actor, const CreateCaseRequest& request,
                                   const std::string& idempotency_key);
 
+  // Intake without waiting for the store's commit: steps 1-3 of the file comment run on the
+  // calling thread (an error there reaches `done` before CreateAsync returns, and nothing is
+  // written); step 4 is queued (CaseStore::CreateCaseAsync), and step 5 runs once the case is
+  // stored, through the completion executor. `done` is called exactly once, with what Create
+  // would return. REQUIRES: the service outlives every CreateAsync it started.
+  void CreateAsync(const Actor& actor, const CreateCaseRequest& request,
+                   const std::string& idempotency_key,
+                   std::function<void(Result<CreateCaseResult>)> done);
+
+  // Runs `job` once, soon, on a thread that may do a little blocking work (a store read; rarely
+  // a write).
+  using Executor = std::function<void(std::function<void()> job)>;
+  // Where CreateAsync continues after the store (the HTTP server passes its own threads, so the
+  // store's committer only commits). Null, the default: on the store's thread. Safe to change
+  // while serving; a continuation already handed over runs on the executor of that moment.
+  void SetCompletionExecutor(Executor executor);
+
   // A workflow action; see the file comment.
   Result<CaseDetail> Act(const Actor& actor, const std::string& number, const ActRequest& request);
 
@@ -196,6 +213,21 @@ class CaseService {
   ReferenceDataService& reference() { return reference_; }
 
  private:
+  // What Create decided before the store (steps 1-3), for the part after it.
+  struct PreparedCreate {
+    std::shared_ptr<const ReferenceData> data;
+    Actor actor;
+    Channel channel = Channel::kInspector;
+    geo::LonLat wgs84;
+    Timestamp now;
+    RoutingDecision routing;
+    storage::NewCase new_case;
+  };
+  Result<PreparedCreate> PrepareCreate(const Actor& actor, const CreateCaseRequest& request,
+                                       const std::string& idempotency_key);
+  // Step 5 for a stored case.
+  Result<CreateCaseResult> FinishCreate(const PreparedCreate& prepared,
+                                        storage::CreateResult stored);
   Result<Case> LoadVisible(const Actor& actor, const std::string& number);
   Status ValidateCreate(const CreateCaseRequest& request, const std::string& idempotency_key,
                         const ReferenceData& data) const;
@@ -214,6 +246,7 @@ class CaseService {
   const Clock& clock_;
   const CaseServiceOptions options_;
   std::atomic<std::shared_ptr<const std::function<void()>>> listener_;
+  std::atomic<std::shared_ptr<const Executor>> executor_;
   std::unique_ptr<DuplicateIndex> duplicates_;  // set once, before serving
   EventLogFollower* duplicates_follower_ = nullptr;
 };

@@ -33,6 +33,7 @@
 // Thread safety: all methods may be called concurrently.
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -206,6 +207,13 @@ class Open311Service {
   // token) and creates nothing; the same key with another request is kAlreadyExists.
   Result<Open311Posted> PostRequest(const ApiKey& key, const Open311NewRequest& request,
                                     const std::string& idempotency_key = "");
+  // PostRequest without waiting for the store's commit (CaseService::CreateAsync): `done` is
+  // called exactly once with what PostRequest would return; before PostRequestAsync returns for
+  // an error found before the store, else through the case service's completion executor.
+  // REQUIRES: the service outlives every call it started.
+  void PostRequestAsync(const ApiKey& key, const Open311NewRequest& request,
+                        const std::string& idempotency_key,
+                        std::function<void(Result<Open311Posted>)> done);
 
   // kNotFound for an unknown id (a malformed one too).
   Result<Open311Request> GetRequest(std::string_view service_request_id, bool extensions);
@@ -228,6 +236,18 @@ class Open311Service {
                                    const std::string& description, const std::string& media_url);
 
  private:
+  // A checked request as the case service takes it (PostRequest before the store).
+  struct PreparedPost {
+    CreateCaseRequest create;
+    std::string scoped_key;  // the client's Idempotency-Key scoped to its API key
+    Actor actor;
+    Category category;
+    std::string account_id;
+  };
+  Result<PreparedPost> PreparePost(const ApiKey& key, const Open311NewRequest& request,
+                                   const std::string& idempotency_key);
+  // PostRequest's answer for a stored case (the token document in deferred-id mode).
+  Result<Open311Posted> FinishPost(const PreparedPost& prepared, const CreateCaseResult& created);
   Result<Open311Request> Describe(const Case& c, bool extensions, bool need_history);
 
   storage::Store& store_;
