@@ -5,8 +5,13 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/http/api_test_util.h"
@@ -22,6 +27,7 @@ using api_test::Str;
 using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
 using citygrid::testing::ApiFixtureOptions;
+using citygrid::testing::HttpClient;
 using citygrid::testing::HttpHeaderList;
 using citygrid::testing::HttpResponse;
 
@@ -128,6 +134,40 @@ TEST_P(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
   EXPECT_EQ(other.status, 409) << other.body;
   EXPECT_EQ(ErrorCode(other), "already_exists");
   EXPECT_EQ(api_.CountCases(), 1);
+}
+
+// The fixture's server has 2 threads; 64 creates at the same moment all get 201 on either
+// backend (SQLite commits them on its committer thread, PostgreSQL on its blocking writers),
+// each a different case, all stored.
+TEST_P(ApiCasesTest, SixtyFourConcurrentCreatesOnTwoServerThreadsAllSucceed) {
+  constexpr int kCreates = 64;
+  const std::string token = Token("operator");
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kCreates; ++i) {
+    clients.push_back(std::make_unique<HttpClient>("127.0.0.1", api_.port(),
+                                                   std::chrono::seconds(60)));
+    ASSERT_TRUE(clients.back()->Connect());
+  }
+  std::atomic<bool> go{false};
+  std::vector<HttpResponse> answers(kCreates);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCreates; ++i) {
+    threads.emplace_back([&, i] {
+      HttpHeaderList h = ApiFixture::Auth(token);
+      h.emplace_back("Idempotency-Key", "together-" + std::to_string(i));
+      while (!go.load()) std::this_thread::yield();
+      answers[i] = clients[i]->Post("/api/v1/cases", Report(), h);
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  std::set<std::string> numbers;
+  for (int i = 0; i < kCreates; ++i) {
+    ASSERT_EQ(answers[i].status, 201) << i << ": " << answers[i].body << answers[i].error;
+    numbers.insert(Str(Body(answers[i])["number"]));
+  }
+  EXPECT_EQ(numbers.size(), size_t{kCreates});
+  EXPECT_EQ(api_.CountCases(), kCreates);
 }
 
 TEST_P(ApiCasesTest, StaleVersionIs409AndIllegalTransitionIs400NamingTheState) {
