@@ -15,43 +15,6 @@
 #include "src/storage/sqlite/sqlite_schema.h"
 
 namespace citygrid::storage::sqlite {
-namespace {
-
-// Takes the exclusive owner lock of `data_dir` (DATA_DIR/citygrid.lock, whose text is the
-// holder's pid); returns its descriptor, which holds the lock until closed.
-Result<int> LockDataDir(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / "citygrid.lock").string();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return UnavailableError("cannot open " + path + ": " + std::strerror(errno));
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    char text[32] = {};
-    const ssize_t n = ::pread(fd, text, sizeof(text) - 1, 0);
-    ::close(fd);
-    if (err != EWOULDBLOCK) {
-      return UnavailableError("cannot lock " + path + ": " + std::strerror(err));
-    }
-    std::string holder(text, n > 0 ? static_cast<size_t>(n) : 0);
-    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return FailedPreconditionError(
-        "data directory " + data_dir + " is in use by another citygrid server" +
-        (holder.empty() ? std::string() : " (pid " + holder + ")") +
-        ": one server process owns a SQLite data directory; stop that one first, or run "
-        "several servers on one PostgreSQL database (--db)");
-  }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 ||
-      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
-    const int err = errno;
-    ::close(fd);
-    return UnavailableError("cannot write " + path + ": " + std::strerror(err));
-  }
-  return fd;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteStoreOptions& options) {
   if (options.data_dir.empty()) return InvalidArgumentError("no data directory given");
@@ -66,7 +29,7 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteStoreOp
   }
   int lock_fd = -1;
   if (options.own_data_dir) {
-    CITYGRID_ASSIGN_OR_RETURN(lock_fd, LockDataDir(options.data_dir));
+    CITYGRID_ASSIGN_OR_RETURN(lock_fd, LockSqliteDataDir(options.data_dir));
   }
   auto unlock_on_error = [&](Status s) {
     if (lock_fd >= 0) ::close(lock_fd);
