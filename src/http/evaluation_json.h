@@ -18,7 +18,7 @@ namespace citygrid::http {
 // (any NaN) as it writes them.
 void AppendJsonDouble(std::string& out, double v);
 
-// {"weights":{"close_rate":20,...},"version":3}: GET/PUT /api/v1/evaluation/weights.
+// {"weights":{"on_time_close_rate":4E1,...},"version":3}: GET/PUT /api/v1/evaluation/weights.
 std::string EvaluationWeightsJson(const service::EvaluationWeights& weights);
 
 // {"from","to","previous":{"from","to"},"last_year":{"from","to"},"weights":{"weights":{..},

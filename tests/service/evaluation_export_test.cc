@@ -82,8 +82,10 @@ TEST(EvaluationExportTest, CsvOfARichTableIsByteForByteTheFieldByFieldEncoding) 
 TEST(EvaluationExportTest, CsvNumbersAreWholeOrTwoDecimalsAsBefore) {
   EvaluationReport report = testing::RichEvaluationReport();
   EvaluationRow& r = report.tables.front().rows.front();
-  const double values[] = {0.0,  -0.0,       0.004, 0.005, 0.015, -0.015,        99.995, 100.0,
-                           1e15, 1e15 + 0.5, -1e15, 2.675, 1.005, 123456789.125, 1e300};
+  const double values[] = {0.0,     -0.0,          0.004, 0.005,      0.015,  -0.015,
+                           99.995,  100.0,         1e15,  1e15 + 0.5, -1e15,  2.675,
+                           1.005,   123456789.125, 1e300, -0.001,     -0.004, 99.999,
+                           -99.999, -12.345,       0.1,   -0.29};
   for (double v : values) {
     r.rates[2] = v;
     r.score = v;
