@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "citygrid/common/thread_name.h"
 #include "src/http/listener.h"
 #include "src/http/server_state.h"
 #include "src/http/session.h"
@@ -62,6 +63,7 @@ class Server::Impl {
   }
 
   void RunLoop() {
+    NameThisThread("cg-http");
     for (;;) {
       try {
         ioc_.run();

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "citygrid/common/clock.h"
+#include "citygrid/common/thread_name.h"
 
 namespace citygrid::http::internal {
 
@@ -51,6 +52,7 @@ void AccessLog::FlushLocked() {
 }
 
 void AccessLog::RunFlusher() {
+  NameThisThread("cg-accesslog");
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     wake_.wait_for(lock, kAccessLogFlushInterval);

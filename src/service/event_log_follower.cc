@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "citygrid/common/thread_name.h"
+
 namespace citygrid::service {
 namespace {
 
@@ -185,6 +187,7 @@ Result<int> EventLogFollower::PollOnce() {
 }
 
 void EventLogFollower::Run() {
+  NameThisThread("cg-follower");
   for (;;) {
     {
       std::lock_guard lock(mu_);

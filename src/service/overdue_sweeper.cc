@@ -1,5 +1,7 @@
 #include "citygrid/service/overdue_sweeper.h"
 
+#include "citygrid/common/thread_name.h"
+
 namespace citygrid::service {
 
 void OverdueSweeper::Start() {
@@ -32,6 +34,7 @@ Result<int> OverdueSweeper::SweepNow() {
 }
 
 void OverdueSweeper::Run() {
+  NameThisThread("cg-overdue");
   std::unique_lock lock(mu_);
   while (!stop_) {
     lock.unlock();

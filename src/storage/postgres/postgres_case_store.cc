@@ -8,6 +8,7 @@
 #include <map>
 
 #include "citygrid/common/case_number.h"
+#include "citygrid/common/thread_name.h"
 #include "citygrid/storage/audit_chain.h"
 #include "citygrid/storage/case_codec.h"
 #include "citygrid/storage/case_query.h"
@@ -144,6 +145,7 @@ void PostgresCaseStore::CreateCaseAsync(NewCase new_case, std::vector<CounterDel
 }
 
 void PostgresCaseStore::AsyncWriterLoop() {
+  NameThisThread("cg-pg-writer");
   std::unique_lock lock(async_mu_);
   for (;;) {
     while (async_jobs_.empty() && !async_stop_) {
@@ -784,6 +786,7 @@ Result<int64_t> PostgresCaseStore::WaitForEvents(int64_t after_seq, Duration tim
 }
 
 void PostgresCaseStore::ListenerLoop() {
+  NameThisThread("cg-pg-listen");
   std::unique_ptr<PgConnection> conn;
   auto stopping = [&] {
     std::lock_guard lock(seq_mu_);

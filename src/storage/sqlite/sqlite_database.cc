@@ -12,6 +12,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "citygrid/common/thread_name.h"
 #include "src/storage/sqlite/sqlite_schema.h"
 
 namespace citygrid::storage::sqlite {
@@ -104,6 +105,7 @@ Status SqliteDatabase::Write(std::function<Status(Connection&)> fn) {
 }
 
 void SqliteDatabase::CommitLoop() {
+  NameThisThread("cg-commit");
   std::vector<WriteItem> batch;
   std::unique_lock<std::mutex> lock(queue_mu_);
   for (;;) {
