@@ -12,6 +12,8 @@
 #   4. GET /open311/v2/requests.json?page_size=OPEN311_PAGE (the newest cases as Open311 service
 #      requests, no key), 1 server thread; nginx serves a same-size file.
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
+# Under the table: the server's CPU per create in row 1, and each named server thread's share of
+# a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the machine's idle share.
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
 # fresh temporary data directory. Create rows run CREATE_THREADS server threads (default: the
 # number of cores; a create does not hold its thread while the SQLite group commit runs. A
@@ -187,6 +189,28 @@ pct() {
 }
 # cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# thread_ticks PID: "name ticks" per thread of PID (threads of one name summed), then "machine
+# BUSY TOTAL": every core's busy and total ticks from /proc/stat.
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
+  done | awk 'NF == 2 { n[$1] += $2 } END { for (k in n) print k, n[k] }'
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print "machine", busy, busy + $5 + $6 }' /proc/stat
+}
+# thread_shares BEFORE AFTER: the CPU each thread name used between two thread_ticks, in % of
+# one core, busiest first, and how idle the machine was.
+thread_shares() {
+  awk -v cores="$(nproc)" 'NR == FNR { a[$1] = $2; m[$1] = $3; next }
+       $1 == "machine" { busy = $2 - a["machine"]; total = $3 - m["machine"]; next }
+       { d[$1] = $2 - a[$1] }
+       END {
+         if (total <= 0) exit
+         for (k in d) if (d[k] > 0) printf "%.0f %s\n", 100 * d[k] * cores / total, k
+         printf "-1 machine-idle %.0f\n", 100 * (total - busy) / total
+       }' "$1" "$2" | sort -rn |
+    awk '$1 >= 0 { line = line $2 " " $1 "%, " } $1 < 0 { idle = $3 }
+         END { print line "machine idle " idle "%" }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-52s %14s %14s %7s\n' "$@"; }
 
@@ -206,16 +230,19 @@ perf_stop() {
   fi
 }
 
-create_rps=-; nginx_create_rps=-; create_cpu_us=-
+create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-
 paced_rps=-; p50=-; p99=-; nginx_paced_rps=-; nginx_p50=-; nginx_p99=-
 if [ "$ROWS" != read ]; then
   # 1. creates, closed loop.
   perf_start create
   cpu_before=$(cpu_ticks "$citygrid_pid")
+  thread_ticks "$citygrid_pid" >"$work/threads.before"
   wrk_run create "$base/api/v1/cases"
   create_rps=$(rps)
   create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
     -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+  thread_ticks "$citygrid_pid" >"$work/threads.after"
+  create_threads=$(thread_shares "$work/threads.before" "$work/threads.after")
   perf_stop
   wrk_run static "$nginx/create.json"
   nginx_create_rps=$(rps)
@@ -239,6 +266,7 @@ if [ "$ROWS" = create ]; then
   row "at $RATE req/s: p50 latency ms" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
   row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
   echo "server CPU per create (row 1): $create_cpu_us us"
+  echo "server threads' CPU in row 1 (% of a core): $create_threads"
   echo "cases in the store after the run: $cases_total"
   exit 0
 fi
@@ -300,4 +328,5 @@ row "GET 1 KiB static file (1 thread)" "$file_rps" "$nginx_file_rps" \
 row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
 [ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us"
+[ "$ROWS" = read ] || echo "server threads' CPU in row 1 (% of a core): $create_threads"
 echo "cases in the store after the run: $cases_total"
