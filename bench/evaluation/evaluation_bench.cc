@@ -317,6 +317,16 @@ void InsertRaw(sqlite3* db, sqlite3_stmt* ins, const std::vector<Generated>& bat
   Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
 }
 
+// Removes a temporary directory when it goes out of scope, early returns included. Declared
+// before the store opened in the directory, so the store closes first.
+struct RemoveDirAtExit {
+  std::string dir;
+  ~RemoveDirAtExit() {
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+  }
+};
+
 }  // namespace
 }  // namespace citygrid
 
@@ -556,6 +566,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string auth_dir = auth_tmpl;
+  const RemoveDirAtExit remove_auth_dir{auth_dir};
   storage::SqliteStoreOptions auth_so;
   auth_so.data_dir = auth_dir;
   auto auth_store = storage::OpenSqliteStore(auth_so);
@@ -791,7 +802,6 @@ int main(int argc, char** argv) {
   store->reset();
   auth_store->reset();
   std::error_code ec;
-  std::filesystem::remove_all(auth_dir, ec);
   if (!keep) std::filesystem::remove_all(dir, ec);
   return all_equal && p90_ok && api_ok ? 0 : 1;
 }

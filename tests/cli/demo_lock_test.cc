@@ -20,8 +20,8 @@ using citygrid::testing::RunProcess;
 using citygrid::testing::ServerProcess;
 
 TEST(DemoLockTest, SecondDemoWhileTheFirstSeedsStopsAndTakesNothing) {
-  const std::string dir = citygrid::testing::MakeTempDir("citygrid-demo-lock");
-  const std::string data = dir + "/data";
+  const citygrid::testing::ScopedTempDir dir("citygrid-demo-lock");  // goes after the servers
+  const std::string data = dir.path() + "/data";
   ServerProcess first(CITYGRID_BINARY, {"demo", "--data", data, "--cases", "2000", "--listen",
                                         "127.0.0.1:0", "--access-log", "off"});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

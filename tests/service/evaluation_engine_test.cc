@@ -59,7 +59,8 @@ class TestDb {
 
 std::shared_ptr<const WorkCalendar> TestCalendar() {
   static std::shared_ptr<const WorkCalendar> calendar = [] {
-    auto store = storage::OpenStore({citygrid::testing::MakeTempDir("citygrid-eval-cal"), "", 2});
+    const citygrid::testing::ScopedTempDir dir("citygrid-eval-cal");  // goes after the store
+    auto store = storage::OpenStore({dir.path(), "", 2});
     auto reference = ReferenceDataService::Open((*store)->documents(), testing::RepoDataDir());
     EXPECT_TRUE(reference.ok()) << reference.status().ToString();
     return (*reference)->Get()->calendar;
