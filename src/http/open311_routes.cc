@@ -711,15 +711,14 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
                       std::move(respond));
           return;
         }
-        Result<Response> posted =
-            base == "servicerequestupdates"
-                ? PostUpdate(*state, *call.key, call.params, call.format)
-                : Result<Response>(
-                      NotFoundError("no Open311 resource '" + base + "' takes POST"));
         if (base == "servicerequestupdates") {
+          Result<Response> posted = PostUpdate(*state, *call.key, call.params, call.format);
           state->lists.UpdatePosted();  // its media document is written now
+          respond(posted.ok() ? std::move(*posted) : ErrorAnswer(posted.status(), call.format));
+          return;
         }
-        respond(posted.ok() ? std::move(*posted) : ErrorAnswer(posted.status(), call.format));
+        respond(ErrorAnswer(NotFoundError("no Open311 resource '" + base + "' takes POST"),
+                            call.format));
       },
       "/open311/v2/{resource}"));
   CITYGRID_RETURN_IF_ERROR(router.Add(
