@@ -1,6 +1,7 @@
 #include "citygrid/service/case_service.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -61,9 +62,14 @@ std::string Fingerprint(const CreateCaseRequest& r) {
   add(r.category);
   add(r.condition);
   add(r.description);
+  // As printf's "%.17g,%.17g" (to_chars with a precision is specified so), without printf's
+  // cost: fingerprints stored with earlier keys still match.
   char coordinates[64];
-  std::snprintf(coordinates, sizeof(coordinates), "%.17g,%.17g", r.lon, r.lat);
-  add(coordinates);
+  char* end = std::to_chars(coordinates, coordinates + 30, r.lon, std::chars_format::general, 17).ptr;
+  *end++ = ',';
+  end = std::to_chars(end, coordinates + sizeof coordinates, r.lat, std::chars_format::general, 17)
+            .ptr;
+  add(std::string_view(coordinates, static_cast<size_t>(end - coordinates)));
   add(r.crs);
   add(r.address);
   add(r.reporter.name);

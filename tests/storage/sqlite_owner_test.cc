@@ -158,6 +158,58 @@ TEST_F(SqliteOwnerTest, WithoutOwnershipEveryCallReadsTheDatabase) {
   EXPECT_EQ(versions_b->CurrentVersion(c.number)->version, 2);
 }
 
+// The owner lists cases from its catalog: after a reopen (the catalog read back from the table)
+// and for a non-owner (SQL on the table) the lists and counts are the same.
+TEST_F(SqliteOwnerTest, TheCatalogIsReadBackOnReopenAndAgreesWithSql) {
+  auto numbers = [](const CasePage& page) {
+    std::vector<std::string> out;
+    for (const Case& c : page.cases) out.push_back(c.number);
+    return out;
+  };
+  CaseQuery by_unit;
+  by_unit.unit = "u2";
+  by_unit.sort = CaseSort::kUpdatedDesc;
+  by_unit.limit = 2;
+  CaseQuery all_desc;
+  all_desc.limit = 1000;
+  std::vector<std::string> first_page, everything;
+  {
+    auto owner = Open(/*own=*/true);
+    ASSERT_TRUE(owner.ok()) << owner.status().ToString();
+    for (int i = 0; i < 5; ++i) {
+      NewCase n = SimpleCase();
+      n.initial.unit = i % 2 == 0 ? "u1" : "u2";
+      n.initial.created_at += std::chrono::minutes(10 * (5 - i));  // newest first
+      n.initial.updated_at = n.initial.created_at;
+      ASSERT_TRUE((*owner)->cases().CreateCase(n).ok());
+    }
+    auto page = (*owner)->cases().QueryCases(all_desc);
+    ASSERT_TRUE(page.ok());
+    ASSERT_EQ(page->cases.size(), 5u);
+    // A new version moves a case to unit u2: the catalog follows the append.
+    Case moved = page->cases.back();
+    moved.version += 1;
+    moved.unit = "u2";
+    moved.updated_at += std::chrono::hours(5);
+    ASSERT_TRUE((*owner)->cases().Append(moved.id, moved.version - 1, {Comment()}, moved).ok());
+    auto unit_page = (*owner)->cases().QueryCases(by_unit);
+    ASSERT_TRUE(unit_page.ok());
+    ASSERT_EQ(unit_page->cases.size(), 2u);
+    EXPECT_EQ(unit_page->cases[0].number, moved.number);
+    EXPECT_FALSE(unit_page->next_cursor.empty());
+    EXPECT_EQ(*(*owner)->cases().CountCases(by_unit), 3);
+    first_page = numbers(*unit_page);
+    everything = numbers(*(*owner)->cases().QueryCases(all_desc));
+  }
+  for (bool own : {true, false}) {
+    auto store = Open(own);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(numbers(*(*store)->cases().QueryCases(by_unit)), first_page) << "own " << own;
+    EXPECT_EQ(numbers(*(*store)->cases().QueryCases(all_desc)), everything) << "own " << own;
+    EXPECT_EQ(*(*store)->cases().CountCases(by_unit), 3) << "own " << own;
+  }
+}
+
 TEST(CaseVersionMapTest, VersionsOnlyRise) {
   sqlite::CaseVersionMap map;
   EXPECT_FALSE(map.Find("n").has_value());

@@ -21,42 +21,58 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// `owned`: opened as the server opens it (the owner lock held), so case lists and counts come
+// from the in-memory catalog instead of SQL.
 class SqliteTestDatabase final : public testing::TestDatabase {
  public:
-  explicit SqliteTestDatabase(std::string dir) : dir_(std::move(dir)) {}
+  SqliteTestDatabase(std::string dir, bool owned) : dir_(std::move(dir)), owned_(owned) {}
   ~SqliteTestDatabase() override {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }
-  Result<std::unique_ptr<Store>> Open() override { return OpenStore(options()); }
+  Result<std::unique_ptr<Store>> Open() override {
+    if (!owned_) return OpenStore(options());
+    return OpenSqliteStore({.data_dir = dir_, .own_data_dir = true});
+  }
   StoreOptions options() const override { return StoreOptions{dir_, ""}; }
 
  private:
   std::string dir_;
+  bool owned_;
 };
 
-Result<std::unique_ptr<testing::TestDatabase>> CreateSqliteDatabase() {
+Result<std::unique_ptr<testing::TestDatabase>> CreateSqliteDatabase(bool owned) {
   std::string dir = citygrid::testing::MakeTempDir("citygrid-sqlite-test");
   if (dir.empty()) return UnavailableError("cannot create a temp dir");
-  return std::unique_ptr<testing::TestDatabase>(new SqliteTestDatabase(dir));
+  return std::unique_ptr<testing::TestDatabase>(new SqliteTestDatabase(dir, owned));
 }
 
 // On tmpfs an fsync is free: for the contention tests, which commit thousands of times and
 // test concurrency, not durability (crash_test.cc covers that, on the real disk).
 Result<std::unique_ptr<testing::TestDatabase>> CreateFastSqliteDatabase() {
   std::error_code ec;
-  if (!fs::is_directory("/dev/shm", ec)) return CreateSqliteDatabase();
+  if (!fs::is_directory("/dev/shm", ec)) return CreateSqliteDatabase(false);
   std::string tmpl = "/dev/shm/citygrid-sqlite-test.XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return CreateSqliteDatabase();
-  return std::unique_ptr<testing::TestDatabase>(new SqliteTestDatabase(tmpl));
+  if (mkdtemp(tmpl.data()) == nullptr) return CreateSqliteDatabase(false);
+  return std::unique_ptr<testing::TestDatabase>(new SqliteTestDatabase(tmpl, false));
 }
 
 [[maybe_unused]] const bool kRegistered = testing::RegisterStoreBackend(
     {.name = "sqlite",
      .durable = true,
      .must_run = true,
-     .create = &CreateSqliteDatabase,
+     .create = [] { return CreateSqliteDatabase(false); },
      .create_fast = &CreateFastSqliteDatabase});
+
+// The server's way of opening: the suites run once more on it. Not `durable` for the crash
+// suite, whose child processes open the database while the parent holds it; reopening after
+// a close (the catalog read back from the table) is tested in sqlite_owner_test.cc.
+[[maybe_unused]] const bool kRegisteredOwned = testing::RegisterStoreBackend(
+    {.name = "sqlite_owned",
+     .durable = false,
+     .must_run = true,
+     .create = [] { return CreateSqliteDatabase(true); },
+     .create_fast = {}});
 
 class SqliteStoreTest : public ::testing::Test {
  protected:

@@ -73,7 +73,7 @@ struct SqliteBulkLoaderOptions {
   // Drops the secondary indexes of the cases and events tables (all but the primary keys and
   // UNIQUE constraints, read from sqlite_master, so whatever the schema version has) before the
   // first batch and builds them again in Finish(): a sorted build at the end is much cheaper
-  // than keeping ten indexes current row by row. Queries by those columns are slow until
+  // than keeping the indexes current row by row. Queries by those columns are slow until
   // Finish. The dropped definitions are kept in the table bulk_deferred_indexes until rebuilt;
   // a loader opened on a database that still has that table (a load killed before Finish)
   // rebuilds them first.

@@ -1,5 +1,6 @@
 #include "src/storage/sqlite/sqlite_case_store.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <variant>
@@ -345,6 +346,7 @@ void SqliteCaseStore::Committed(const CreateResult& result) {
   if (result.created) {
     versions_.Committed(result.created_case.number,
                         {result.created_case.id, result.created_case.version});
+    if (catalog_loaded_) catalog_.Put(CaseCatalog::RowOf(result.created_case));
   }
 }
 
@@ -360,9 +362,9 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
                                 std::to_string(events.size()) + " event(s) on version " +
                                 std::to_string(expected_version));
   }
-  std::string number;  // of the case, read in the transaction
+  Case row;  // the case as written, with what the transaction read
   CITYGRID_RETURN_IF_ERROR(db_.Write([&](Connection& conn) -> Status {
-    Case row = next;
+    row = next;
     {
       CITYGRID_ASSIGN_OR_RETURN(
           Statement st,
@@ -377,7 +379,6 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
       }
       row.id = case_id;
       row.number = st.String(1);
-      number = row.number;
       row.idempotency_key = st.String(2);
     }
     std::string prev_hash;
@@ -404,7 +405,8 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
     CITYGRID_RETURN_IF_ERROR(UpdateCaseRow(conn, row));
     return ApplyCounters(conn, counters);
   }));
-  versions_.Committed(number, {case_id, new_version});
+  versions_.Committed(row.number, {case_id, new_version});
+  if (catalog_loaded_) catalog_.Put(CaseCatalog::RowOf(row));
   return events;
 }
 
@@ -466,8 +468,95 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::LoadHistory(int64_t case_id) {
   return events;
 }
 
+Status SqliteCaseStore::LoadCatalog() {
+  if (!db_.owns_data_dir()) {
+    return FailedPreconditionError("the case catalog needs a store that owns its data directory");
+  }
+  CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    CITYGRID_ASSIGN_OR_RETURN(
+        Statement st,
+        conn.Prepare("SELECT id, created_at, updated_at, deadline_key, lon, lat, state, channel, "
+                     "overdue, category, unit, district, subdistrict, community, grid "
+                     "FROM cases ORDER BY id"));
+    return catalog_.Load([&](CaseCatalog::Row& r) -> Result<bool> {
+      CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return false;
+      r.id = st.Int(0);
+      r.created_at = st.Int(1);
+      r.updated_at = st.Int(2);
+      r.deadline_key = st.Int(3);
+      r.lon = st.Double(4);
+      r.lat = st.Double(5);
+      Result<CaseState> state = ParseCaseState(st.Text(6));
+      Result<Channel> channel = ParseChannel(st.Text(7));
+      if (!state.ok() || !channel.ok()) {
+        return InternalError("case id " + std::to_string(r.id) + " has state '" +
+                             st.String(6) + "' and channel '" + st.String(7) + "'");
+      }
+      r.state = *state;
+      r.channel = *channel;
+      r.overdue = st.Int(8) != 0;
+      r.category = st.Text(9);
+      r.unit = st.Text(10);
+      r.district = st.Text(11);
+      r.subdistrict = st.Text(12);
+      r.community = st.Text(13);
+      r.grid = st.Text(14);
+      return true;
+    });
+  }));
+  catalog_loaded_ = true;
+  return OkStatus();
+}
+
+Result<std::vector<std::pair<CaseSortKey, Case>>> SqliteCaseStore::LoadMatching(
+    const CaseQuery& query, const std::vector<CaseSortKey>& keys) {
+  std::vector<std::pair<CaseSortKey, Case>> out;
+  out.reserve(keys.size());
+  CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {
+    for (const CaseSortKey& k : keys) {
+      CITYGRID_ASSIGN_OR_RETURN(Case c, ReadCaseById(conn, k.id));
+      if (MatchesCaseQuery(c, query)) out.emplace_back(k, std::move(c));
+    }
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<CasePage> SqliteCaseStore::QueryCatalog(const CaseQuery& query) {
+  std::optional<CaseSortKey> after;
+  if (!query.cursor.empty()) {
+    CITYGRID_ASSIGN_OR_RETURN(after, DecodeCaseCursor(query.cursor, query.sort));
+  }
+  // One more than the page tells whether there is a next page. Without a text filter nearly
+  // every case the catalog names matches; with one, read the candidates in chunks.
+  const size_t want = static_cast<size_t>(query.limit) + 1;
+  std::vector<std::pair<CaseSortKey, Case>> found;
+  while (found.size() < want) {
+    const size_t chunk = query.text.empty() ? want - found.size() : std::max<size_t>(want, 256);
+    std::vector<CaseSortKey> keys = catalog_.Next(query, after, chunk);
+    if (keys.empty()) break;
+    after = keys.back();
+    CITYGRID_ASSIGN_OR_RETURN(auto matching, LoadMatching(query, keys));
+    for (auto& m : matching) {
+      if (found.size() == want) break;
+      found.push_back(std::move(m));
+    }
+    if (keys.size() < chunk) break;
+  }
+  CasePage page;
+  if (found.size() == want) {
+    found.pop_back();
+    page.next_cursor = EncodeCaseCursor(query.sort, found.back().first);
+  }
+  page.cases.reserve(found.size());
+  for (auto& f : found) page.cases.push_back(std::move(f.second));
+  return page;
+}
+
 Result<CasePage> SqliteCaseStore::QueryCases(const CaseQuery& query) {
   CITYGRID_RETURN_IF_ERROR(ValidateCaseQuery(query));
+  if (catalog_loaded_) return QueryCatalog(query);
   SqlWhere where = BuildWhere(query);
   const char* column = SortColumn(query.sort);
   const char* dir = IsDescending(query.sort) ? "DESC" : "ASC";
@@ -506,6 +595,8 @@ Result<int64_t> SqliteCaseStore::CountCases(const CaseQuery& query) {
   filters.cursor.clear();
   filters.limit = 1;
   CITYGRID_RETURN_IF_ERROR(ValidateCaseQuery(filters));
+  // A text filter needs the descriptions, which only the table has.
+  if (catalog_loaded_ && filters.text.empty()) return catalog_.Count(filters);
   SqlWhere where = BuildWhere(filters);
   int64_t count = 0;
   CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {

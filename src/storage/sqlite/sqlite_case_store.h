@@ -4,6 +4,7 @@
 
 #include "citygrid/storage/case_version_source.h"
 #include "citygrid/storage/store.h"
+#include "src/storage/sqlite/case_catalog.h"
 #include "src/storage/sqlite/case_version_map.h"
 #include "src/storage/sqlite/sqlite_database.h"
 
@@ -36,19 +37,33 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
   // or looked up before is answered from memory; otherwise one indexed read of (id, version).
   Result<CaseVersion> CurrentVersion(const std::string& number) override;
   Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) override;
+  // With the data directory owned, from the catalog (LoadCatalog) and the bodies of the cases
+  // it names; otherwise by SQL on the cases table.
   Result<CasePage> QueryCases(const CaseQuery& query) override;
   Result<int64_t> CountCases(const CaseQuery& query) override;
   Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) override;
   Result<int64_t> LastGlobalSeq() override;
   Result<std::vector<CounterDelta>> ReadCounters(const std::string& prefix) override;
 
+  // Reads the filter and sort columns of every case into the catalog, which from then on
+  // answers QueryCases and CountCases and follows every write of this store. Only for a store
+  // that owns its data directory (the only writer of cases); call before serving.
+  Status LoadCatalog();
+
  private:
-  // Records a created case's version (CurrentVersion) once its write committed.
+  // Records a created case's version (CurrentVersion) and catalog row once its write committed.
   void Committed(const CreateResult& result);
+  Result<CasePage> QueryCatalog(const CaseQuery& query);
+  // The cases of `keys`' ids, in that order, that match `query` (text included): the bodies are
+  // read now, so a case that changed since the catalog was read is checked as it is now.
+  Result<std::vector<std::pair<CaseSortKey, Case>>> LoadMatching(
+      const CaseQuery& query, const std::vector<CaseSortKey>& keys);
 
   SqliteDatabase& db_;
   // Versions committed or read here; authoritative only while db_.owns_data_dir().
   CaseVersionMap versions_;
+  CaseCatalog catalog_;
+  bool catalog_loaded_ = false;  // set once, by LoadCatalog before any other call
 };
 
 }  // namespace citygrid::storage::sqlite

@@ -131,8 +131,23 @@ constexpr std::string_view kMigration5 = R"sql(
 DROP INDEX IF EXISTS cases_by_category_lat;
 )sql";
 
-constexpr std::string_view kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4,
-                                            kMigration5};
+// Migration 6: a server (the owner of the data directory) lists and counts cases from its
+// in-memory catalog (sqlite/case_catalog.h); these indexes cost every create a scattered page
+// write each and served only those lists. Lists by other openers (citygrid export) read the
+// table in created order through cases_by_created.
+constexpr std::string_view kMigration6 = R"sql(
+DROP INDEX cases_by_updated;
+DROP INDEX cases_by_deadline;
+DROP INDEX cases_by_state;
+DROP INDEX cases_by_category;
+DROP INDEX cases_by_unit;
+DROP INDEX cases_by_subdistrict;
+DROP INDEX cases_by_community;
+DROP INDEX cases_by_grid;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kMigration1, kMigration2, kMigration3,
+                                            kMigration4, kMigration5, kMigration6};
 
 }  // namespace
 

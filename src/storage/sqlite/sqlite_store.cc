@@ -28,6 +28,9 @@ class SqliteStore final : public Store {
   LedgerStore& ledgers() override { return ledgers_; }
   std::string backend() const override { return "sqlite"; }
 
+  // The owner of the data directory lists cases from memory (SqliteCaseStore::LoadCatalog).
+  Status LoadCatalogIfOwner() { return db_->owns_data_dir() ? cases_.LoadCatalog() : OkStatus(); }
+
  private:
   std::unique_ptr<sqlite::SqliteDatabase> db_;
   sqlite::SqliteCaseStore cases_;
@@ -45,7 +48,9 @@ std::string SqliteDatabasePath(const std::string& data_dir) {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteStoreOptions& options) {
   CITYGRID_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SqliteDatabase> db,
                             sqlite::SqliteDatabase::Open(options));
-  return std::unique_ptr<Store>(new SqliteStore(std::move(db), options.data_dir));
+  auto store = std::make_unique<SqliteStore>(std::move(db), options.data_dir);
+  CITYGRID_RETURN_IF_ERROR(store->LoadCatalogIfOwner());
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace citygrid::storage
