@@ -35,6 +35,7 @@
 #include "citygrid/service/visibility.h"
 #include "citygrid/storage/case_version_source.h"
 #include "src/http/api_common.h"
+#include "src/http/case_json.h"
 #include "src/http/json_util.h"
 #include "src/http/multipart.h"
 
@@ -42,121 +43,8 @@ namespace citygrid::http {
 
 namespace {
 
-using boost::json::array;
 using boost::json::object;
 using boost::json::value;
-
-value OptionalTime(const std::optional<Timestamp>& t) {
-  if (!t) return nullptr;
-  return value(FormatIso8601(*t));
-}
-
-
-// `sp`: where the JSON values live (the create handler passes a stack-backed arena).
-object LocationJson(const Case& c, const service::LocationNames& names,
-                    const boost::json::storage_ptr& sp = {}) {
-  object loc(sp);
-  loc["lon"] = c.location.lon;
-  loc["lat"] = c.location.lat;
-  loc["address"] = c.location.address;
-  loc["district"] = c.location.district_code;
-  loc["district_name"] = names.district;
-  loc["subdistrict"] = c.location.subdistrict_code;
-  loc["subdistrict_name"] = names.subdistrict;
-  loc["community"] = c.location.community_code;
-  loc["community_name"] = names.community;
-  loc["grid"] = c.location.grid_code;
-  loc["road"] = c.location.road_id;
-  loc["road_name"] = names.road;
-  if (!names.road_chief.name.empty() || !names.road_chief.phone.empty()) {
-    object chief(sp);
-    chief["name"] = names.road_chief.name;
-    chief["phone"] = names.road_chief.phone;
-    loc["road_chief"] = std::move(chief);
-  } else {
-    loc["road_chief"] = nullptr;
-  }
-  return loc;
-}
-
-object CaseJson(ApiServices& services, const Case& c, const service::LocationNames& names,
-                const boost::json::storage_ptr& sp = {}) {
-  std::shared_ptr<const service::ReferenceData> data = services.reference.Get();
-  object o(40, sp);  // room for every member: no rehash while filling
-  o["number"] = c.number;
-  o["state"] = std::string(Name(c.state));
-  o["version"] = c.version;
-  o["channel"] = std::string(Name(c.channel));
-  o["category"] = c.category;
-  const Category* category = data->categories->Find(c.category);
-  o["category_name"] = category ? category->name : "";
-  o["description"] = c.description;
-  o["location"] = LocationJson(c, names, sp);
-  o["suggested_unit"] = c.suggested_unit;
-  o["unit"] = c.unit;
-  const service::Unit* unit = data->FindUnit(c.unit);
-  o["unit_name"] = unit ? unit->name : "";
-  o["stage"] = std::string(Name(c.stage));
-  o["stage_started"] = OptionalTime(c.stage_started);
-  o["stage_deadline"] = OptionalTime(c.stage_deadline);
-  o["handle_deadline"] = OptionalTime(c.handle_deadline);
-  o["overdue"] = c.overdue;
-  o["handle_overdue"] = c.handle_overdue;
-  object counters(sp);
-  counters["rework"] = c.rework_count;
-  counters["return"] = c.return_count;
-  counters["supervise"] = c.supervise_count;
-  o["counters"] = std::move(counters);
-  o["postpone_requested_until"] = OptionalTime(c.postpone_requested_until);
-  o["merged_into"] = c.merged_into;
-  o["created_at"] = FormatIso8601(c.created_at);
-  o["updated_at"] = FormatIso8601(c.updated_at);
-  o["registered_at"] = OptionalTime(c.registered_at);
-  o["dispatched_at"] = OptionalTime(c.dispatched_at);
-  o["handled_at"] = OptionalTime(c.handled_at);
-  o["closed_at"] = OptionalTime(c.closed_at);
-  object reporter(sp);
-  reporter["name"] = c.reporter.name;
-  reporter["phone"] = c.reporter.phone;
-  o["reporter"] = std::move(reporter);
-  array photos(sp);
-  for (const std::string& p : c.photos) photos.emplace_back(p);
-  o["photos"] = std::move(photos);
-  return o;
-}
-
-object EventJson(const CaseEvent& e) {
-  object o;
-  o["version"] = e.version;
-  o["type"] = std::string(Name(e.type));
-  o["action"] = e.action ? value(std::string(Name(*e.action))) : value(nullptr);
-  object actor;
-  actor["user"] = e.actor.user;
-  actor["role"] = std::string(Name(e.actor.role));
-  actor["unit"] = e.actor.unit;
-  o["actor"] = std::move(actor);
-  o["at"] = FormatIso8601(e.at);
-  o["note"] = e.note;
-  array photos;
-  for (const std::string& p : e.photos) photos.emplace_back(p);
-  o["photos"] = std::move(photos);
-  boost::system::error_code ec;
-  value payload = boost::json::parse(e.payload_json.empty() ? "{}" : e.payload_json, ec);
-  o["payload"] = ec ? value(object()) : std::move(payload);
-  return o;
-}
-
-object DetailJson(ApiServices& services, const service::CaseDetail& detail,
-                  const char* events_key) {
-  object o = CaseJson(services, detail.record, detail.names);
-  array history;
-  for (const CaseEvent& e : detail.history) history.emplace_back(EventJson(e));
-  o[events_key] = std::move(history);
-  array actions;
-  for (Action a : detail.available_actions) actions.emplace_back(std::string(Name(a)));
-  o["available_actions"] = std::move(actions);
-  return o;
-}
 
 // ---- POST /api/v1/cases ----
 
@@ -204,36 +92,6 @@ Result<CreateInput> ParseCreate(ApiServices& services, const Request& request) {
                      std::string(request.headers.GetOr("Idempotency-Key", ""))};
 }
 
-// 201 with the new case (200 for an idempotent retry).
-Response CreatedResponse(ApiServices& services, const service::CreateCaseResult& result) {
-  // The 201 body's values live in one arena on the stack (no allocation per member); it is
-  // serialized before the arena goes.
-  unsigned char arena[16384];
-  boost::json::monotonic_resource resource(arena, sizeof arena);
-  const boost::json::storage_ptr sp(&resource);
-  object o = CaseJson(services, result.record, result.names, sp);
-  object routing(sp);
-  routing["unit"] = result.routing.unit;
-  routing["reason"] = std::string(service::Name(result.routing.reason));
-  routing["matched"] = result.routing.matched;
-  routing["explain"] = result.routing.Explain();
-  o["routing"] = std::move(routing);
-  array duplicates(sp);
-  for (const service::DuplicateCandidate& d : result.duplicates) {
-    object dup(sp);
-    dup["number"] = d.number;
-    dup["state"] = std::string(Name(d.state));
-    dup["metres"] = d.metres;
-    dup["created_at"] = FormatIso8601(d.created_at);
-    duplicates.emplace_back(std::move(dup));
-  }
-  o["duplicates"] = std::move(duplicates);
-  o["merged_into"] = result.record.merged_into;
-  Response response = json::JsonResponse(result.created ? 201 : 200, o);
-  response.headers.Set("Location", "/api/v1/cases/" + result.record.number);
-  return response;
-}
-
 // The request's thread parses, checks and queues the case; the response is sent from wherever
 // the service completes (CaseService::SetCompletionExecutor). The responder keeps the
 // connection's session alive until then, and answers nobody if the client left meanwhile: the
@@ -253,7 +111,7 @@ void CreateCase(ApiServices& services, const Request& request, Responder respond
         }
         Response response;
         try {
-          response = CreatedResponse(services, *result);
+          response = CreatedCaseResponse(*result, *services.reference.Get());
         } catch (const std::exception& e) {
           response = ErrorResponse(InternalError(std::string("the response failed: ") + e.what()));
         }
@@ -363,15 +221,10 @@ Result<Response> ListCases(ApiServices& services, const Request& request) {
   CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
   CITYGRID_ASSIGN_OR_RETURN(storage::CaseQuery query, ParseListQuery(request.query));
   CITYGRID_ASSIGN_OR_RETURN(storage::CasePage page, services.cases.Query(who.ToActor(), query));
-  array cases;
-  for (const Case& c : page.cases) {
-    cases.emplace_back(CaseJson(services, c, services.cases.NamesFor(c)));
-  }
-  object o;
-  o["count"] = cases.size();
-  o["cases"] = std::move(cases);
-  o["next_cursor"] = page.next_cursor;
-  return json::JsonResponse(200, o);
+  std::vector<service::LocationNames> names;
+  names.reserve(page.cases.size());
+  for (const Case& c : page.cases) names.push_back(services.cases.NamesFor(c));
+  return CaseListResponse(page, names, *services.reference.Get());
 }
 
 // ---- GET /api/v1/cases/{number} ----
@@ -430,8 +283,7 @@ class CaseDetailCache {
   size_t bytes_ = 0;  // GUARDED_BY(mu_)
 };
 
-// The whole answer: the cached head and the viewer's available actions, byte for byte what
-// DetailJson(..., "history") serializes.
+// The whole answer: a head from CaseDetailJsonHead and the viewer's available actions.
 Response DetailResponse(const std::string& json_head, const std::vector<Action>& actions) {
   std::string body;
   body.reserve(json_head.size() + 24 + actions.size() * 16);
@@ -469,17 +321,13 @@ Result<Response> GetCase(ApiServices& services, CaseDetailCache& cache,
     }
   }
   CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail, services.cases.Get(actor, number_text));
-  object o = CaseJson(services, detail.record, detail.names);
-  array history;
-  for (const CaseEvent& e : detail.history) history.emplace_back(EventJson(e));
-  o["history"] = std::move(history);
   auto entry = std::make_shared<CaseDetailCache::Entry>();
   entry->record = detail.record;
+  entry->json_head = CaseDetailJsonHead(detail, *reference, "history");
   entry->reference = std::move(reference);
-  entry->json_head = boost::json::serialize(o);
-  entry->json_head.pop_back();  // the object's closing '}'
   Response response = DetailResponse(entry->json_head, detail.available_actions);
-  // CaseJson read the reference data itself: cache only when no new snapshot came meanwhile.
+  // The service resolved the place names from its own snapshot: cache only when no new snapshot
+  // came meanwhile.
   if (entry->reference == services.reference.Get()) {
     cache.Put(number_text, sees_reporter, std::move(entry));
   }
@@ -534,7 +382,8 @@ Result<Response> TakeAction(ApiServices& services, const Request& request,
   act.params.result = result_text.value_or("");
   CITYGRID_ASSIGN_OR_RETURN(service::CaseDetail detail,
                             services.cases.Act(who.ToActor(), std::string(number), act));
-  return json::JsonResponse(200, DetailJson(services, detail, "events"));
+  return DetailResponse(CaseDetailJsonHead(detail, *services.reference.Get(), "events"),
+                        detail.available_actions);
 }
 
 // ---- photos and media ----
@@ -604,12 +453,7 @@ Response AddPhotos(ApiServices& services, const Request& request, std::string_vi
   Result<service::CaseDetail> detail =
       services.cases.AddPhotos(who->ToActor(), std::string(number), hashes);
   if (!detail.ok()) return ErrorResponse(detail.status());
-  object o;
-  array added;
-  for (const std::string& h : hashes) added.emplace_back(h);
-  o["photos"] = std::move(added);
-  o["case"] = CaseJson(services, detail->record, detail->names);
-  return json::JsonResponse(201, o);
+  return PhotosAddedResponse(hashes, *detail, *services.reference.Get());
 }
 
 Response GetMedia(ApiServices& services, const Request& request, std::string_view hash) {

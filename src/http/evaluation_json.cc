@@ -2,22 +2,16 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstring>
 #include <optional>
 #include <string_view>
 
 #include "citygrid/common/json_text.h"
 #include "citygrid/common/time.h"
 #include "citygrid/domain/indicator.h"
+#include "src/http/json_number.h"
 
 namespace citygrid::http {
 namespace {
-
-void AppendInteger(std::string& out, int64_t v) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
-}
 
 // A figure as the API shows it: rounded to 2 decimals, null when undefined.
 //
@@ -55,7 +49,7 @@ void AppendFigure(std::string& out, const std::optional<double>& v) {
     out.append(digits + 1, static_cast<size_t>(used - 1));
   }
   out += 'E';
-  AppendInteger(out, count - 1 - 2);
+  AppendJsonInteger(out, count - 1 - 2);
 }
 
 // `,"name":` for each metric and each rate, made once: the members every row repeats.
@@ -116,7 +110,7 @@ void AppendWeights(std::string& out, const service::EvaluationWeights& w) {
     AppendJsonDouble(out, value);
   }
   out += "},\"version\":";
-  AppendInteger(out, w.version);
+  AppendJsonInteger(out, w.version);
   out += '}';
 }
 
@@ -129,7 +123,7 @@ void AppendRow(std::string& out, const service::EvaluationRow& r, bool with_scor
   out += ",\"counts\":{";
   for (int m = 0; m < kMetricCount; ++m) {
     out += prefixes.metrics[m];
-    AppendInteger(out, r.counts.metrics[m]);
+    AppendJsonInteger(out, r.counts.metrics[m]);
   }
   out += "},\"rates\":{";
   for (int i = 0; i < kRateCount; ++i) {
@@ -145,7 +139,7 @@ void AppendRow(std::string& out, const service::EvaluationRow& r, bool with_scor
     AppendFigure(out, r.score);
     out += ",\"rank\":";
     if (r.rank > 0) {
-      AppendInteger(out, r.rank);
+      AppendJsonInteger(out, r.rank);
     } else {
       out += "null";
     }
@@ -167,30 +161,6 @@ std::string EvaluationWeightsJson(const service::EvaluationWeights& weights) {
   std::string out;
   AppendWeights(out, weights);
   return out;
-}
-
-void AppendJsonDouble(std::string& out, double v) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v < 0 ? "-Infinity" : "Infinity";
-    return;
-  }
-  // std::to_chars without a precision gives the shortest round-trip digits, as Ryu (Boost.JSON's
-  // formatter) does: "9.372e+01" → "9.372E1", "5e-324" → "5E-324".
-  char buf[40];
-  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
-  const char* end = res.ptr;
-  const char* e = static_cast<const char*>(std::memchr(buf, 'e', static_cast<size_t>(end - buf)));
-  out.append(buf, static_cast<size_t>(e - buf));
-  out += 'E';
-  const char* p = e + 1;
-  if (*p == '-') out += '-';
-  if (*p == '+' || *p == '-') ++p;
-  while (p + 1 < end && *p == '0') ++p;
-  out.append(p, static_cast<size_t>(end - p));
 }
 
 std::string EvaluationReportJson(const service::EvaluationReport& report) {

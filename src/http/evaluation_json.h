@@ -12,12 +12,6 @@
 
 namespace citygrid::http {
 
-// Appends `v` as Boost.JSON 1.81's serializer writes a double: the shortest digits that read
-// back as `v`, in scientific form with an upper-case 'E' and the exponent without '+' or
-// leading zeros ("9.372E1", "1E0", "0E0", "-0E0", "5E-324"); "Infinity", "-Infinity" and "NaN"
-// (any NaN) as it writes them.
-void AppendJsonDouble(std::string& out, double v);
-
 // {"weights":{"on_time_close_rate":4E1,...},"version":3}: GET/PUT /api/v1/evaluation/weights.
 std::string EvaluationWeightsJson(const service::EvaluationWeights& weights);
 
