@@ -21,6 +21,8 @@
 #
 # usage: bench/http/run.sh [path/to/citygrid]
 #   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=$(nproc) OPEN311_PAGE=100
+#        DB=postgresql://... (the server on that PostgreSQL database instead of SQLite; it must
+#        be empty: bench/http/run-postgres.sh starts a throwaway cluster and passes it)
 #        ROWS=create (only rows 1 and 2, for profiling the create path)
 #        ROWS=read (rows 3-5 only: the store then holds just the ~300 probe cases)
 #        PERF_DATA=FILE (perf record -g of the server during one row, written to FILE)
@@ -36,6 +38,8 @@ CREATE_THREADS=${CREATE_THREADS:-$(nproc)}
 ROWS=${ROWS:-all}
 OPEN311_PAGE=${OPEN311_PAGE:-100}
 PERF_ROW=${PERF_ROW:-create}
+DB=${DB:-}
+BACKEND=$([ -n "$DB" ] && echo PostgreSQL || echo SQLite)
 HERE=$(cd "$(dirname "$0")" && pwd)
 LUA="$HERE/load.lua"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -71,7 +75,7 @@ trap cleanup EXIT
 start_citygrid() {
   stop_citygrid
   : >"$work/citygrid.out"
-  "$CITYGRID" demo --data "$work/data" --cases 0 --listen 127.0.0.1:0 --threads "$1" \
+  "$CITYGRID" demo --data "$work/data" ${DB:+--db "$DB"} --cases 0 --listen 127.0.0.1:0 --threads "$1" \
     --web "$work/web" --access-log off >"$work/citygrid.out" 2>"$work/citygrid.err" &
   citygrid_pid=$!
   citygrid_addr=""
@@ -259,7 +263,7 @@ if [ "$ROWS" = create ]; then
   stop_citygrid
   echo "citygrid over HTTP vs nginx, wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
   row "what" "citygrid" "nginx" "ratio"
-  row "create case/s (SQLite, $CREATE_THREADS threads)" "$create_rps" "$nginx_create_rps" \
+  row "create case/s ($BACKEND, $CREATE_THREADS threads)" "$create_rps" "$nginx_create_rps" \
     "$(ratio "$create_rps" "$nginx_create_rps")"
   row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
     "$(ratio "$paced_rps" "$nginx_paced_rps")"
@@ -312,7 +316,7 @@ stop_citygrid
 echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
 row "what" "citygrid" "nginx" "ratio"
 if [ "$ROWS" != read ]; then
-  row "create case/s (SQLite, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
+  row "create case/s ($BACKEND, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
     "$create_rps" "$nginx_create_rps" "$(ratio "$create_rps" "$nginx_create_rps")"
   row "at $RATE req/s offered: achieved req/s" "$paced_rps" "$nginx_paced_rps" \
     "$(ratio "$paced_rps" "$nginx_paced_rps")"

@@ -276,11 +276,15 @@ TEST(PostgresStoreTest, MigratesFromThePreviousSchemaVersionKeepingData) {
   std::unique_ptr<Store> store = MustOpen(db->options());
   ASSERT_TRUE(store);
   EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT version FROM schema_version"),
-            std::vector<std::string>{"5"});
-  // Version 5 dropped the duplicate search's latitude-band index (the search is in memory).
+            std::vector<std::string>{"6"});
+  // Version 5 dropped the duplicate search's latitude-band index (the search is in memory);
+  // version 6 keeps the per-filter indexes that SQLite's version 6 drops.
   EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT count(*) FROM pg_indexes WHERE indexname = "
                                               "'cases_by_category_lat'"),
             std::vector<std::string>{"0"});
+  EXPECT_EQ(*postgres::QueryColumn(db->dsn(), "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                                              "'cases_by_grid'"),
+            std::vector<std::string>{"1"});
   auto counters = store->cases().ReadCounters("c:");
   ASSERT_TRUE(counters.ok());
   ASSERT_EQ(counters->size(), 1u);

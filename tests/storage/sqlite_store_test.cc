@@ -226,6 +226,37 @@ TEST_F(SqliteStoreTest, Version5DropsTheLatitudeBandIndexAndKeepsTheCases) {
   EXPECT_EQ(page->cases[0].id, created->created_case.id);
 }
 
+// Version 6 drops the per-filter indexes of cases (the owner lists from its catalog); a
+// version-5 database loses them on open and every list still answers, owned or not.
+TEST_F(SqliteStoreTest, Version6DropsThePerFilterIndexesAndListsStillAnswer) {
+  {
+    auto conn = sqlite::Connection::Open(db_path(), /*create=*/true, 1000);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE(sqlite::MigrateSqlite(**conn, 5).ok());
+  }
+  const std::string kDropped =
+      "SELECT count(*) FROM sqlite_master WHERE name IN ('cases_by_updated', "
+      "'cases_by_deadline', 'cases_by_state', 'cases_by_category', 'cases_by_unit', "
+      "'cases_by_subdistrict', 'cases_by_community', 'cases_by_grid')";
+  EXPECT_EQ(RawInt(kDropped), 8);
+  for (bool own : {false, true}) {
+    auto store = OpenSqliteStore({.data_dir = dir_, .own_data_dir = own});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(RawInt("SELECT version FROM schema_version"), 6);
+    EXPECT_EQ(RawInt(kDropped), 0);
+    EXPECT_EQ(RawInt("SELECT count(*) FROM sqlite_master WHERE name = 'cases_by_created'"), 1);
+    auto created = (*store)->cases().CreateCase(SimpleCase());
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    CaseQuery q;
+    q.category = created->created_case.category;
+    q.sort = CaseSort::kDeadlineAsc;
+    auto page = (*store)->cases().QueryCases(q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_EQ(page->cases.size(), own ? 2u : 1u) << "own " << own;
+    EXPECT_EQ(*(*store)->cases().CountCases(q), own ? 2 : 1) << "own " << own;
+  }
+}
+
 TEST_F(SqliteStoreTest, AVersion1DatabaseIsMigratedKeepingItsData) {
   // Build a database exactly as citygrid with schema version 1 left it.
   {

@@ -131,14 +131,31 @@ void CaseCatalog::Put(const Row& r) {
     auto at = std::upper_bound(by_created_.begin(), by_created_.end(), row,
                                [this](uint32_t a, uint32_t b) { return CreatedBefore(a, b); });
     by_created_.insert(at, row);  // at the end unless the clock went back
-    ComputeBlock(row / kBlock);
+    const size_t block = row / kBlock;
+    if (block < block_min_deadline_.size()) {
+      block_min_deadline_[block] = std::min(block_min_deadline_[block], r.deadline_key);
+      block_max_updated_[block] = std::max(block_max_updated_[block], r.updated_at);
+    } else {
+      ComputeBlock(block);  // its first row
+    }
     return;
   }
   if (std::optional<size_t> row = RowOf(r.id)) {
     const bool moved = created_[*row] != r.created_at;
+    const size_t block = *row / kBlock;
+    // A bound only needs the whole block read again when this row held it and got worse.
+    const bool rescan = (deadline_[*row] == block_min_deadline_[block] &&
+                         r.deadline_key > deadline_[*row]) ||
+                        (updated_[*row] == block_max_updated_[block] &&
+                         r.updated_at < updated_[*row]);
     SetRow(*row, r);
     if (moved) SortByCreated();  // created_at never changes in the workflow
-    ComputeBlock(*row / kBlock);
+    if (rescan) {
+      ComputeBlock(block);
+    } else {
+      block_min_deadline_[block] = std::min(block_min_deadline_[block], r.deadline_key);
+      block_max_updated_[block] = std::max(block_max_updated_[block], r.updated_at);
+    }
     return;
   }
   // An id below the last one that is not there: ids are handed out in order, so only a store
