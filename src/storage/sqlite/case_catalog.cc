@@ -198,6 +198,13 @@ Status CaseCatalog::Load(const std::function<Result<bool>(Row&)>& next) {
     Append(r);
   }
   if (!sorted) SortById();
+  // Loading grew the columns by doubling; what follows appends a few cases a second.
+  for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->shrink_to_fit();
+  for (auto* v : {&lon_, &lat_}) v->shrink_to_fit();
+  for (auto* v : {&category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) {
+    v->shrink_to_fit();
+  }
+  for (auto* v : {&state_, &channel_, &overdue_}) v->shrink_to_fit();
   SortByCreated();
   ComputeBlocks();
   return OkStatus();
@@ -206,6 +213,18 @@ Status CaseCatalog::Load(const std::function<Result<bool>(Row&)>& next) {
 size_t CaseCatalog::size() const {
   std::shared_lock lock(mu_);
   return id_.size();
+}
+
+size_t CaseCatalog::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  size_t bytes = 0;
+  auto add = [&bytes](const auto& v) { bytes += v.capacity() * sizeof(v[0]); };
+  add(id_), add(created_), add(updated_), add(deadline_), add(lon_), add(lat_);
+  add(category_), add(unit_), add(district_), add(subdistrict_), add(community_), add(grid_);
+  add(state_), add(channel_), add(overdue_), add(by_created_);
+  add(block_min_deadline_), add(block_max_updated_);
+  for (const auto& [text, code] : codes_) bytes += sizeof(text) + text.capacity() + 32;
+  return bytes;
 }
 
 std::optional<CaseCatalog::Filter> CaseCatalog::Compile(const CaseQuery& q) const {

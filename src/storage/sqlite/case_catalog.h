@@ -60,6 +60,8 @@ class CaseCatalog {
   Status Load(const std::function<Result<bool>(Row&)>& next);
 
   size_t size() const;
+  // Bytes held by the columns, the order and the code table (capacity, not just size).
+  size_t memory_bytes() const;
 
   // Up to `max` cases that pass every filter of `query` except `text`, in query.sort's order
   // (its cursor and limit are ignored), strictly after `after` when given: their sort keys.
