@@ -113,6 +113,7 @@ TEST(CaseCatalogTest, AgreesWithTheReferenceOnRandomCasesAndQueries) {
     Case next = RandomCase(rng, c.id);
     drift(next);
     next.created_at = c.created_at;  // never changes
+    next.version = c.version + 1;
     c = next;
     catalog.Put(CaseCatalog::RowOf(c));
   }
@@ -163,6 +164,29 @@ TEST(CaseCatalogTest, ALoadThatFailsLeavesTheCatalogEmpty) {
   EXPECT_EQ(s.code(), StatusCode::kInternal);
   EXPECT_EQ(catalog.size(), 0u);
   EXPECT_TRUE(catalog.Next(CaseQuery{}, std::nullopt, 10).empty());
+}
+
+// Two writers' commits of one case may report out of order: the older version does not win.
+TEST(CaseCatalogTest, AnOlderVersionReportedLateIsIgnored) {
+  std::mt19937 rng(3);
+  Case c = RandomCase(rng, 1);
+  c.state = CaseState::kHandling;
+  c.version = 3;
+  CaseCatalog catalog;
+  catalog.Put(CaseCatalog::RowOf(c));
+  Case older = c;
+  older.version = 2;
+  older.state = CaseState::kDispatched;
+  catalog.Put(CaseCatalog::RowOf(older));
+  CaseQuery q;
+  q.states = {CaseState::kHandling};
+  EXPECT_EQ(catalog.Count(q), 1);
+  c.version = 4;
+  c.state = CaseState::kChecking;
+  catalog.Put(CaseCatalog::RowOf(c));
+  EXPECT_EQ(catalog.Count(q), 0);
+  q.states = {CaseState::kChecking};
+  EXPECT_EQ(catalog.Count(q), 1);
 }
 
 TEST(CaseCatalogTest, AFilterValueNoCaseHasMatchesNothing) {

@@ -20,6 +20,7 @@ struct CaseCatalog::Filter {
 CaseCatalog::Row CaseCatalog::RowOf(const Case& c) {
   Row r;
   r.id = c.id;
+  r.version = c.version;
   r.created_at = ToUnixMillis(c.created_at);
   r.updated_at = ToUnixMillis(c.updated_at);
   r.deadline_key = SortKeyOf(c, CaseSort::kDeadlineAsc).key;
@@ -48,6 +49,7 @@ bool CaseCatalog::CreatedBefore(uint32_t a, uint32_t b) const {
 
 void CaseCatalog::SetRow(size_t i, const Row& r) {
   id_[i] = r.id;
+  version_[i] = static_cast<uint32_t>(r.version);
   created_[i] = r.created_at;
   updated_[i] = r.updated_at;
   deadline_[i] = r.deadline_key;
@@ -68,7 +70,8 @@ void CaseCatalog::Append(const Row& r) {
   const size_t n = id_.size() + 1;
   for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->resize(n);
   for (auto* v : {&lon_, &lat_}) v->resize(n);
-  for (auto* v : {&category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) {
+  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_,
+                  &grid_}) {
     v->resize(n);
   }
   for (auto* v : {&state_, &channel_, &overdue_}) v->resize(n);
@@ -102,7 +105,9 @@ void CaseCatalog::ComputeBlocks() {
 void CaseCatalog::Clear() {
   for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->clear();
   for (auto* v : {&lon_, &lat_}) v->clear();
-  for (auto* v : {&category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) v->clear();
+  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) {
+    v->clear();
+  }
   for (auto* v : {&state_, &channel_, &overdue_}) v->clear();
   by_created_.clear();
   block_min_deadline_.clear();
@@ -141,6 +146,7 @@ void CaseCatalog::Put(const Row& r) {
     return;
   }
   if (std::optional<size_t> row = RowOf(r.id)) {
+    if (r.version < version_[*row]) return;  // a later version is recorded already
     const bool moved = created_[*row] != r.created_at;
     const size_t block = *row / kBlock;
     // A bound only needs the whole block read again when this row held it and got worse.
@@ -175,7 +181,7 @@ void CaseCatalog::SortById() {
     auto copy = column;
     for (size_t i = 0; i < order.size(); ++i) column[i] = copy[order[i]];
   };
-  permute(id_), permute(created_), permute(updated_), permute(deadline_);
+  permute(id_), permute(version_), permute(created_), permute(updated_), permute(deadline_);
   permute(lon_), permute(lat_);
   permute(category_), permute(unit_), permute(district_), permute(subdistrict_);
   permute(community_), permute(grid_);
@@ -201,7 +207,8 @@ Status CaseCatalog::Load(const std::function<Result<bool>(Row&)>& next) {
   // Loading grew the columns by doubling; what follows appends a few cases a second.
   for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->shrink_to_fit();
   for (auto* v : {&lon_, &lat_}) v->shrink_to_fit();
-  for (auto* v : {&category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) {
+  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_,
+                  &grid_}) {
     v->shrink_to_fit();
   }
   for (auto* v : {&state_, &channel_, &overdue_}) v->shrink_to_fit();
@@ -219,7 +226,7 @@ size_t CaseCatalog::memory_bytes() const {
   std::shared_lock lock(mu_);
   size_t bytes = 0;
   auto add = [&bytes](const auto& v) { bytes += v.capacity() * sizeof(v[0]); };
-  add(id_), add(created_), add(updated_), add(deadline_), add(lon_), add(lat_);
+  add(id_), add(version_), add(created_), add(updated_), add(deadline_), add(lon_), add(lat_);
   add(category_), add(unit_), add(district_), add(subdistrict_), add(community_), add(grid_);
   add(state_), add(channel_), add(overdue_), add(by_created_);
   add(block_min_deadline_), add(block_max_updated_);

@@ -12,7 +12,7 @@
 //
 // Meaning: storage/case_query.h. Every filter but `text` is evaluated here; the caller loads
 // the cases of the ids it gets and checks the whole query (text included) on them.
-// Cost: about 80 bytes per case. A created_asc/created_desc page reads the cases in that order
+// Cost: about 83 bytes per case. A created_asc/created_desc page reads the cases in that order
 // from a permutation sorted by (created_at, id) and stops when the page is full. The
 // deadline_asc and updated_desc orders keep, per block of kBlock rows, the block's earliest
 // deadline and latest update: a page reads the blocks best bound first and stops at the first
@@ -40,6 +40,7 @@ class CaseCatalog {
   // What the catalog keeps of a case: the columns of the same names in the cases table.
   struct Row {
     int64_t id = 0;
+    int64_t version = 0;
     int64_t created_at = 0;  // Unix ms
     int64_t updated_at = 0;
     int64_t deadline_key = kNoDeadlineSortKey;  // SortKeyOf(c, kDeadlineAsc).key
@@ -52,7 +53,8 @@ class CaseCatalog {
   };
   static Row RowOf(const Case& c);
 
-  // Records a case as it is now (a new case, or a new version of one: same id).
+  // Records a case as it is now (a new case, or a new version of one: same id). A version older
+  // than the one recorded is ignored: two writers' commits of one case may report out of order.
   void Put(const Row& row);
   // Replaces the whole catalog with the rows `next` yields (filling its argument and returning
   // true, or false at the end), best in id order; stops at the first error and leaves the
@@ -99,6 +101,7 @@ class CaseCatalog {
   std::unordered_map<std::string, uint32_t> codes_;  // category, unit and place codes
   // One entry per case, ordered by id (cases are appended in id order).
   std::vector<int64_t> id_;
+  std::vector<uint32_t> version_;
   std::vector<int64_t> created_;   // Unix ms
   std::vector<int64_t> updated_;   // Unix ms
   std::vector<int64_t> deadline_;  // Unix ms; kNoDeadlineSortKey without a stage deadline

@@ -476,7 +476,7 @@ Status SqliteCaseStore::LoadCatalog() {
     CITYGRID_ASSIGN_OR_RETURN(
         Statement st,
         conn.Prepare("SELECT id, created_at, updated_at, deadline_key, lon, lat, state, channel, "
-                     "overdue, category, unit, district, subdistrict, community, grid "
+                     "overdue, category, unit, district, subdistrict, community, grid, version "
                      "FROM cases ORDER BY id"));
     return catalog_.Load([&](CaseCatalog::Row& r) -> Result<bool> {
       CITYGRID_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -502,6 +502,7 @@ Status SqliteCaseStore::LoadCatalog() {
       r.subdistrict = st.Text(12);
       r.community = st.Text(13);
       r.grid = st.Text(14);
+      r.version = st.Int(15);
       return true;
     });
   }));
