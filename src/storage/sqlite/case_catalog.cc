@@ -68,13 +68,7 @@ void CaseCatalog::SetRow(size_t i, const Row& r) {
 
 void CaseCatalog::Append(const Row& r) {
   const size_t n = id_.size() + 1;
-  for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->resize(n);
-  for (auto* v : {&lon_, &lat_}) v->resize(n);
-  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_,
-                  &grid_}) {
-    v->resize(n);
-  }
-  for (auto* v : {&state_, &channel_, &overdue_}) v->resize(n);
+  ForEachColumn(*this, [n](auto& column) { column.resize(n); });
   SetRow(n - 1, r);
 }
 
@@ -103,12 +97,7 @@ void CaseCatalog::ComputeBlocks() {
 }
 
 void CaseCatalog::Clear() {
-  for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->clear();
-  for (auto* v : {&lon_, &lat_}) v->clear();
-  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_, &grid_}) {
-    v->clear();
-  }
-  for (auto* v : {&state_, &channel_, &overdue_}) v->clear();
+  ForEachColumn(*this, [](auto& column) { column.clear(); });
   by_created_.clear();
   block_min_deadline_.clear();
   block_max_updated_.clear();
@@ -177,15 +166,10 @@ void CaseCatalog::SortById() {
   std::iota(order.begin(), order.end(), 0u);
   std::stable_sort(order.begin(), order.end(),
                    [this](uint32_t a, uint32_t b) { return id_[a] < id_[b]; });
-  auto permute = [&order](auto& column) {
+  ForEachColumn(*this, [&order](auto& column) {
     auto copy = column;
     for (size_t i = 0; i < order.size(); ++i) column[i] = copy[order[i]];
-  };
-  permute(id_), permute(version_), permute(created_), permute(updated_), permute(deadline_);
-  permute(lon_), permute(lat_);
-  permute(category_), permute(unit_), permute(district_), permute(subdistrict_);
-  permute(community_), permute(grid_);
-  permute(state_), permute(channel_), permute(overdue_);
+  });
 }
 
 Status CaseCatalog::Load(const std::function<Result<bool>(Row&)>& next) {
@@ -205,13 +189,7 @@ Status CaseCatalog::Load(const std::function<Result<bool>(Row&)>& next) {
   }
   if (!sorted) SortById();
   // Loading grew the columns by doubling; what follows appends a few cases a second.
-  for (auto* v : {&id_, &created_, &updated_, &deadline_}) v->shrink_to_fit();
-  for (auto* v : {&lon_, &lat_}) v->shrink_to_fit();
-  for (auto* v : {&version_, &category_, &unit_, &district_, &subdistrict_, &community_,
-                  &grid_}) {
-    v->shrink_to_fit();
-  }
-  for (auto* v : {&state_, &channel_, &overdue_}) v->shrink_to_fit();
+  ForEachColumn(*this, [](auto& column) { column.shrink_to_fit(); });
   SortByCreated();
   ComputeBlocks();
   return OkStatus();
@@ -226,10 +204,8 @@ size_t CaseCatalog::memory_bytes() const {
   std::shared_lock lock(mu_);
   size_t bytes = 0;
   auto add = [&bytes](const auto& v) { bytes += v.capacity() * sizeof(v[0]); };
-  add(id_), add(version_), add(created_), add(updated_), add(deadline_), add(lon_), add(lat_);
-  add(category_), add(unit_), add(district_), add(subdistrict_), add(community_), add(grid_);
-  add(state_), add(channel_), add(overdue_), add(by_created_);
-  add(block_min_deadline_), add(block_max_updated_);
+  ForEachColumn(*this, add);
+  add(by_created_), add(block_min_deadline_), add(block_max_updated_);
   for (const auto& [text, code] : codes_) bytes += sizeof(text) + text.capacity() + 32;
   return bytes;
 }

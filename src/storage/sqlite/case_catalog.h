@@ -88,6 +88,15 @@ class CaseCatalog {
   void SetRow(size_t row, const Row& r);
   void Clear();
   void SortById();
+  // Calls f(column) for each per-case column below (id_ .. overdue_), const or not.
+  template <typename Self, typename F>
+  static void ForEachColumn(Self& self, F f) {
+    f(self.id_), f(self.version_), f(self.created_), f(self.updated_), f(self.deadline_);
+    f(self.lon_), f(self.lat_);
+    f(self.category_), f(self.unit_), f(self.district_), f(self.subdistrict_);
+    f(self.community_), f(self.grid_);
+    f(self.state_), f(self.channel_), f(self.overdue_);
+  }
   void ComputeBlock(size_t block);
   void ComputeBlocks();
   // Next for the deadline_asc and updated_desc orders.
