@@ -168,9 +168,18 @@ for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/case.
 nginx="http://127.0.0.1:$nginx_port"
 
 # wrk_run MODE URL [RATE]: runs wrk, leaves its output in $work/wrk.out.
+# Also leaves wrk's own CPU time (user + system, seconds) in $work/wrk.cpu.
 wrk_run() {
-  BENCH_MODE=$1 BENCH_RATE=${3:-0} BENCH_RUN_ID="$1-$RANDOM-$(date +%s%N)" \
-    wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$2" >"$work/wrk.out" 2>&1 || {
+  (
+    BENCH_MODE=$1 BENCH_RATE=${3:-0} BENCH_RUN_ID="$1-$RANDOM-$(date +%s%N)" \
+      wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$2" >"$work/wrk.out" 2>&1 ||
+      exit 1
+    # the subshell's children's times: "XmY.YYYs XmY.YYYs" on the second line of `times`
+    # (not piped: a pipeline's `times` would run in a subshell of its own, with no children)
+    times >"$work/wrk.times"
+    awk 'NR == 2 { n = 0; for (i = 1; i <= 2; ++i) { split($i, p, /m|s/); n += p[1] * 60 + p[2] }
+                   print n }' "$work/wrk.times" >"$work/wrk.cpu"
+  ) || {
     cat "$work/wrk.out" >&2
     exit 1
   }
@@ -234,7 +243,7 @@ perf_stop() {
   fi
 }
 
-create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-
+create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-; wrk_cpu_us=-
 paced_rps=-; p50=-; p99=-; nginx_paced_rps=-; nginx_p50=-; nginx_p99=-
 if [ "$ROWS" != read ]; then
   # 1. creates, closed loop.
@@ -243,6 +252,8 @@ if [ "$ROWS" != read ]; then
   thread_ticks "$citygrid_pid" >"$work/threads.before"
   wrk_run create "$base/api/v1/cases"
   create_rps=$(rps)
+  wrk_cpu_us=$(awk -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" \
+    '{ printf "%.0f", (n > 0 ? $1 * 1e6 / n : 0) }' "$work/wrk.cpu")
   create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
     -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
   thread_ticks "$citygrid_pid" >"$work/threads.after"
@@ -269,7 +280,7 @@ if [ "$ROWS" = create ]; then
     "$(ratio "$paced_rps" "$nginx_paced_rps")"
   row "at $RATE req/s: p50 latency ms" "$p50" "$nginx_p50" "$(ratio "$p50" "$nginx_p50")"
   row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
-  echo "server CPU per create (row 1): $create_cpu_us us"
+  echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
   echo "server threads' CPU in row 1 (% of a core): $create_threads"
   echo "cases in the store after the run: $cases_total"
   exit 0
@@ -331,6 +342,6 @@ row "GET 1 KiB static file (1 thread)" "$file_rps" "$nginx_file_rps" \
   "$(ratio "$file_rps" "$nginx_file_rps")"
 row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
-[ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us"
+[ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
 [ "$ROWS" = read ] || echo "server threads' CPU in row 1 (% of a core): $create_threads"
 echo "cases in the store after the run: $cases_total"

@@ -51,7 +51,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       app->store_->cases(), [reference_service] { return reference_service->Get()->calendar; });
   app->evaluation_ = std::make_unique<service::EvaluationService>(
       *app->evaluation_engine_, *app->store_, *app->reference_, app->clock_);
-  app->cases_->SetWriteListener([follower = app->follower_.get()] { follower->Notify(); });
+  app->cases_->SetWriteListener(
+      [follower = app->follower_.get()](int64_t last_seq) { follower->Notify(last_seq); });
   app->sweeper_ = std::make_unique<service::OverdueSweeper>(*app->cases_, options.sweep_interval);
   app->services_.reset(new http::ApiServices{*app->store_, *app->auth_, *app->reference_,
                                              *app->cases_, app->feed_.get(), app->clock_});

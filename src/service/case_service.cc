@@ -101,13 +101,13 @@ CaseService::CaseService(storage::Store& store, ReferenceDataService& reference,
                          CaseServiceOptions options)
     : store_(store), reference_(reference), clock_(clock), options_(options) {}
 
-void CaseService::SetWriteListener(std::function<void()> listener) {
-  listener_.store(std::make_shared<const std::function<void()>>(std::move(listener)));
+void CaseService::SetWriteListener(std::function<void(int64_t)> listener) {
+  listener_.store(std::make_shared<const std::function<void(int64_t)>>(std::move(listener)));
 }
 
-void CaseService::Notify() {
-  std::shared_ptr<const std::function<void()>> l = listener_.load();
-  if (l && *l) (*l)();
+void CaseService::Notify(int64_t last_seq) {
+  std::shared_ptr<const std::function<void(int64_t)>> l = listener_.load();
+  if (l && *l) (*l)(last_seq);
 }
 
 Status CaseService::CheckPhotos(const std::vector<std::string>& photos) const {
@@ -273,7 +273,7 @@ Result<CreateCaseResult> CaseService::FinishCreate(const PreparedCreate& prepare
       result.duplicates,
       FindDuplicates(record.category, prepared.wgs84, record.created_at, record.id));
   if (stored.created) {
-    Notify();
+    Notify(stored.created_seq);
     if (prepared.channel == Channel::kVideoAi && !result.duplicates.empty()) {
       // Machine reports of a known problem are merged at once (DESIGN.md §2 Duplicates). The
       // case exists already; if the merge loses a race, the report stays open as a duplicate
@@ -293,7 +293,7 @@ Result<CreateCaseResult> CaseService::FinishCreate(const PreparedCreate& prepare
         RecordForDuplicates(next, merged->empty() ? 0 : merged->back().global_seq);
         record = std::move(next);
         result.merged_into = merge.params.into;
-        Notify();
+        Notify(merged->empty() ? 0 : merged->back().global_seq);
       }
     }
   } else if (record.state == CaseState::kMerged) {
@@ -511,7 +511,7 @@ Result<CaseDetail> CaseService::Act(const Actor& actor, const std::string& numbe
   Case next;
   CITYGRID_ASSIGN_OR_RETURN(detail.history,
                             ApplyAndAppend(*data, current, action, request.condition, &next));
-  Notify();
+  Notify(detail.history.empty() ? 0 : detail.history.back().global_seq);
   next.number = current.number;
   next.idempotency_key = current.idempotency_key;
   RecordForDuplicates(next, detail.history.empty() ? 0 : detail.history.back().global_seq);
@@ -538,7 +538,7 @@ Result<CaseDetail> CaseService::AddPhotos(const Actor& actor, const std::string&
         store_.cases().Append(current.id, current.version, {event}, next);
     if (!stored.ok() && stored.status().code() == StatusCode::kAborted && attempt < 5) continue;
     CITYGRID_RETURN_IF_ERROR(stored);
-    Notify();
+    Notify(stored->empty() ? 0 : stored->back().global_seq);
     CaseDetail detail;
     next.number = current.number;
     next.idempotency_key = current.idempotency_key;
@@ -612,7 +612,7 @@ Result<int> CaseService::SweepOverdue(Timestamp now) {
     if (page.next_cursor.empty()) break;
     q.cursor = page.next_cursor;
   }
-  if (marked > 0) Notify();
+  if (marked > 0) Notify(0);
   return marked;
 }
 

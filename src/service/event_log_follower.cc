@@ -120,9 +120,12 @@ void EventLogFollower::Stop() {
   if (thread.joinable()) thread.join();
 }
 
-void EventLogFollower::Notify() {
+void EventLogFollower::Notify(int64_t written_seq) {
   {
     std::lock_guard lock(mu_);
+    // low_position_ is the lowest position of the caught-up subscribers after the last poll;
+    // when some are not caught up yet the next poll is due anyway.
+    if (written_seq > 0 && written_seq <= low_position_ && all_caught_up_) return;
     notified_ = true;
   }
   cv_.notify_all();

@@ -129,7 +129,7 @@ TEST(CaseFeedTest, FollowerDeliversLocalWritesAndClosingEndsSubscriptions) {
   ASSERT_TRUE(env.ready());
   CaseFeed feed(env.store().cases());
   EventLogFollower follower(env.store().cases(), SlowPoll());
-  env.service().SetWriteListener([&follower] { follower.Notify(); });
+  env.service().SetWriteListener([&follower](int64_t last_seq) { follower.Notify(last_seq); });
   ASSERT_TRUE(follower.Subscribe(feed).ok());
   ASSERT_TRUE(follower.Start().ok());
   auto sub = feed.Subscribe(kOperator);

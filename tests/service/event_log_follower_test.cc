@@ -227,7 +227,7 @@ TEST(EventLogFollowerTest, StopsAndRestartsWhereEachSubscriberLeftOff) {
   EventLogFollowerOptions options;
   options.poll_interval = std::chrono::seconds(30);  // only Notify() wakes it
   EventLogFollower follower(env.store().cases(), options);
-  env.service().SetWriteListener([&follower] { follower.Notify(); });
+  env.service().SetWriteListener([&follower](int64_t last_seq) { follower.Notify(last_seq); });
   ASSERT_TRUE(follower.Subscribe(a).ok());
   ASSERT_TRUE(follower.Subscribe(b, EventLogFollower::CatchUpOn::kFollower).ok());
   ASSERT_TRUE(follower.Start().ok());

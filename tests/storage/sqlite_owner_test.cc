@@ -8,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 
 #include "citygrid/storage/case_version_source.h"
 #include "citygrid/storage/sqlite_store.h"
 #include "src/storage/sqlite/case_version_map.h"
+#include "src/storage/sqlite/recent_events.h"
 #include "tests/testing/paths.h"
 
 namespace citygrid::storage {
@@ -158,6 +160,48 @@ TEST_F(SqliteOwnerTest, WithoutOwnershipEveryCallReadsTheDatabase) {
   EXPECT_EQ(versions_b->CurrentVersion(c.number)->version, 2);
 }
 
+// The owner answers EventsAfter for its own recent writes from memory (RecentEvents): the same
+// events, field for field, as a non-owner reads from the table; past a write the owner did not
+// make itself (here a non-owner's) it reads the table, and its own later writes follow.
+TEST_F(SqliteOwnerTest, RecentEventsFromMemoryEqualTheTableAndAForeignWriteIsReadFromIt) {
+  auto owner = Open(/*own=*/true);
+  auto other = Open(/*own=*/false);
+  ASSERT_TRUE(owner.ok() && other.ok());
+  auto compare = [&](int64_t after, int limit) {
+    auto mine = (*owner)->cases().EventsAfter(after, limit);
+    auto table = (*other)->cases().EventsAfter(after, limit);
+    ASSERT_TRUE(mine.ok() && table.ok());
+    EXPECT_EQ(*mine, *table) << "after " << after << ", limit " << limit;
+  };
+  auto first = (*owner)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  Case a = AppendComment(**owner, first->created_case);
+  std::promise<Result<CreateResult>> async;
+  NewCase second = SimpleCase();
+  second.created.note = "async";
+  second.created.photos = {std::string(64, 'a'), std::string(64, 'b')};
+  (*owner)->cases().CreateCaseAsync(second, {}, [&](Result<CreateResult> r) {
+    async.set_value(std::move(r));
+  });
+  ASSERT_TRUE(async.get_future().get().ok());
+  a = AppendComment(**owner, a);
+  for (int64_t after = 0; after <= 5; ++after) {
+    for (int limit : {1, 2, 100}) compare(after, limit);
+  }
+  // A case written by another opener is not in the owner's memory: the table answers.
+  auto foreign = (*other)->cases().CreateCase(SimpleCase());
+  ASSERT_TRUE(foreign.ok()) << foreign.status().ToString();
+  Case b = AppendComment(**owner, a);
+  auto tail = (*owner)->cases().EventsAfter(4, 100);  // 5 is the foreign case's, 6 the owner's
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 2u);
+  EXPECT_EQ((*tail)[0].global_seq, 5);
+  EXPECT_EQ((*tail)[0].case_id, foreign->created_case.id);
+  EXPECT_EQ((*tail)[1].global_seq, 6);
+  EXPECT_EQ((*tail)[1].version, b.version);
+  for (int64_t after = 0; after <= 6; ++after) compare(after, 100);
+}
+
 // The owner lists cases from its catalog: after a reopen (the catalog read back from the table)
 // and for a non-owner (SQL on the table) the lists and counts are the same.
 TEST_F(SqliteOwnerTest, TheCatalogIsReadBackOnReopenAndAgreesWithSql) {
@@ -241,3 +285,56 @@ TEST(CaseVersionMapTest, AFullMapEmptiesAndDropsReadsThatBeganBefore) {
 
 }  // namespace
 }  // namespace citygrid::storage
+
+namespace citygrid::storage::sqlite {
+namespace {
+
+CaseEvent Seq(int64_t seq) {
+  CaseEvent e;
+  e.global_seq = seq;
+  e.case_id = seq * 10;
+  e.note = "event " + std::to_string(seq);
+  return e;
+}
+
+std::vector<int64_t> SeqsOf(const std::optional<std::vector<CaseEvent>>& events) {
+  std::vector<int64_t> out;
+  if (events) {
+    for (const CaseEvent& e : *events) out.push_back(e.global_seq);
+  }
+  return out;
+}
+
+TEST(RecentEventsTest, AnswersOnlyAConsecutiveRunRightAfterThePosition) {
+  RecentEvents recent(100);
+  EXPECT_FALSE(recent.After(0, 10).has_value());
+  recent.Add(std::vector<CaseEvent>{Seq(1), Seq(2), Seq(4)});  // 3 committed, not added yet
+  EXPECT_FALSE(recent.After(0, 10).has_value());  // 3 is missing before 4: the database answers
+  EXPECT_EQ(SeqsOf(recent.After(0, 2)), (std::vector<int64_t>{1, 2}));  // the limit comes first
+  EXPECT_EQ(SeqsOf(recent.After(0, 1)), (std::vector<int64_t>{1}));
+  EXPECT_FALSE(recent.After(2, 10).has_value());  // 3 is not held
+  EXPECT_EQ(SeqsOf(recent.After(3, 10)), (std::vector<int64_t>{4}));
+  EXPECT_FALSE(recent.After(4, 10).has_value());  // nothing after the end
+  recent.Add(Seq(3));                             // late, out of order
+  EXPECT_EQ(SeqsOf(recent.After(0, 10)), (std::vector<int64_t>{1, 2, 3, 4}));
+  recent.Add(Seq(2));  // held already: kept once
+  EXPECT_EQ(recent.size(), 4u);
+  EXPECT_EQ(recent.After(1, 1)->front().note, "event 2");
+}
+
+TEST(RecentEventsTest, DropsTheOldestPastItsCapacity) {
+  RecentEvents recent(3);
+  for (int64_t seq = 1; seq <= 5; ++seq) recent.Add(Seq(seq));
+  EXPECT_EQ(recent.size(), 3u);
+  EXPECT_FALSE(recent.After(0, 10).has_value());
+  EXPECT_FALSE(recent.After(1, 10).has_value());
+  EXPECT_EQ(SeqsOf(recent.After(2, 10)), (std::vector<int64_t>{3, 4, 5}));
+  recent.Add(Seq(1));  // older than everything kept, and full: not kept
+  EXPECT_EQ(SeqsOf(recent.After(2, 10)), (std::vector<int64_t>{3, 4, 5}));
+  RecentEvents none(0);
+  none.Add(Seq(1));
+  EXPECT_FALSE(none.After(0, 10).has_value());
+}
+
+}  // namespace
+}  // namespace citygrid::storage::sqlite

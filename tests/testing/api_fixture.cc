@@ -110,7 +110,8 @@ Status ApiFixture::Setup(const ApiFixtureOptions& options) {
   feed_ = std::make_unique<service::CaseFeed>(store_->cases());
   if (options.start_feed) CITYGRID_RETURN_IF_ERROR(follower_->Subscribe(*feed_));
   CITYGRID_RETURN_IF_ERROR(follower_->Start());
-  cases_->SetWriteListener([follower = follower_.get()] { follower->Notify(); });
+  cases_->SetWriteListener(
+      [follower = follower_.get()](int64_t last_seq) { follower->Notify(last_seq); });
   services_.reset(new http::ApiServices{*store_, *auth_, *reference_, *cases_,
                                         options.start_feed ? feed_.get() : nullptr, clock_,
                                         options.max_photo_bytes});

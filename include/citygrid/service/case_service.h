@@ -203,8 +203,8 @@ class CaseService {
   Result<int> SweepOverdue(Timestamp now);
 
   // Called after every successful local write (e.g. EventLogFollower::Notify), on the writer's
-  // thread.
-  void SetWriteListener(std::function<void()> listener);
+  // thread, with the global_seq of the write's last event (0 when not known).
+  void SetWriteListener(std::function<void(int64_t last_seq)> listener);
 
   // Display names for a case's location (district/sub-district/community/road and road chief).
   LocationNames NamesFor(const Case& c) const;
@@ -236,7 +236,8 @@ class CaseService {
   Result<std::vector<CaseEvent>> ApplyAndAppend(const ReferenceData& data, const Case& current,
                                                 const ActionRequest& request,
                                                 const std::string& condition, Case* next);
-  void Notify();
+  // Calls the write listener; `last_seq` as SetWriteListener says.
+  void Notify(int64_t last_seq);
   // Hands a committed case to the duplicate index (if enabled); `seq` is the global_seq of the
   // write's last event.
   void RecordForDuplicates(const Case& c, int64_t seq);
@@ -245,7 +246,7 @@ class CaseService {
   ReferenceDataService& reference_;
   const Clock& clock_;
   const CaseServiceOptions options_;
-  std::atomic<std::shared_ptr<const std::function<void()>>> listener_;
+  std::atomic<std::shared_ptr<const std::function<void(int64_t)>>> listener_;
   std::atomic<std::shared_ptr<const Executor>> executor_;
   std::unique_ptr<DuplicateIndex> duplicates_;  // set once, before serving
   EventLogFollower* duplicates_follower_ = nullptr;

@@ -17,7 +17,7 @@
 //
 // Wake-ups: the follower waits on `notifier` (e.g. PostgreSQL LISTEN/NOTIFY) when it has one,
 // else sleeps up to `poll_interval`; Notify() (CaseService::SetWriteListener) wakes it at once
-// after a local write.
+// after a local write that it has not read yet.
 //
 // Thread safety: all methods may be called from any thread. Subscribers' CatchUp and Apply run
 // one at a time (the follower never calls two subscribers, or one subscriber twice, at once).
@@ -94,8 +94,9 @@ class EventLogFollower {
   Status Start();
   // Stops the thread (subscriptions stay). Idempotent.
   void Stop();
-  // Wakes the follower now.
-  void Notify();
+  // Wakes the follower now, unless `written_seq` > 0 and every subscriber has applied the event
+  // of that global_seq already (a write the follower read while its writer was still busy).
+  void Notify(int64_t written_seq = 0);
 
   // One wake-up's work: catches up the subscribers that need it, then reads the events after the
   // lowest position until the log's end and fans them out. Returns the number of events read;

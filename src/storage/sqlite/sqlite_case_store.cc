@@ -223,8 +223,10 @@ const char* SortColumn(CaseSort sort) {
 
 // The rows of a new case (see CaseStore::CreateCase), on the writer connection; fills *result.
 // May run twice (SqliteDatabase's rerun with savepoints): it starts *result afresh.
+// `created_event` receives the sealed kCreated event as written (when a case was created).
 Status WriteNewCase(Connection& conn, const NewCase& new_case,
-                    const std::vector<CounterDelta>& counters, CreateResult* result) {
+                    const std::vector<CounterDelta>& counters, CreateResult* result,
+                    CaseEvent* created_event) {
   *result = CreateResult{};
   const std::string& key = new_case.idempotency_key;
   if (!key.empty()) {
@@ -291,6 +293,7 @@ Status WriteNewCase(Connection& conn, const NewCase& new_case,
   result->created_case = std::move(c);
   result->created = true;
   result->created_seq = e.global_seq;
+  *created_event = std::move(e);
   return OkStatus();
 }
 
@@ -308,10 +311,11 @@ Result<CreateResult> SqliteCaseStore::CreateCase(const NewCase& new_case,
                                                  const std::vector<CounterDelta>& counters) {
   CITYGRID_RETURN_IF_ERROR(CheckNewCase(new_case));
   CreateResult result;
+  CaseEvent created_event;
   CITYGRID_RETURN_IF_ERROR(db_.Write([&](Connection& conn) {
-    return WriteNewCase(conn, new_case, counters, &result);
+    return WriteNewCase(conn, new_case, counters, &result, &created_event);
   }));
-  Committed(result);
+  Committed(result, created_event);
   return result;
 }
 
@@ -325,28 +329,31 @@ void SqliteCaseStore::CreateCaseAsync(NewCase new_case, std::vector<CounterDelta
     NewCase new_case;
     std::vector<CounterDelta> counters;
     CreateResult result;
+    CaseEvent created_event;
   };
   auto pending = std::make_shared<Pending>(
-      Pending{std::move(new_case), std::move(counters), CreateResult{}});
+      Pending{std::move(new_case), std::move(counters), CreateResult{}, CaseEvent{}});
   db_.WriteAsync(
       [pending](Connection& conn) {
-        return WriteNewCase(conn, pending->new_case, pending->counters, &pending->result);
+        return WriteNewCase(conn, pending->new_case, pending->counters, &pending->result,
+                            &pending->created_event);
       },
       [this, pending, done = std::move(done)](Status s) {
         if (!s.ok()) {
           done(s);
           return;
         }
-        Committed(pending->result);  // before anyone hears of the case
+        Committed(pending->result, pending->created_event);  // before anyone hears of the case
         done(std::move(pending->result));
       });
 }
 
-void SqliteCaseStore::Committed(const CreateResult& result) {
+void SqliteCaseStore::Committed(const CreateResult& result, const CaseEvent& created_event) {
   if (result.created) {
     versions_.Committed(result.created_case.number,
                         {result.created_case.id, result.created_case.version});
     if (catalog_loaded_) catalog_.Put(CaseCatalog::RowOf(result.created_case));
+    if (db_.owns_data_dir()) recent_.Add(created_event);
   }
 }
 
@@ -407,6 +414,7 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::Append(int64_t case_id, int64_t 
   }));
   versions_.Committed(row.number, {case_id, new_version});
   if (catalog_loaded_) catalog_.Put(CaseCatalog::RowOf(row));
+  if (db_.owns_data_dir()) recent_.Add(events);
   return events;
 }
 
@@ -614,6 +622,11 @@ Result<std::vector<CaseEvent>> SqliteCaseStore::EventsAfter(int64_t after_seq, i
   if (limit < 1 || limit > kMaxEventsPerPage) {
     return InvalidArgumentError("limit " + std::to_string(limit) + " is outside 1.." +
                                 std::to_string(kMaxEventsPerPage));
+  }
+  if (db_.owns_data_dir()) {
+    if (std::optional<std::vector<CaseEvent>> recent = recent_.After(after_seq, limit)) {
+      return std::move(*recent);
+    }
   }
   std::vector<CaseEvent> events;
   CITYGRID_RETURN_IF_ERROR(db_.Read([&](Connection& conn) -> Status {

@@ -6,6 +6,7 @@
 #include "citygrid/storage/store.h"
 #include "src/storage/sqlite/case_catalog.h"
 #include "src/storage/sqlite/case_version_map.h"
+#include "src/storage/sqlite/recent_events.h"
 #include "src/storage/sqlite/sqlite_database.h"
 
 namespace citygrid::storage::sqlite {
@@ -41,6 +42,8 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
   // it names; otherwise by SQL on the cases table.
   Result<CasePage> QueryCases(const CaseQuery& query) override;
   Result<int64_t> CountCases(const CaseQuery& query) override;
+  // With the data directory owned, the events this store committed lately are answered from
+  // memory (RecentEvents) when they follow `after_seq` without a gap; otherwise by SQL.
   Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) override;
   Result<int64_t> LastGlobalSeq() override;
   Result<std::vector<CounterDelta>> ReadCounters(const std::string& prefix) override;
@@ -51,8 +54,9 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
   Status LoadCatalog();
 
  private:
-  // Records a created case's version (CurrentVersion) and catalog row once its write committed.
-  void Committed(const CreateResult& result);
+  // Records a created case's version (CurrentVersion), catalog row and event (EventsAfter) once
+  // its write committed.
+  void Committed(const CreateResult& result, const CaseEvent& created_event);
   Result<CasePage> QueryCatalog(const CaseQuery& query);
   // The cases of `keys`' ids, in that order, that match `query` (text included): the bodies are
   // read now, so a case that changed since the catalog was read is checked as it is now.
@@ -63,6 +67,7 @@ class SqliteCaseStore final : public CaseStore, public CaseVersionSource {
   // Versions committed or read here; authoritative only while db_.owns_data_dir().
   CaseVersionMap versions_;
   CaseCatalog catalog_;
+  RecentEvents recent_;  // filled only while db_.owns_data_dir()
   bool catalog_loaded_ = false;  // set once, by LoadCatalog before any other call
 };
 
