@@ -14,6 +14,7 @@
 #include "citygrid/storage/event_notifier.h"
 #include "citygrid/storage/store.h"
 #include "src/storage/postgres/pg_admin.h"
+#include "src/storage/postgres/pg_connection.h"
 #include "tests/storage/postgres_test_database.h"
 #include "tests/storage/store_factories.h"
 #include "tests/testing/paths.h"
@@ -350,6 +351,59 @@ TEST(PostgresStoreTest, SurvivesTheServerDroppingEveryConnection) {
   ASSERT_TRUE(seq.ok()) << seq.status().ToString();
   EXPECT_EQ(*seq, 2);
   ASSERT_TRUE(b->documents().Put("setting", "k", "1").ok());
+}
+
+// Statements with parameters run as prepared statements of their connection, prepared once at
+// their first use; a statement whose text is wrong reports its own error from the prepare.
+TEST(PgConnectionTest, ParameterizedStatementsArePreparedOnceAndABadOneNamesItsError) {
+  CITYGRID_PG_TEST_DATABASE(db);
+  auto conn = postgres::PgConnection::Connect(db->dsn());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto prepared = [&]() -> int64_t {
+    auto r = (*conn)->Exec("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'cg_%'");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->Int(0, 0) : -1;
+  };
+  auto add = [](int64_t a, int64_t b) {
+    postgres::PgStatement st;
+    st.sql = "SELECT $1::bigint + $2::bigint";
+    st.params.Add(a).Add(b);
+    return st;
+  };
+  for (int round = 0; round < 3; ++round) {
+    // The same text twice in one pipeline, and again in later ones.
+    auto results = (*conn)->ExecPipeline({add(1, round), add(10, round)});
+    ASSERT_TRUE(results.ok()) << results.status().ToString();
+    ASSERT_TRUE((*results)[0].ok() && (*results)[1].ok());
+    EXPECT_EQ((*results)[0]->Int(0, 0), 1 + round);
+    EXPECT_EQ((*results)[1]->Int(0, 0), 10 + round);
+    EXPECT_EQ(prepared(), 1);
+  }
+  postgres::PgParams one;
+  one.Add(int64_t{41});
+  auto single = (*conn)->Exec("SELECT $1::bigint + 1", one);
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  EXPECT_EQ(single->Int(0, 0), 42);
+  EXPECT_EQ(prepared(), 2);
+
+  postgres::PgStatement bad;
+  bad.sql = "SELEC $1::bigint";
+  bad.params.Add(int64_t{1});
+  auto results = (*conn)->ExecPipeline({add(2, 2), bad, add(3, 3)});
+  ASSERT_TRUE(results.ok()) << results.status().ToString();
+  ASSERT_TRUE((*results)[0].ok());
+  ASSERT_FALSE((*results)[1].ok());
+  EXPECT_NE((*results)[1].status().message().find("syntax error"), std::string::npos)
+      << (*results)[1].status().ToString();
+  EXPECT_FALSE((*results)[2].ok());  // skipped after the error
+  EXPECT_EQ(prepared(), 2);          // the bad text was not kept
+  // The connection goes on, and the bad text fails the same way again.
+  auto again = (*conn)->ExecPipeline({bad});
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE((*again)[0].status().message().find("syntax error"), std::string::npos);
+  auto after = (*conn)->ExecPipeline({add(5, 5)});
+  ASSERT_TRUE(after.ok() && (*after)[0].ok());
+  EXPECT_EQ((*after)[0]->Int(0, 0), 10);
 }
 
 TEST(PostgresStoreTest, AnUnreachableServerIsUnavailable) {

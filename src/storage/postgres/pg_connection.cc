@@ -83,10 +83,32 @@ Result<PgResult> PgConnection::Exec(std::string_view sql) {
   return Check(PQexec(conn_, text.c_str()), sql);
 }
 
+const std::string* PgConnection::PreparedName(const std::string& sql) const {
+  auto it = prepared_.find(sql);
+  return it == prepared_.end() ? nullptr : &it->second;
+}
+
+std::string PgConnection::NameToPrepare() const {
+  if (prepared_.size() >= kMaxPrepared) return "";
+  return "cg_" + std::to_string(prepared_.size() + 1);
+}
+
 Result<PgResult> PgConnection::Exec(const std::string& sql, const PgParams& params) {
   std::vector<const char*> values = params.Pointers();
-  return Check(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0),
+  const int n = static_cast<int>(values.size());
+  const std::string* name = n > 0 ? PreparedName(sql) : nullptr;
+  if (name == nullptr && n > 0) {
+    if (std::string fresh = NameToPrepare(); !fresh.empty()) {
+      CITYGRID_ASSIGN_OR_RETURN(PgResult prepared,
+                                Check(PQprepare(conn_, fresh.c_str(), sql.c_str(), n, nullptr), sql));
+      (void)prepared;
+      name = &prepared_.emplace(sql, std::move(fresh)).first->second;
+    }
+  }
+  if (name != nullptr) {
+    return Check(PQexecPrepared(conn_, name->c_str(), n, values.data(), nullptr, nullptr, 0), sql);
+  }
+  return Check(PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0),
                sql);
 }
 
@@ -100,23 +122,64 @@ Result<std::vector<Result<PgResult>>> PgConnection::ExecPipeline(
     return UnavailableError(std::string("PostgreSQL pipeline: ") + what + ": " + why);
   };
   if (PQenterPipelineMode(conn_) != 1) return lost("cannot enter pipeline mode");
-  for (const PgStatement& st : statements) {
+  // The names prepared in this pipeline, by statement (known to the connection once their
+  // Prepare succeeded; a text twice in one pipeline is prepared once).
+  std::vector<std::string> preparing(statements.size());
+  std::unordered_map<std::string, size_t> preparing_text;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const PgStatement& st = statements[i];
     std::vector<const char*> values = st.params.Pointers();
-    if (PQsendQueryParams(conn_, st.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                          values.data(), nullptr, nullptr, 0) != 1) {
-      return lost("cannot send a statement");
+    const int n = static_cast<int>(values.size());
+    std::string name;
+    if (n > 0) {
+      if (const std::string* known = PreparedName(st.sql)) {
+        name = *known;
+      } else if (auto same = preparing_text.find(st.sql); same != preparing_text.end()) {
+        name = preparing[same->second];
+      } else if (prepared_.size() + preparing_text.size() < kMaxPrepared) {
+        name = "cg_" + std::to_string(prepared_.size() + preparing_text.size() + 1);
+        if (PQsendPrepare(conn_, name.c_str(), st.sql.c_str(), n, nullptr) != 1) {
+          return lost("cannot send a statement");
+        }
+        preparing[i] = name;
+        preparing_text.emplace(st.sql, i);
+      }
     }
+    const int sent =
+        name.empty()
+            ? PQsendQueryParams(conn_, st.sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0)
+            : PQsendQueryPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    if (sent != 1) return lost("cannot send a statement");
   }
   if (PQpipelineSync(conn_) != 1) return lost("cannot send the sync");
 
   std::vector<Result<PgResult>> results;
   results.reserve(statements.size());
-  for (const PgStatement& st : statements) {
+  for (size_t i = 0; i < statements.size(); ++i) {
+    const PgStatement& st = statements[i];
+    std::optional<Status> prepare_failed;
+    if (!preparing[i].empty()) {
+      PGresult* p = PQgetResult(conn_);
+      if (p == nullptr) return lost("a result is missing");
+      const ExecStatusType ps = PQresultStatus(p);
+      if (ps == PGRES_COMMAND_OK) {
+        prepared_.emplace(st.sql, preparing[i]);
+        PQclear(p);
+      } else if (ps == PGRES_PIPELINE_ABORTED) {
+        PQclear(p);
+      } else {
+        // The statement's own error (a syntax error, an unknown column) comes from its Prepare.
+        prepare_failed = Check(p, st.sql).status();
+      }
+      while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+    }
     PGresult* r = PQgetResult(conn_);
     if (r == nullptr) return lost("a result is missing");
     if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
       PQclear(r);
-      results.push_back(AbortedError("PostgreSQL: skipped after an earlier error in the pipeline"));
+      results.push_back(prepare_failed ? Result<PgResult>(*prepare_failed)
+                                       : AbortedError("PostgreSQL: skipped after an earlier "
+                                                      "error in the pipeline"));
     } else {
       results.push_back(Check(r, st.sql));
     }

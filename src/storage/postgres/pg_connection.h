@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "citygrid/common/status.h"
@@ -96,6 +97,12 @@ class PgConnection {
   // Runs one statement with text parameters $1..$n.
   Result<PgResult> Exec(const std::string& sql, const PgParams& params);
 
+  // Statements with parameters (here and in Exec(sql, params)) run as named prepared statements
+  // of this connection, prepared at their first use (in the same round trip), so PostgreSQL
+  // parses and plans each text once per connection instead of at every call. At most
+  // kMaxPrepared texts are kept; past that a text runs unnamed, parsed each time.
+  static constexpr size_t kMaxPrepared = 512;
+
   // Runs `statements` in order in ONE round trip (libpq pipeline mode) and returns each one's
   // result. After the first failing statement the server skips the rest: they get kAborted
   // ("skipped"). The outer Status fails only when the connection itself fails.
@@ -115,8 +122,14 @@ class PgConnection {
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   Result<PgResult> Check(PGresult* result, std::string_view sql);
+  // The prepared statement's name for `sql`, or nullptr when it is not prepared on this
+  // connection.
+  const std::string* PreparedName(const std::string& sql) const;
+  // A name for preparing `sql` now, or "" when no more texts are kept (run it unnamed).
+  std::string NameToPrepare() const;
 
   PGconn* conn_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
   bool poisoned_ = false;  // a pipeline failed midway; the connection must be dropped
 };
 
