@@ -12,8 +12,9 @@
 #   4. GET /open311/v2/requests.json?page_size=OPEN311_PAGE (the newest cases as Open311 service
 #      requests, no key), 1 server thread; nginx serves a same-size file.
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
-# Under the table: the server's CPU per create in row 1, and each named server thread's share of
-# a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the machine's idle share.
+# Under the table: the server's (and wrk's own) CPU per create in row 1, and each named server
+# thread's share of a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the
+# machine's idle share.
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
 # fresh temporary data directory. Create rows run CREATE_THREADS server threads (default: the
 # number of cores; a create does not hold its thread while the SQLite group commit runs. A
