@@ -7,10 +7,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "citygrid/storage/case_version_source.h"
 #include "citygrid/storage/sqlite_store.h"
@@ -200,6 +203,69 @@ TEST_F(SqliteOwnerTest, RecentEventsFromMemoryEqualTheTableAndAForeignWriteIsRea
   EXPECT_EQ((*tail)[1].global_seq, 6);
   EXPECT_EQ((*tail)[1].version, b.version);
   for (int64_t after = 0; after <= 6; ++after) compare(after, 100);
+}
+
+// Several threads create and change cases on the owner (synchronous and queued creates, appends)
+// while a reader follows the log through EventsAfter in small pages: it sees every event once,
+// in order and without a gap, whether memory or the table answered, and ends with what a
+// non-owner reads from the table.
+TEST_F(SqliteOwnerTest, AReaderFollowingTheOwnersLogWhileItWritesMissesNoEvent) {
+  auto owner = Open(/*own=*/true);
+  auto other = Open(/*own=*/false);
+  ASSERT_TRUE(owner.ok() && other.ok());
+  CaseStore& cases = (*owner)->cases();
+  std::atomic<bool> writing{true};
+  std::vector<CaseEvent> seen;
+  std::string reader_error;
+  std::thread reader([&] {
+    int64_t position = 0;
+    for (bool last = false;;) {
+      const bool was_writing = writing.load();
+      auto page = cases.EventsAfter(position, 7);
+      if (!page.ok()) {
+        reader_error = page.status().ToString();
+        return;
+      }
+      for (CaseEvent& e : *page) {
+        if (e.global_seq != position + 1) {
+          reader_error = "after " + std::to_string(position) + " came " +
+                         std::to_string(e.global_seq);
+          return;
+        }
+        position = e.global_seq;
+        seen.push_back(std::move(e));
+      }
+      if (last && page->empty()) return;
+      last = !was_writing;  // one more empty read after the writers stopped
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 40; ++i) {
+        NewCase n = SimpleCase();
+        n.created.note = "writer " + std::to_string(w) + " case " + std::to_string(i);
+        if (i % 2 == 0) {
+          std::promise<Result<CreateResult>> queued;
+          cases.CreateCaseAsync(n, {}, [&](Result<CreateResult> r) { queued.set_value(std::move(r)); });
+          Result<CreateResult> created = queued.get_future().get();
+          ASSERT_TRUE(created.ok()) << created.status().ToString();
+        } else {
+          auto created = cases.CreateCase(n);
+          ASSERT_TRUE(created.ok()) << created.status().ToString();
+          AppendComment(**owner, created->created_case);
+        }
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  writing = false;
+  reader.join();
+  ASSERT_EQ(reader_error, "");
+  auto table = (*other)->cases().EventsAfter(0, 10000);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(table->size(), 4u * (20 + 20 * 2));
+  EXPECT_EQ(seen, *table);
 }
 
 // The owner lists cases from its catalog: after a reopen (the catalog read back from the table)
