@@ -82,6 +82,8 @@ Status EventLogFollower::Subscribe(EventLogSubscriber& subscriber, CatchUpOn cat
       if (e.subscriber == &subscriber) return OkStatus();
     }
     entries_.push_back(Entry{&subscriber, catch_up == CatchUpOn::kCaller});
+    // Notify() skips events below low_position_: a subscriber starting behind lowers it.
+    low_position_ = std::min(low_position_, subscriber.position());
     if (catch_up == CatchUpOn::kFollower) {
       all_caught_up_ = false;
       notified_ = true;

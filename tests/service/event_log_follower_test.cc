@@ -250,6 +250,30 @@ TEST(EventLogFollowerTest, StopsAndRestartsWhereEachSubscriberLeftOff) {
   EXPECT_EQ(b.catch_ups(), 1);
 }
 
+// Notify(seq) does not wake the follower for an event every subscriber has applied; a
+// subscriber that starts behind the others (here from seq 0) is woken for the same seq.
+TEST(EventLogFollowerTest, ANotifyOfAnAppliedEventWakesOnlyForASubscriberBehind) {
+  ServiceEnv env;
+  ASSERT_TRUE(env.ready());
+  CallLog log;
+  Recorder a("a", env.store().cases(), log), b("b", env.store().cases(), log);
+  EventLogFollowerOptions options;
+  options.poll_interval = std::chrono::seconds(30);  // only Notify() wakes it
+  EventLogFollower follower(env.store().cases(), options);
+  ASSERT_TRUE(follower.Subscribe(a).ok());
+  ASSERT_TRUE(follower.Start().ok());
+  const int64_t last = CreateCases(env, 3);
+  follower.Notify(last);
+  EXPECT_TRUE(Eventually([&] { return a.position() == last; }));
+  // b starts at 0: a Notify of `last`, which a has applied, must still wake the follower.
+  ASSERT_TRUE(follower.Subscribe(b).ok());
+  follower.Notify(last);
+  EXPECT_TRUE(Eventually([&] { return b.position() == last; }));
+  follower.Stop();
+  EXPECT_EQ(a.applied(), Seqs(0, last));
+  EXPECT_EQ(b.applied(), Seqs(0, last));
+}
+
 TEST(EventLogFollowerTest, UnsubscribedSubscribersGetNothingMore) {
   ServiceEnv env;
   ASSERT_TRUE(env.ready());
