@@ -75,15 +75,20 @@ Status EventLogFollower::Subscribe(EventLogSubscriber& subscriber, CatchUpOn cat
       if (e.subscriber == &subscriber) return OkStatus();
     }
   }
-  if (catch_up == CatchUpOn::kCaller) CITYGRID_RETURN_IF_ERROR(subscriber.CatchUp());
+  int64_t start = 0;
+  if (catch_up == CatchUpOn::kCaller) {
+    CITYGRID_RETURN_IF_ERROR(subscriber.CatchUp());
+    start = subscriber.position();  // not under mu_: a subscriber's lock may be held long
+  }
   {
     std::lock_guard lock(mu_);
     for (const Entry& e : entries_) {
       if (e.subscriber == &subscriber) return OkStatus();
     }
     entries_.push_back(Entry{&subscriber, catch_up == CatchUpOn::kCaller});
-    // Notify() skips events below low_position_: a subscriber starting behind lowers it.
-    low_position_ = std::min(low_position_, subscriber.position());
+    // Notify() skips events below low_position_: a subscriber starting behind lowers it. (One
+    // caught up on the follower's thread makes all_caught_up_ false, which stops the skipping.)
+    low_position_ = std::min(low_position_, start);
     if (catch_up == CatchUpOn::kFollower) {
       all_caught_up_ = false;
       notified_ = true;
