@@ -4,7 +4,8 @@
 --           file of "lon lat" lines inside the district)
 --   get     GET /api/v1/cases/{number}, round-robin over BENCH_CASES (a file of case numbers)
 --   static  GET of the URL's path as it is (the nginx peer)
--- BENCH_RATE > 0 paces the requests of this wrk thread to that many per second (see delay()).
+-- BENCH_RATE > 0 paces the requests of this wrk thread to that many per second (see delay());
+-- run.sh gives each thread its share of the rate.
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } cg_timespec;

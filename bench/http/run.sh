@@ -4,8 +4,9 @@
 #   1. create-case/s: POST /api/v1/cases (JSON case at a random point of the demo district,
 #      unique Idempotency-Key, inspector token) on the SQLite default, wrk -c64, closed loop;
 #      nginx serves a static file of the same size as a create response.
-#   2. latency at a fixed 2,000 req/s: the same creates paced by load.lua's delay() (a fixed
-#      schedule of one slot per 0.5 ms, shared by the 64 connections); p50/p99 from wrk's own
+#   2. latency at a fixed 2,000 req/s: the same creates paced by load.lua's delay() (each wrk
+#      thread keeps a fixed schedule of RATE / WRK_THREADS requests per second, shared by its
+#      connections: one slot per 1 ms with the 2 threads); p50/p99 from wrk's own
 #      latency distribution (measured from when each request is written); nginx paced the same.
 #   3. GET-case req/s: GET /api/v1/cases/{number} (case with history, signed in), round-robin
 #      over the created cases, 1 server thread; nginx (1 worker) serves a same-size file.
@@ -22,6 +23,9 @@
 #
 # usage: bench/http/run.sh [path/to/citygrid]
 #   env: DURATION=10s CONNECTIONS=64 RATE=2000 CREATE_THREADS=$(nproc) OPEN311_PAGE=100
+#        WRK_THREADS=2 (wrk's own default; every row, citygrid and nginx alike. Before
+#        2026-11-29 the bench ran wrk -t1, whose one thread was itself a bottleneck: a
+#        quarter of the machine stayed idle and creates/s were about a fifth lower)
 #        DB=postgresql://... (the server on that PostgreSQL database instead of SQLite; it must
 #        be empty: bench/http/run-postgres.sh starts a throwaway cluster and passes it)
 #        ROWS=create (only rows 1 and 2, for profiling the create path)
@@ -35,6 +39,7 @@ CITYGRID=${1:-build/src/citygrid}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 RATE=${RATE:-2000}
+WRK_THREADS=${WRK_THREADS:-2}
 CREATE_THREADS=${CREATE_THREADS:-$(nproc)}
 ROWS=${ROWS:-all}
 OPEN311_PAGE=${OPEN311_PAGE:-100}
@@ -172,8 +177,10 @@ nginx="http://127.0.0.1:$nginx_port"
 # Also leaves wrk's own CPU time (user + system, seconds) in $work/wrk.cpu.
 wrk_run() {
   (
-    BENCH_MODE=$1 BENCH_RATE=${3:-0} BENCH_RUN_ID="$1-$RANDOM-$(date +%s%N)" \
-      wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$2" >"$work/wrk.out" 2>&1 ||
+    # BENCH_RATE is per wrk thread: each keeps its own schedule.
+    BENCH_MODE=$1 BENCH_RATE=$(awk -v r="${3:-0}" -v t="$WRK_THREADS" 'BEGIN { print r / t }') \
+      BENCH_RUN_ID="$1-$RANDOM-$(date +%s%N)" \
+      wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$2" >"$work/wrk.out" 2>&1 ||
       exit 1
     # the subshell's children's times: "XmY.YYYs XmY.YYYs" on the second line of `times`
     # (not piped: a pipeline's `times` would run in a subshell of its own, with no children)
@@ -273,7 +280,7 @@ fi
 if [ "$ROWS" = create ]; then
   cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
   stop_citygrid
-  echo "citygrid over HTTP vs nginx, wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
+  echo "citygrid over HTTP vs nginx, wrk -t$WRK_THREADS -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
   row "what" "citygrid" "nginx" "ratio"
   row "create case/s ($BACKEND, $CREATE_THREADS threads)" "$create_rps" "$nginx_create_rps" \
     "$(ratio "$create_rps" "$nginx_create_rps")"
@@ -325,7 +332,7 @@ health_rps=$(rps)
 cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
 stop_citygrid
 
-echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t1 -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
+echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t$WRK_THREADS -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
 row "what" "citygrid" "nginx" "ratio"
 if [ "$ROWS" != read ]; then
   row "create case/s ($BACKEND, $CREATE_THREADS threads) vs $(wc -c <"$work/web/create.json") B file" \
