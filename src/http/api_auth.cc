@@ -77,6 +77,13 @@ Result<service::Principal> Authenticate(ApiServices& services, const Request& re
                   "missing bearer token (send Authorization: Bearer TOKEN from "
                   "POST /api/v1/auth/login)");
   }
+  if (ConnectionMemo* memo = request.connection.get()) {
+    if (memo->bearer_token_key.empty() || memo->bearer_token != token) {
+      memo->bearer_token_key = service::AuthService::TokenKey(token);
+      memo->bearer_token = std::move(token);
+    }
+    return services.auth.AuthenticateKey(memo->bearer_token_key);
+  }
   return services.auth.Authenticate(token);
 }
 

@@ -261,6 +261,7 @@ void Session::Dispatch() {
     }
     request.body = std::move(message.body());
     request.remote_address = remote_;
+    request.connection = memo_;
     // The responder owns the session until it is called: an asynchronous handler is the only
     // thing keeping the connection alive meanwhile.
     HandleRequestAsync(state_.router, request, [self = shared_from_this()](Response response) {

@@ -103,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   ServerState& state_;
   std::string remote_;
+  const std::shared_ptr<ConnectionMemo> memo_ = std::make_shared<ConnectionMemo>();
   Phase phase_ = Phase::kReading;
   bool shutdown_requested_ = false;
   bool first_request_ = true;

@@ -261,16 +261,21 @@ Result<LoginResult> AuthService::Login(const std::string& username, const std::s
   result.expires_at = now + options_.session_lifetime;
   Session session{user->username, now, result.expires_at};
   CITYGRID_RETURN_IF_ERROR(
-      docs_.Put(kSessionKind, storage::Sha256Hex(result.token), EncodeSession(session), 0));
+      docs_.Put(kSessionKind, TokenKey(result.token), EncodeSession(session), 0));
   result.user = std::move(*user);
   result.user.password_hash.clear();
   return result;
 }
 
+std::string AuthService::TokenKey(const std::string& token) { return storage::Sha256Hex(token); }
+
 Result<Principal> AuthService::Authenticate(const std::string& token) {
   if (token.empty()) return UnauthenticatedError("missing bearer token");
+  return AuthenticateKey(TokenKey(token));
+}
+
+Result<Principal> AuthService::AuthenticateKey(const std::string& key) {
   Timestamp now = clock_.Now();
-  std::string key = storage::Sha256Hex(token);
   {
     std::lock_guard lock(mu_);
     auto it = session_cache_.find(key);
@@ -304,7 +309,7 @@ Result<Principal> AuthService::Authenticate(const std::string& token) {
 }
 
 Status AuthService::Logout(const std::string& token) {
-  std::string key = storage::Sha256Hex(token);
+  std::string key = TokenKey(token);
   {
     std::lock_guard lock(mu_);
     session_cache_.erase(key);

@@ -95,6 +95,30 @@ TEST_P(ApiAuthTest, MeNeedsAValidToken) {
   EXPECT_EQ(Body(me)["user"].as_object()["role"].as_string(), "dispatcher");
 }
 
+// A connection remembers the last token's key (http::ConnectionMemo): each request is still
+// answered as the user of the token it carries, and a token that changes on the connection, is
+// unknown, or was used before on it is checked afresh.
+TEST_P(ApiAuthTest, OneConnectionAnswersEachRequestAsTheUserOfItsOwnToken) {
+  const std::string dispatcher = api_.Login("dispatcher");
+  const std::string handler = api_.Login("handler");
+  auto role = [&](const std::string& token) -> std::string {
+    HttpResponse me = api_.client().Get("/api/v1/auth/me", ApiFixture::Auth(token));
+    if (me.status != 200) return std::to_string(me.status);
+    return std::string(Body(me)["user"].as_object()["role"].as_string());
+  };
+  EXPECT_EQ(role(handler), "handler");
+  const int connections = api_.client().connections_opened();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(role(dispatcher), "dispatcher");
+    EXPECT_EQ(role(dispatcher), "dispatcher");
+    EXPECT_EQ(role(handler), "handler");
+  }
+  EXPECT_EQ(role(dispatcher + "0"), "401");
+  EXPECT_EQ(role(handler.substr(0, 63)), "401");
+  EXPECT_EQ(role(handler), "handler");
+  EXPECT_EQ(api_.client().connections_opened(), connections);  // all on one connection
+}
+
 TEST_P(ApiAuthTest, LogoutRevokesTheToken) {
   std::string token = api_.Login("operator");
   // Used first, so the node trusts it from memory: logout must still end it at once.

@@ -3,6 +3,7 @@
 // The request a handler sees: a plain value, free of any network library, so handlers and the
 // router are tested by building one by hand (see MakeRequest).
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,16 @@ class QueryParams {
   std::vector<Param> params_;
 };
 
+// What a connection keeps from one of its requests to the next (the server handles one request
+// of a connection at a time).
+struct ConnectionMemo {
+  // The bearer token last authenticated on this connection and its AuthService::TokenKey: a
+  // client that sends the same token on every request has it hashed once per connection. (The
+  // token is compared only with the one this same connection sent before.)
+  std::string bearer_token;
+  std::string bearer_token_key;
+};
+
 struct Request {
   Method method = Method::kGet;
   std::string method_text = "GET";  // the token as received, e.g. for kOther
@@ -54,6 +65,7 @@ struct Request {
   Headers headers;
   std::string body;
   std::string remote_address;  // "127.0.0.1:52144"; "" when built by hand
+  std::shared_ptr<ConnectionMemo> connection;  // the server's; null when built by hand
 
   // Sets target, path, path_segments and query from a request target (origin form, "/p?q").
   // kInvalidArgument names the problem for a target that is not an absolute path, or has bad

@@ -97,6 +97,12 @@ class AuthService {
                             const std::string& remote_address);
   // kUnauthenticated when the token is unknown, expired, revoked, or its user is disabled.
   Result<Principal> Authenticate(const std::string& token);
+  // The key a token's session is stored and looked up under (SHA-256 of the token, in hex):
+  // the store never holds a usable token.
+  static std::string TokenKey(const std::string& token);
+  // As Authenticate, for a token already turned into its key by TokenKey (a caller that sees
+  // one token many times hashes it once).
+  Result<Principal> AuthenticateKey(const std::string& key);
   // Revokes the token. Unknown tokens are not an error.
   Status Logout(const std::string& token);
 
