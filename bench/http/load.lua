@@ -43,14 +43,19 @@ local cases = read_lines(os.getenv("BENCH_CASES"))
 -- Event categories (事件) that intake accepts from an inspector.
 local categories = { "06010", "07001", "08004", "09009" }
 
-local thread_id = 0
+-- setup() runs in wrk's main Lua state and numbers the threads there; thread:set() gives each
+-- thread's own Lua state its number as the *global* thread_id (a top-level local of that name
+-- would shadow it and leave every thread 0: same random seed, same Idempotency-Keys, so half
+-- of the creates of wrk -t2 were replays of the other thread's).
+local threads_set_up = 0
+thread_id = 0
 local counter = 0
 local next_slot = nil
 local interval = rate > 0 and 1000 / rate or 0
 
 function setup(thread)
-  thread_id = thread_id + 1
-  thread:set("thread_id", thread_id)
+  threads_set_up = threads_set_up + 1
+  thread:set("thread_id", threads_set_up)
 end
 
 function init(args)

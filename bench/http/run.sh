@@ -15,7 +15,9 @@
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
 # Under the table: the server's (and wrk's own) CPU per create in row 1, and each named server
 # thread's share of a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the
-# machine's idle share.
+# machine's idle share; and the new cases row 1 left in the store, which must be at least wrk's
+# count of answers (else the load repeated Idempotency-Keys, whose replays cost less than
+# creates, and the run fails).
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
 # fresh temporary data directory. Create rows run CREATE_THREADS server threads (default: the
 # number of cores; a create does not hold its thread while the SQLite group commit runs. A
@@ -232,6 +234,10 @@ thread_shares() {
     awk '$1 >= 0 { line = line $2 " " $1 "%, " } $1 < 0 { idle = $3 }
          END { print line "machine idle " idle "%" }'
 }
+# cases_total: the cases in the server's store (its /metrics gauge, summed over states).
+cases_total() {
+  curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-52s %14s %14s %7s\n' "$@"; }
 
@@ -255,6 +261,7 @@ create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-; wrk_cpu_us=
 paced_rps=-; p50=-; p99=-; nginx_paced_rps=-; nginx_p50=-; nginx_p99=-
 if [ "$ROWS" != read ]; then
   # 1. creates, closed loop.
+  cases_before=$(cases_total)
   perf_start create
   cpu_before=$(cpu_ticks "$citygrid_pid")
   thread_ticks "$citygrid_pid" >"$work/threads.before"
@@ -267,6 +274,15 @@ if [ "$ROWS" != read ]; then
   thread_ticks "$citygrid_pid" >"$work/threads.after"
   create_threads=$(thread_shares "$work/threads.before" "$work/threads.after")
   perf_stop
+  # Every answer of row 1 must be a new case (a replayed Idempotency-Key is answered without
+  # one, and cheaper): the store may hold a few more (requests in flight when wrk stopped).
+  create_answers=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  create_new=$(($(cases_total) - cases_before))
+  if [ "$create_new" -lt "$create_answers" ]; then
+    echo "bench/http: row 1 got $create_answers answers but only $create_new new cases:" \
+      "the load repeated requests, so its figure is not one of creates" >&2
+    exit 1
+  fi
   wrk_run static "$nginx/create.json"
   nginx_create_rps=$(rps)
 
@@ -278,7 +294,7 @@ if [ "$ROWS" != read ]; then
 fi
 
 if [ "$ROWS" = create ]; then
-  cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
+  cases_in_store=$(cases_total)
   stop_citygrid
   echo "citygrid over HTTP vs nginx, wrk -t$WRK_THREADS -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
   row "what" "citygrid" "nginx" "ratio"
@@ -290,7 +306,7 @@ if [ "$ROWS" = create ]; then
   row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
   echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
   echo "server threads' CPU in row 1 (% of a core): $create_threads"
-  echo "cases in the store after the run: $cases_total"
+  echo "new cases in row 1: $create_new for $create_answers answers; cases in the store after the run: $cases_in_store"
   exit 0
 fi
 
@@ -329,7 +345,7 @@ nginx_file_rps=$(rps)
 wrk_run static "$base/healthz"
 health_rps=$(rps)
 
-cases_total=$(curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }')
+cases_in_store=$(cases_total)
 stop_citygrid
 
 echo "citygrid over HTTP vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), wrk -t$WRK_THREADS -c$CONNECTIONS, $DURATION per row, $(nproc) cores"
@@ -352,4 +368,4 @@ row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
 [ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
 [ "$ROWS" = read ] || echo "server threads' CPU in row 1 (% of a core): $create_threads"
-echo "cases in the store after the run: $cases_total"
+echo "cases in the store after the run: $cases_in_store"
