@@ -15,7 +15,8 @@
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
 # Under the table: the server's (and wrk's own) CPU per create in row 1, and each named server
 # thread's share of a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the
-# machine's idle share; and the new cases row 1 left in the store, which must be at least wrk's
+# machine's idle share; the store's group commit in row 1 (batches, writes per batch, wall
+# time per batch, from /metrics); and the new cases row 1 left in the store, which must be at least wrk's
 # count of answers (else the load repeated Idempotency-Keys, whose replays cost less than
 # creates, and the run fails).
 # The server is `citygrid demo --cases 0` (the 二七区 district, users, no generated cases) on a
@@ -238,6 +239,18 @@ thread_shares() {
 cases_total() {
   curl -fsS "$base/metrics" | awk '/^citygrid_cases\{/ { n += $2 } END { print n + 0 }'
 }
+# commit_stats: "batches writes seconds" of the store's group commit so far (/metrics).
+commit_stats() {
+  curl -fsS "$base/metrics" | awk '$1 == "citygrid_store_commit_batches" { b = $2 }
+    $1 == "citygrid_store_commit_writes" { w = $2 } $1 == "citygrid_store_commit_seconds" { s = $2 }
+    END { print b + 0, w + 0, s + 0 }'
+}
+# commit_summary BEFORE AFTER: the group commit between two commit_stats.
+commit_summary() {
+  echo "$1 $2" | awk '{ b = $4 - $1; w = $5 - $2; s = $6 - $3
+    if (b > 0) printf "%d batches of %.1f writes on average, %.2f ms each", b, w / b, 1000 * s / b
+    else print "no batches" }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 row() { printf '%-52s %14s %14s %7s\n' "$@"; }
 
@@ -257,11 +270,12 @@ perf_stop() {
   fi
 }
 
-create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-; wrk_cpu_us=-
+create_rps=-; nginx_create_rps=-; create_cpu_us=-; create_threads=-; create_commits=-; wrk_cpu_us=-
 paced_rps=-; p50=-; p99=-; nginx_paced_rps=-; nginx_p50=-; nginx_p99=-
 if [ "$ROWS" != read ]; then
   # 1. creates, closed loop.
   cases_before=$(cases_total)
+  commits_before=$(commit_stats)
   perf_start create
   cpu_before=$(cpu_ticks "$citygrid_pid")
   thread_ticks "$citygrid_pid" >"$work/threads.before"
@@ -276,6 +290,7 @@ if [ "$ROWS" != read ]; then
   perf_stop
   # Every answer of row 1 must be a new case (a replayed Idempotency-Key is answered without
   # one, and cheaper): the store may hold a few more (requests in flight when wrk stopped).
+  create_commits=$(commit_summary "$commits_before" "$(commit_stats)")
   create_answers=$(awk '/requests in/ {print $1}' "$work/wrk.out")
   create_new=$(($(cases_total) - cases_before))
   if [ "$create_new" -lt "$create_answers" ]; then
@@ -306,6 +321,7 @@ if [ "$ROWS" = create ]; then
   row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
   echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
   echo "server threads' CPU in row 1 (% of a core): $create_threads"
+  echo "the store's group commit in row 1 (first statement to the end of COMMIT): $create_commits"
   echo "new cases in row 1: $create_new for $create_answers answers; cases in the store after the run: $cases_in_store"
   exit 0
 fi
@@ -368,4 +384,5 @@ row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
 [ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
 [ "$ROWS" = read ] || echo "server threads' CPU in row 1 (% of a core): $create_threads"
+[ "$ROWS" = read ] || echo "the store's group commit in row 1 (first statement to the end of COMMIT): $create_commits"
 echo "cases in the store after the run: $cases_in_store"

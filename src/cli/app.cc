@@ -114,6 +114,15 @@ void App::CollectMetrics(http::GaugeWriter& out) {
             static_cast<double>(sweeper_->sweeps()));
   out.Gauge("citygrid_overdue_marked", "Cases marked overdue by this process.", {},
             static_cast<double>(sweeper_->marked()));
+  const storage::GroupCommitStats commits = store_->group_commit_stats();
+  out.Gauge("citygrid_store_commit_batches",
+            "Group-commit transactions of queued writes run by this process.", {},
+            static_cast<double>(commits.batches));
+  out.Gauge("citygrid_store_commit_writes", "Queued writes those transactions carried.", {},
+            static_cast<double>(commits.writes));
+  out.Gauge("citygrid_store_commit_seconds",
+            "Wall time of those transactions, first statement to the end of COMMIT.", {},
+            commits.commit_seconds);
 }
 
 }  // namespace citygrid::cli

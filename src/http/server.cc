@@ -76,6 +76,41 @@ class Server::Impl {
     }
   }
 
+  // Server::Post. Jobs come in bursts from another thread (the store's committer completes a
+  // whole batch of creates at once); each burst costs one post into asio's scheduler, whose
+  // mutex the server threads also take for every socket event, instead of one per job.
+  void Post(std::function<void()> job) {
+    bool schedule = false;
+    {
+      std::lock_guard<std::mutex> lock(posted_mu_);
+      posted_.push_back(std::move(job));
+      schedule = !drain_posted_;
+      drain_posted_ = true;
+    }
+    if (schedule) net::post(ioc_, [this] { RunPosted(); });
+  }
+
+  // Runs the jobs posted so far; jobs posted meanwhile go to the next burst, which the other
+  // server thread may take.
+  void RunPosted() {
+    std::vector<std::function<void()>> jobs;
+    {
+      std::lock_guard<std::mutex> lock(posted_mu_);
+      jobs.swap(posted_);
+      drain_posted_ = false;
+    }
+    for (std::function<void()>& job : jobs) {
+      try {
+        job();
+      } catch (const std::exception& e) {
+        // As RunLoop: the job's own error; the others of the burst still run.
+        std::fprintf(stderr, "citygrid http: uncaught exception in a posted job: %s\n",
+                     e.what());
+      }
+      job = nullptr;  // what the job holds (a connection) goes now
+    }
+  }
+
   void EnableSignals() {
     signals_.emplace(ioc_, SIGINT, SIGTERM);
     signals_->async_wait([this](const boost::system::error_code& ec, int) {
@@ -142,6 +177,10 @@ class Server::Impl {
   std::shared_ptr<Metrics> metrics_;
   int threads_count_;
   std::unique_ptr<internal::ServerState> state_;
+  // Jobs of Post not yet run (they may hold sessions: they go before state_, after ioc_).
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;  // GUARDED_BY(posted_mu_)
+  bool drain_posted_ = false;                  // GUARDED_BY(posted_mu_): a RunPosted is queued
   net::io_context ioc_;
   std::shared_ptr<internal::Listener> listener_;
   std::optional<net::signal_set> signals_;
@@ -191,7 +230,7 @@ void Server::AddDrainHook(std::function<void()> hook) {
   impl_->drain_hooks_.push_back(std::move(hook));
 }
 
-void Server::Post(std::function<void()> job) { net::post(impl_->ioc_, std::move(job)); }
+void Server::Post(std::function<void()> job) { impl_->Post(std::move(job)); }
 
 Metrics& Server::metrics() { return *impl_->metrics_; }
 const ServerOptions& Server::options() const { return impl_->options_; }

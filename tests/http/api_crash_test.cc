@@ -502,6 +502,21 @@ TEST(ApiDemoRerunTest, DemoKilledMidSeedIsSeededAgainOnTheNextRun) {
   }
   EXPECT_GE(total, 50);   // the 50 reports (video_ai duplicates are merged, still counted)
   EXPECT_LE(total, 60);
+  // The store's group commit of this process (at least the login's session went through it).
+  auto gauge = [&](const std::string& name) -> double {
+    std::stringstream text(metrics.body);
+    std::string l;
+    while (std::getline(text, l)) {
+      if (l.rfind(name + " ", 0) == 0) return std::stod(l.substr(name.size() + 1));
+    }
+    ADD_FAILURE() << name << " is not in /metrics:\n" << metrics.body;
+    return -1;
+  };
+  const double batches = gauge("citygrid_store_commit_batches");
+  const double writes = gauge("citygrid_store_commit_writes");
+  EXPECT_GE(batches, 1);
+  EXPECT_GE(writes, batches);
+  EXPECT_GT(gauge("citygrid_store_commit_seconds"), 0);
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(), 0) << again.Output();
 

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <filesystem>
+#include <pthread.h>
+#include <string>
+#include <vector>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -91,6 +95,51 @@ TEST(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   EXPECT_EQ(post.body, R"({"a":1})");
   EXPECT_EQ(post.Header("X-Content-Type-Seen"), "application/json");
   EXPECT_EQ(client.connections_opened(), 1);
+}
+
+// Server::Post from several threads at once (as the store's committer hands over a batch of
+// completions): every job runs once, on a server thread (in no promised order: two bursts may
+// run on the two threads at once), and a job that throws does not keep the rest of its burst
+// from running.
+TEST(ServerTest, PostRunsEveryJobOnceOnAServerThread) {
+  auto server = StartServer(EchoRouter());
+  constexpr int kPosters = 4;
+  constexpr int kJobs = 2000;
+  std::mutex mu;
+  std::vector<std::vector<int>> seen(kPosters);  // GUARDED_BY(mu)
+  std::atomic<int> off_server_thread{0};
+  std::atomic<int> ran{0};
+  std::vector<std::thread> posters;
+  for (int p = 0; p < kPosters; ++p) {
+    posters.emplace_back([&, p] {
+      for (int i = 0; i < kJobs; ++i) {
+        server->Post([&, p, i] {
+          char name[16] = {};
+          pthread_getname_np(pthread_self(), name, sizeof name);
+          if (std::string(name) != "cg-http") off_server_thread.fetch_add(1);
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            seen[p].push_back(i);
+          }
+          ran.fetch_add(1);
+          if (i % 500 == 7) throw std::runtime_error("a job's own failure");
+        });
+      }
+    });
+  }
+  for (std::thread& t : posters) t.join();
+  ASSERT_TRUE(Eventually([&] { return ran.load() == kPosters * kJobs; }))
+      << ran.load() << " of " << kPosters * kJobs << " jobs ran";
+  EXPECT_EQ(off_server_thread.load(), 0);
+  std::lock_guard<std::mutex> lock(mu);
+  for (int p = 0; p < kPosters; ++p) {
+    ASSERT_EQ(seen[p].size(), static_cast<size_t>(kJobs)) << "poster " << p;
+    std::sort(seen[p].begin(), seen[p].end());
+    for (int i = 0; i < kJobs; ++i) ASSERT_EQ(seen[p][i], i) << "poster " << p;
+  }
+  // The server still serves.
+  HttpClient client("127.0.0.1", server->port());
+  EXPECT_EQ(client.Get("/hello/after").status, 200);
 }
 
 TEST(ServerTest, AnswersErrorsAsJson) {

@@ -294,6 +294,35 @@ TEST_P(StoreConformanceTest, CreateCaseAsyncAnswersEveryCreateOnce) {
   ExpectChainsVerify();
 }
 
+TEST_P(StoreConformanceTest, GroupCommitStatsCountEveryQueuedWrite) {
+  if (GetParam().name == "memory") GTEST_SKIP() << "the memory store has no group commit";
+  constexpr int kCreates = 40;
+  const GroupCommitStats before = store().group_commit_stats();
+  const Timestamp t = At("2020-04-12T10:00:00+08:00");
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0;
+  for (int i = 0; i < kCreates; ++i) {
+    cases().CreateCaseAsync(MakeNewCase(t, "stats-" + std::to_string(i), "fp"), {},
+                            [&](Result<CreateResult> r) {
+                              EXPECT_TRUE(r.ok()) << r.status().ToString();
+                              std::lock_guard<std::mutex> lock(mu);
+                              ++answered;
+                              cv.notify_all();
+                            });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return answered == kCreates; }));
+  }
+  ASSERT_TRUE(cases().CreateCase(MakeNewCase(t, "stats-sync", "fp")).ok());
+  const GroupCommitStats after = store().group_commit_stats();
+  EXPECT_EQ(after.writes - before.writes, kCreates + 1);
+  EXPECT_GE(after.batches - before.batches, 2);  // the synchronous create came after the rest
+  EXPECT_LE(after.batches - before.batches, kCreates + 1);
+  EXPECT_GT(after.commit_seconds, before.commit_seconds);
+}
+
 // ---- Append -----------------------------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, AppendAdvancesTheVersionAndChainsTheHashes) {

@@ -43,6 +43,8 @@ class MemoryStore final : public storage::Store {
   storage::MediaStore& media() override;
   storage::LedgerStore& ledgers() override;
   std::string backend() const override { return "memory"; }
+  // Writes are applied one by one under a lock: no group commit.
+  storage::GroupCommitStats group_commit_stats() const override { return {}; }
 
   // ---- Test hooks (not part of storage::Store) ----
 

@@ -165,6 +165,15 @@ class MediaStore {
   virtual Result<std::string> Get(const std::string& hash) = 0;
 };
 
+// What the store's group commit did so far in this process (both backends queue writes and
+// commit them in batches, one transaction and one disk flush per batch): /metrics shows it, and
+// bench/http divides by the creates of a run.
+struct GroupCommitStats {
+  int64_t batches = 0;         // transactions committed (or failed) for queued writes
+  int64_t writes = 0;          // the queued writes they carried
+  double commit_seconds = 0;   // wall time from a batch's first statement to its COMMIT's end
+};
+
 // One opened database.
 class Store {
  public:
@@ -176,6 +185,8 @@ class Store {
   virtual LedgerStore& ledgers() = 0;
   // "sqlite" or "postgres".
   virtual std::string backend() const = 0;
+  // Thread-safe; a snapshot, each field read on its own.
+  virtual GroupCommitStats group_commit_stats() const = 0;
 };
 
 struct StoreOptions {

@@ -211,7 +211,10 @@ Status PostgresCaseStore::Submit(WriteRequest& request) {
   const size_t n = std::min(queue_.size(), kMaxBatchRequests);
   std::vector<WriteRequest*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
   lock.unlock();
-  ProcessBatch(batch);
+  {
+    GroupCommitCounter::Timer timed(commits_, batch.size());
+    ProcessBatch(batch);
+  }
   lock.lock();
   for (WriteRequest* r : batch) {
     queue_.pop_front();

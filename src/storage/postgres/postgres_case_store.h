@@ -28,6 +28,7 @@
 
 #include "citygrid/storage/event_notifier.h"
 #include "citygrid/storage/store.h"
+#include "src/storage/group_commit_counter.h"
 #include "pg_connection.h"
 #include "pg_pool.h"
 
@@ -59,6 +60,9 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
 
   Result<int64_t> WaitForEvents(int64_t after_seq, Duration timeout) override;
 
+  // The batches Submit's leaders ran so far (Store::group_commit_stats). Thread-safe.
+  GroupCommitStats group_commit_stats() const { return commits_.stats(); }
+
  private:
   struct WriteRequest;
   // case id → (version, hash) of its newest event written earlier in the same batch.
@@ -83,6 +87,8 @@ class PostgresCaseStore final : public CaseStore, public EventNotifier {
   void PublishSeq(int64_t seq);
 
   PgPool& pool_;
+
+  GroupCommitCounter commits_;  // counted by each batch's leader, read by anyone
 
   std::mutex queue_mu_;
   std::condition_variable done_cv_;  // waiting requests: done, or now at the front

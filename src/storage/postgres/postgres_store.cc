@@ -30,6 +30,7 @@ class PostgresStore final : public Store {
   MediaStore& media() override { return media_; }
   LedgerStore& ledgers() override { return ledgers_; }
   std::string backend() const override { return "postgres"; }
+  GroupCommitStats group_commit_stats() const override { return cases_->group_commit_stats(); }
 
   EventNotifier& notifier() { return *cases_; }
 

@@ -128,7 +128,10 @@ void SqliteDatabase::CommitLoop() {
 }
 
 void SqliteDatabase::CommitAndComplete(std::vector<WriteItem>& batch) {
-  CommitBatch(batch);
+  {
+    GroupCommitCounter::Timer timed(commits_, batch.size());
+    CommitBatch(batch);
+  }
   for (WriteItem& item : batch) {
     try {
       item.done(std::move(item.status));

@@ -30,6 +30,7 @@
 
 #include "citygrid/common/status.h"
 #include "citygrid/storage/sqlite_store.h"
+#include "src/storage/group_commit_counter.h"
 #include "src/storage/sqlite/sqlite_connection.h"
 
 namespace citygrid::storage::sqlite {
@@ -61,6 +62,9 @@ class SqliteDatabase {
   // True when opened with own_data_dir: this store holds DATA_DIR/citygrid.lock, so it is the
   // only writer of the database.
   bool owns_data_dir() const { return lock_fd_ >= 0; }
+
+  // The batches the committer ran so far (Store::group_commit_stats). Thread-safe.
+  GroupCommitStats group_commit_stats() const { return commits_.stats(); }
 
  private:
   struct WriteItem {
@@ -101,6 +105,8 @@ class SqliteDatabase {
   // Protected by pool_mu_.
   std::vector<std::unique_ptr<Connection>> idle_readers_;
   int open_readers_ = 0;
+
+  GroupCommitCounter commits_;  // counted by the committer, read by anyone
 
   std::thread committer_;  // last: starts once everything above is built; joined first
 };

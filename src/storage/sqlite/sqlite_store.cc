@@ -27,6 +27,7 @@ class SqliteStore final : public Store {
   MediaStore& media() override { return media_; }
   LedgerStore& ledgers() override { return ledgers_; }
   std::string backend() const override { return "sqlite"; }
+  GroupCommitStats group_commit_stats() const override { return db_->group_commit_stats(); }
 
   // The owner of the data directory lists cases from memory (SqliteCaseStore::LoadCatalog).
   Status LoadCatalogIfOwner() { return db_->owns_data_dir() ? cases_.LoadCatalog() : OkStatus(); }
