@@ -169,7 +169,8 @@ class MediaStore {
 // commit them in batches, one transaction and one disk flush per batch): /metrics shows it, and
 // bench/http divides by the creates of a run.
 struct GroupCommitStats {
-  int64_t batches = 0;         // transactions committed (or failed) for queued writes
+  int64_t batches = 0;         // batches of queued writes run (committed or failed; a batch
+                               // run again write by write after a failure counts once)
   int64_t writes = 0;          // the queued writes they carried
   double commit_seconds = 0;   // wall time from a batch's first statement to its COMMIT's end
 };
