@@ -77,8 +77,13 @@ bool IsConnectionGone(const beast::error_code& ec) {
 
 }  // namespace
 
+Session::Registration::~Registration() { state.sessions.Remove(session); }
+
 Session::Session(SessionSocket&& socket, ServerState& state)
-    : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), state_(state) {
+    : registration_{state, this},
+      socket_(std::move(socket)),
+      deadline_timer_(socket_.get_executor()),
+      state_(state) {
   beast::error_code ec;
   tcp::endpoint remote = socket_.remote_endpoint(ec);
   if (!ec) remote_ = FormatEndpoint(remote);
@@ -94,7 +99,6 @@ Session::~Session() {
       // A source's teardown must not take the server down.
     }
   }
-  state_.sessions.Remove(this);
 }
 
 void Session::Run() {
@@ -263,13 +267,18 @@ void Session::Dispatch() {
     request.remote_address = remote_;
     request.connection = memo_;
     // The responder owns the session until it is called: an asynchronous handler is the only
-    // thing keeping the connection alive meanwhile.
-    HandleRequestAsync(state_.router, request, [self = shared_from_this()](Response response) {
-      net::dispatch(self->socket_.get_executor(),
-                    [self, response = std::move(response)]() mutable {
-                      self->OnResponse(std::move(response));
-                    });
-    });
+    // thing keeping the connection alive meanwhile. Calling it hands that ownership to the event
+    // loop, so a handler's thread that keeps its copy afterwards holds no session (the server,
+    // which waits for its sessions when it shuts down, does not wait for that thread).
+    HandleRequestAsync(state_.router, request,
+                       [self = shared_from_this()](Response response) mutable {
+                         if (!self) return;  // called already
+                         SessionExecutor executor = self->socket_.get_executor();
+                         net::dispatch(executor, [self = std::move(self),
+                                                  response = std::move(response)]() mutable {
+                           self->OnResponse(std::move(response));
+                         });
+                       });
   } catch (const std::exception& e) {
     // The session's one top-level catch: whatever escaped becomes a 500.
     OnResponse(ErrorResponse(InternalError(std::string("request failed: ") + e.what())));

@@ -94,6 +94,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void Finish(int status, uint64_t bytes);  // access log + metrics for the current request
   std::string RouteLabel() const;
 
+  // Declared first, so destroyed last: it leaves the server's registry only once every member
+  // below is gone. The server destroys its event loop (which the socket and timers belong to)
+  // as soon as the registry is empty, so leaving it any earlier raced with that.
+  struct Registration {
+    ServerState& state;
+    const Session* session;
+    ~Registration();
+  };
+  Registration registration_;
+
   SessionSocket socket_;
   SessionTimer deadline_timer_;
   Clock::time_point deadline_ = Clock::time_point::max();

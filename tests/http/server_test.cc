@@ -167,6 +167,49 @@ TEST(ServerTest, AnswersErrorsAsJson) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
+// An asynchronous handler's thread may keep its copy of the responder after answering (the
+// CI run that found this: a detached thread's lambda was destroyed after the test had destroyed
+// the server). Calling the responder hands the connection to the event loop, so the server shuts
+// down without waiting for that thread, and the thread's late release touches nothing of it.
+TEST(ServerTest, AResponderKeptAfterItsAnswerHoldsNoConnection) {
+  struct Lingering {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool server_gone = false;  // GUARDED_BY(mu)
+    bool released = false;     // GUARDED_BY(mu)
+  };
+  auto lingering = std::make_shared<Lingering>();
+  Router router;
+  (void)router.AddAsync(Method::kGet, "/linger",
+                        [lingering](const Request&, const RouteParams&, Responder respond) {
+                          std::thread([lingering, respond]() mutable {
+                            respond(Response::Text(200, "answered"));
+                            std::unique_lock<std::mutex> lock(lingering->mu);
+                            lingering->cv.wait(lock, [&] { return lingering->server_gone; });
+                            respond = nullptr;  // the late release
+                            lingering->released = true;
+                            lingering->cv.notify_all();
+                          }).detach();
+                        });
+  ServerOptions options = TestOptions();
+  options.shutdown_grace = 3s;
+  auto server = StartServer(std::move(router), options);
+  {
+    HttpClient client("127.0.0.1", server->port());
+    HttpResponse r = client.Get("/linger");
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, "answered");
+  }
+  auto before = std::chrono::steady_clock::now();
+  server.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s)
+      << "the server waited out its shutdown grace for a connection the responder held";
+  std::unique_lock<std::mutex> lock(lingering->mu);
+  lingering->server_gone = true;
+  lingering->cv.notify_all();
+  EXPECT_TRUE(lingering->cv.wait_for(lock, 5s, [&] { return lingering->released; }));
+}
+
 TEST(ServerTest, HeadAnswersGetHeadersWithoutBody) {
   auto server = StartServer(EchoRouter());
   HttpClient client("127.0.0.1", server->port());
