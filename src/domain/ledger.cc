@@ -55,13 +55,52 @@ std::string FormatNumber(double v) {
   return ec == std::errc() ? std::string(buf, ptr) : std::to_string(v);
 }
 
-Result<double> ParseDouble(std::string_view text) {
+// The English sentence of each LedgerReason code; {0}, {1} are its arguments.
+struct ReasonText {
+  std::string_view code;
+  std::string_view text;
+};
+constexpr ReasonText kReasonTexts[] = {
+    {"too_long", "value is longer than {0} bytes"},
+    {"not_a_number", "'{0}' is not a number"},
+    {"below_minimum", "{0} is below the minimum {1}"},
+    {"above_maximum", "{0} is above the maximum {1}"},
+    {"not_a_date", "'{0}' is not a date (YYYY-MM-DD)"},
+    {"not_a_choice", "'{0}' is not one of {1}"},
+    {"not_a_place", "'{0}' is neither 'lon,lat' nor a 9/12/15-digit area code"},
+    {"not_a_unit_code", "'{0}' is not a unit code"},
+    {"not_a_photo_hash", "'{0}' is not a photo hash (64 lowercase hex digits)"},
+    {"not_a_state", "'{0}' is not a row state (未开始, 进行中, 已完成, 已验收)"},
+    {"unknown_column", "unknown column '{0}'"},
+    {"required", "'{0}' is required"},
+    {"unit_required", "a responsible unit (责任单位) is required"},
+    {"unknown_unit", "unknown unit '{0}' (a unit code or name)"},
+    {"unknown_subdistrict", "unknown sub-district '{0}' (a 9-digit code or name)"},
+    {"not_a_batch", "'{0}' is not a batch of this ledger ({1})"},
+    {"no_batches", "'{0}' is not a batch: this ledger has none"},
+    {"progress_range", "progress must be within 0..100"},
+    {"duplicate_header", "duplicate header '{0}'"},
+    {"unknown_header", "unknown column '{0}': not a fixed header nor a column of ledger {1}"},
+    {"duplicate_key", "编号 '{0}' appears twice in the file"},
+    {"value_without_header", "a value under an empty header"},
+    {"behind_is_derived", "滞后 is derived from the deadline, not a state: write 进行中 or 未开始"},
+    {"other", "{0}"},  // a reason without a code of its own: its English text
+};
+
+// kInvalidArgument with `reason`'s text; `why` (optional) receives the reason.
+Status Refuse(LedgerReason reason, LedgerReason* why) {
+  Status s = InvalidArgumentError(reason.Text());
+  if (why != nullptr) *why = std::move(reason);
+  return s;
+}
+
+Result<double> ParseDouble(std::string_view text, LedgerReason* why = nullptr) {
   double v = 0;
   std::string_view t = text;
   if (t.starts_with('+')) t.remove_prefix(1);
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v)) {
-    return InvalidArgumentError("'" + std::string(text) + "' is not a number");
+    return Refuse({"not_a_number", {std::string(text)}}, why);
   }
   return v;
 }
@@ -208,6 +247,32 @@ bj::value RowField(const LedgerRow& row, std::string_view field) {
 
 }  // namespace
 
+std::vector<std::string_view> LedgerReasonCodes() {
+  std::vector<std::string_view> out;
+  for (const ReasonText& r : kReasonTexts) out.push_back(r.code);
+  return out;
+}
+
+std::string LedgerReason::Text() const {
+  for (const ReasonText& r : kReasonTexts) {
+    if (r.code != code) continue;
+    std::string out;
+    for (size_t i = 0; i < r.text.size(); ++i) {
+      if (r.text[i] == '{' && i + 2 < r.text.size() && r.text[i + 2] == '}') {
+        const size_t arg = static_cast<size_t>(r.text[i + 1] - '0');
+        if (arg < args.size()) out += args[arg];
+        i += 2;
+      } else {
+        out += r.text[i];
+      }
+    }
+    return out;
+  }
+  std::string out = code;  // not in the table: the code and its arguments as they are
+  for (const std::string& a : args) out += " " + a;
+  return out;
+}
+
 std::string_view Name(LedgerColumnType type) { return kColumnTypeNames[static_cast<int>(type)]; }
 
 Result<LedgerColumnType> ParseLedgerColumnType(std::string_view name) {
@@ -228,8 +293,7 @@ Result<LedgerRowState> ParseLedgerRowState(std::string_view name) {
   for (int i = 0; i < kLedgerRowStateCount; ++i) {
     if (kStateNames[i] == name || kStateChinese[i] == name) return static_cast<LedgerRowState>(i);
   }
-  return InvalidArgumentError("'" + std::string(name) +
-                              "' is not a row state (未开始, 进行中, 已完成, 已验收)");
+  return InvalidArgumentError(LedgerReason{"not_a_state", {std::string(name)}}.Text());
 }
 
 std::string_view Name(LedgerEventType type) { return kEventTypeNames[static_cast<int>(type)]; }
@@ -450,10 +514,12 @@ bool IsBehind(const LedgerDefinition& definition, const LedgerRow& row, Timestam
   return deadline && row.completed_at && *row.completed_at >= EndOfDay(*deadline);
 }
 
-Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view raw) {
+namespace {
+
+Result<std::string> Normalize(const LedgerColumn& c, std::string_view raw, LedgerReason* why) {
   std::string_view text = Trim(raw);
   if (text.empty()) return std::string();
-  if (text.size() > 4000) return InvalidArgumentError("value is longer than 4000 bytes");
+  if (text.size() > 4000) return Refuse({"too_long", {"4000"}}, why);
   switch (c.type) {
     case LedgerColumnType::kText:
     case LedgerColumnType::kPerson:
@@ -465,17 +531,17 @@ Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view
         t.remove_suffix(t.ends_with("%") ? 1 : 3);
         t = Trim(t);
       }
-      CITYGRID_ASSIGN_OR_RETURN(double v, ParseDouble(t));
+      CITYGRID_ASSIGN_OR_RETURN(double v, ParseDouble(t, why));
       std::optional<double> min = c.min, max = c.max;
       if (c.type == LedgerColumnType::kPercent) {
         if (!min) min = 0;
         if (!max) max = 100;
       }
       if (min && v < *min) {
-        return InvalidArgumentError(FormatNumber(v) + " is below the minimum " + FormatNumber(*min));
+        return Refuse({"below_minimum", {FormatNumber(v), FormatNumber(*min)}}, why);
       }
       if (max && v > *max) {
-        return InvalidArgumentError(FormatNumber(v) + " is above the maximum " + FormatNumber(*max));
+        return Refuse({"above_maximum", {FormatNumber(v), FormatNumber(*max)}}, why);
       }
       return FormatNumber(v);
     }
@@ -496,12 +562,12 @@ Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view
         s = y + "-" + m + "-" + d;
       }
       Result<year_month_day> date = ParseDate(s);
-      if (!date.ok()) return InvalidArgumentError("'" + std::string(text) + "' is not a date (YYYY-MM-DD)");
+      if (!date.ok()) return Refuse({"not_a_date", {std::string(text)}}, why);
       return FormatDate(*date);
     }
     case LedgerColumnType::kChoice: {
       if (std::find(c.choices.begin(), c.choices.end(), text) == c.choices.end()) {
-        return InvalidArgumentError("'" + std::string(text) + "' is not one of " + JoinChoices(c.choices));
+        return Refuse({"not_a_choice", {std::string(text), JoinChoices(c.choices)}}, why);
       }
       return std::string(text);
     }
@@ -510,7 +576,7 @@ Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view
       std::set<std::string> set;
       for (const std::string& p : picked) {
         if (std::find(c.choices.begin(), c.choices.end(), p) == c.choices.end()) {
-          return InvalidArgumentError("'" + p + "' is not one of " + JoinChoices(c.choices));
+          return Refuse({"not_a_choice", {p, JoinChoices(c.choices)}}, why);
         }
         set.insert(p);
       }
@@ -530,12 +596,11 @@ Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view
           return FormatNumber(*lon) + "," + FormatNumber(*lat);
         }
       }
-      return InvalidArgumentError("'" + std::string(text) +
-                                  "' is neither 'lon,lat' nor a 9/12/15-digit area code");
+      return Refuse({"not_a_place", {std::string(text)}}, why);
     }
     case LedgerColumnType::kUnit: {
       if (text.find_first_of(" \t;,") != std::string_view::npos) {
-        return InvalidArgumentError("'" + std::string(text) + "' is not a unit code");
+        return Refuse({"not_a_unit_code", {std::string(text)}}, why);
       }
       return std::string(text);
     }
@@ -546,13 +611,25 @@ Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view
         bool hex = h.size() == 64 && std::all_of(h.begin(), h.end(), [](char ch) {
                      return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
                    });
-        if (!hex) return InvalidArgumentError("'" + h + "' is not a photo hash (64 lowercase hex digits)");
+        if (!hex) return Refuse({"not_a_photo_hash", {h}}, why);
         out += (out.empty() ? "" : ";") + h;
       }
       return out;
     }
   }
   return InternalError("unhandled column type");
+}
+
+}  // namespace
+
+Result<std::string> NormalizeLedgerValue(const LedgerColumn& c, std::string_view raw,
+                                         LedgerReason* why) {
+  LedgerReason reason;
+  Result<std::string> v = Normalize(c, raw, &reason);
+  if (!v.ok() && why != nullptr) {
+    *why = reason.code.empty() ? LedgerReason{"other", {v.status().message()}} : std::move(reason);
+  }
+  return v;
 }
 
 std::vector<LedgerValueError> ValidateRowValues(const LedgerDefinition& definition,
@@ -562,13 +639,14 @@ std::vector<LedgerValueError> ValidateRowValues(const LedgerDefinition& definiti
   for (auto it = values.begin(); it != values.end();) {
     const LedgerColumn* c = definition.FindColumn(it->first);
     if (c == nullptr) {
-      errors.push_back({it->first, it->second, "unknown column '" + it->first + "'"});
+      errors.push_back({it->first, it->second, {"unknown_column", {it->first}}});
       ++it;
       continue;
     }
-    Result<std::string> v = NormalizeLedgerValue(*c, it->second);
+    LedgerReason why;
+    Result<std::string> v = NormalizeLedgerValue(*c, it->second, &why);
     if (!v.ok()) {
-      errors.push_back({c->key, it->second, v.status().message()});
+      errors.push_back({c->key, it->second, std::move(why)});
       ++it;
       continue;
     }
@@ -583,7 +661,7 @@ std::vector<LedgerValueError> ValidateRowValues(const LedgerDefinition& definiti
     if (c.required && c.since_version <= required_since && !values.count(c.key)) {
       bool reported = std::any_of(errors.begin(), errors.end(),
                                   [&](const LedgerValueError& e) { return e.column == c.key; });
-      if (!reported) errors.push_back({c.key, "", "'" + c.name + "' is required"});
+      if (!reported) errors.push_back({c.key, "", {"required", {c.name}}});
     }
   }
   return errors;

@@ -495,8 +495,15 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
         o["rows_unchanged"] = rep.rows_unchanged;
         bj::array errors;
         for (const auto& e : rep.errors) {
-          errors.push_back(bj::object{{"row", e.row}, {"column", e.column}, {"cell", e.cell},
-                                      {"value", e.value}, {"reason", e.reason}});
+          bj::array args;
+          for (const std::string& a : e.reason.args) args.emplace_back(a);
+          errors.push_back(bj::object{{"row", e.row},
+                                      {"column", e.column},
+                                      {"cell", e.cell},
+                                      {"value", e.value},
+                                      {"reason", e.reason.Text()},
+                                      {"reason_code", e.reason.code},
+                                      {"reason_args", std::move(args)}});
         }
         o["errors"] = std::move(errors);
         return json::JsonResponse(200, o);

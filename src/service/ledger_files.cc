@@ -195,7 +195,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
   const std::vector<std::string>& fixed_headers = LedgerFixedHeaders();
   for (size_t i = 0; i < header.cells.size(); ++i) {
     std::string h(Trim(header.cells[i]));
-    auto err = [&](std::string reason) {
+    auto err = [&](LedgerReason reason) {
       report.errors.push_back({header.number, h, cell_name(header.number, i), h, std::move(reason)});
     };
     if (h.empty()) {
@@ -203,7 +203,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
       continue;
     }
     if (!seen.insert(h).second) {
-      err("duplicate header '" + h + "'");
+      err({"duplicate_header", {h}});
       continue;
     }
     auto f = std::find(fixed_headers.begin(), fixed_headers.end(), h);
@@ -216,7 +216,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
     } else if (h == kBehindHeader) {
       ignored[i] = true;
     } else {
-      err("unknown column '" + h + "': not a fixed header nor a column of ledger " + d.id);
+      err({"unknown_header", {h, d.id}});
     }
   }
   if (!report.errors.empty()) return report;  // nothing can be read reliably
@@ -236,7 +236,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
     if (AllEmpty(fr.cells)) continue;
     ++report.rows_read;
     const size_t errors_before = report.errors.size();
-    auto err = [&](size_t col, std::string value, std::string reason) {
+    auto err = [&](size_t col, std::string value, LedgerReason reason) {
       report.errors.push_back({fr.number, col < header.cells.size() ? std::string(Trim(header.cells[col])) : "",
                                col < header.cells.size() ? cell_name(fr.number, col) : "",
                                std::move(value), std::move(reason)});
@@ -262,14 +262,14 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
       row.definition_version = d.version;
     }
     if (!key.empty() && !keys_in_file.insert(key).second) {
-      err(key_col, key, "编号 '" + key + "' appears twice in the file");
+      err(key_col, key, {"duplicate_key", {key}});
     }
     bool state_given = false;
     std::map<std::string, size_t> col_of_key;
     for (size_t i = 0; i < header.cells.size(); ++i) {
       std::string text = i < fr.cells.size() ? std::string(Trim(fr.cells[i])) : "";
       if (ignored[i]) {
-        if (!text.empty() && Trim(header.cells[i]).empty()) err(i, text, "a value under an empty header");
+        if (!text.empty() && Trim(header.cells[i]).empty()) err(i, text, {"value_without_header", {}});
         continue;
       }
       if (columns[i] != nullptr) {
@@ -290,12 +290,12 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
           break;
         case Fixed::kUnit: {
           if (text.empty()) {
-            err(i, text, "a responsible unit (责任单位) is required");
+            err(i, text, {"unit_required", {}});
             break;
           }
           std::string code = ResolveUnit(*ref, text);
           if (code.empty()) {
-            err(i, text, "unknown unit '" + text + "' (a unit code or name)");
+            err(i, text, {"unknown_unit", {text}});
           } else {
             row.unit = code;
           }
@@ -308,7 +308,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
           }
           std::string code = ResolveSubdistrict(*ref, text);
           if (code.empty()) {
-            err(i, text, "unknown sub-district '" + text + "' (a 9-digit code or name)");
+            err(i, text, {"unknown_subdistrict", {text}});
           } else {
             row.subdistrict = code;
           }
@@ -316,7 +316,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
         }
         case Fixed::kBatch:
           if (!text.empty() && d.FindBatch(text) == nullptr) {
-            err(i, text, "'" + text + "' is not a batch of this ledger");
+            err(i, text, NotABatch(d, text));
           } else {
             row.batch = text;
           }
@@ -328,9 +328,10 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
           }
           LedgerColumn date_column;
           date_column.type = LedgerColumnType::kDate;
-          Result<std::string> v = NormalizeLedgerValue(date_column, text);
+          LedgerReason why;
+          Result<std::string> v = NormalizeLedgerValue(date_column, text, &why);
           if (!v.ok()) {
-            err(i, text, v.status().message());
+            err(i, text, std::move(why));
           } else {
             row.deadline = *ParseDate(*v);
           }
@@ -339,12 +340,12 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
         case Fixed::kState: {
           if (text.empty()) break;
           if (text == kBehindHeader) {
-            err(i, text, "滞后 is derived from the deadline, not a state: write 进行中 or 未开始");
+            err(i, text, {"behind_is_derived", {}});
             break;
           }
           Result<LedgerRowState> s = ParseLedgerRowState(text);
           if (!s.ok()) {
-            err(i, text, s.status().message());
+            err(i, text, {"not_a_state", {text}});
           } else {
             row.state = *s;
             state_given = true;
@@ -355,9 +356,10 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
           if (text.empty()) break;
           LedgerColumn pct;
           pct.type = LedgerColumnType::kPercent;
-          Result<std::string> v = NormalizeLedgerValue(pct, text);
+          LedgerReason why;
+          Result<std::string> v = NormalizeLedgerValue(pct, text, &why);
           if (!v.ok()) {
-            err(i, text, v.status().message());
+            err(i, text, std::move(why));
           } else {
             row.progress = std::strtod(v->c_str(), nullptr);
           }
@@ -378,7 +380,7 @@ Result<LedgerImportReport> LedgerService::Import(const Actor& actor, const std::
       }
     }
     if (row.unit.empty() && report.errors.size() == errors_before) {
-      report.errors.push_back({fr.number, "责任单位", "", "", "a responsible unit (责任单位) is required"});
+      report.errors.push_back({fr.number, "责任单位", "", "", {"unit_required", {}}});
     }
     if (report.errors.size() != errors_before) continue;
     std::vector<LedgerValueError> fixed_errors;

@@ -70,15 +70,22 @@ std::string SubdistrictName(const ReferenceData& ref, const std::string& code) {
   return code;
 }
 
+LedgerReason NotABatch(const LedgerDefinition& d, const std::string& batch) {
+  if (d.batches.empty()) return {"no_batches", {batch}};
+  std::string all;
+  for (const auto& b : d.batches) all += (all.empty() ? "" : ", ") + b.name;
+  return {"not_a_batch", {batch, all}};
+}
+
 void CheckFixedFields(const ReferenceData& ref, const LedgerDefinition& d, LedgerRow& row,
                       std::vector<LedgerValueError>& errors) {
-  if (row.title.size() > 300) errors.push_back({"title", row.title, "longer than 300 bytes"});
+  if (row.title.size() > 300) errors.push_back({"title", row.title, {"too_long", {"300"}}});
   if (row.unit.empty()) {
-    errors.push_back({"unit", "", "a responsible unit (责任单位) is required"});
+    errors.push_back({"unit", "", {"unit_required", {}}});
   } else {
     std::string code = ResolveUnit(ref, row.unit);
     if (code.empty()) {
-      errors.push_back({"unit", row.unit, "unknown unit '" + row.unit + "'"});
+      errors.push_back({"unit", row.unit, {"unknown_unit", {row.unit}}});
     } else {
       row.unit = code;
     }
@@ -86,8 +93,7 @@ void CheckFixedFields(const ReferenceData& ref, const LedgerDefinition& d, Ledge
   if (!row.subdistrict.empty()) {
     std::string code = ResolveSubdistrict(ref, row.subdistrict);
     if (code.empty()) {
-      errors.push_back(
-          {"subdistrict", row.subdistrict, "unknown sub-district '" + row.subdistrict + "'"});
+      errors.push_back({"subdistrict", row.subdistrict, {"unknown_subdistrict", {row.subdistrict}}});
     } else {
       row.subdistrict = code;
     }
@@ -95,14 +101,10 @@ void CheckFixedFields(const ReferenceData& ref, const LedgerDefinition& d, Ledge
     row.subdistrict = u->subdistrict;
   }
   if (!row.batch.empty() && d.FindBatch(row.batch) == nullptr) {
-    std::string all;
-    for (const auto& b : d.batches) all += (all.empty() ? "" : ", ") + b.name;
-    errors.push_back({"batch", row.batch,
-                      "'" + row.batch + "' is not a batch of this ledger" +
-                          (all.empty() ? std::string(" (it has none)") : " (" + all + ")")});
+    errors.push_back({"batch", row.batch, NotABatch(d, row.batch)});
   }
   if (!std::isfinite(row.progress) || row.progress < 0 || row.progress > 100) {
-    errors.push_back({"progress", std::to_string(row.progress), "progress must be within 0..100"});
+    errors.push_back({"progress", std::to_string(row.progress), {"progress_range", {}}});
   }
 }
 

@@ -32,6 +32,9 @@ std::string ResolveUnit(const ReferenceData& ref, std::string_view text);
 std::string ResolveSubdistrict(const ReferenceData& ref, std::string_view text);
 std::string SubdistrictName(const ReferenceData& ref, const std::string& code);
 
+// Why `batch` is not a batch of `d` (not_a_batch naming d's batches, or no_batches).
+LedgerReason NotABatch(const LedgerDefinition& d, const std::string& batch);
+
 // Checks and completes the fixed fields of `row` (unit known; sub-district known or taken
 // from a street office unit; batch known; progress 0..100 and consistent with the state),
 // appending problems to `errors` (column = "unit", "subdistrict", "batch", "progress", ...).

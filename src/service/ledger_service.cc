@@ -22,7 +22,7 @@ Status ValueErrorsToStatus(const std::vector<LedgerValueError>& errors, const Le
   if (const LedgerColumn* c = d.FindColumn(e.column)) column = c->key + " (" + c->name + ")";
   std::string message = "field '" + column + "'";
   if (!e.value.empty()) message += " value '" + e.value + "'";
-  message += ": " + e.reason;
+  message += ": " + e.reason.Text();
   if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more)";
   return InvalidArgumentError(message);
 }

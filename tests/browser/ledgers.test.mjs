@@ -121,7 +121,8 @@ test('the owner unit creates a ledger, imports a bad then a good file and reads 
   await page.click('[data-testid=dry-run]');
   await page.waitForSelector('[data-testid=import-errors] tr[data-line="3"]');
   const errorRow = await page.$$eval('[data-testid=import-errors] tbody tr', (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
-  assert.deepEqual(errorRow, [['3', '面积', '—', '-3', '-3 is below the minimum 0']]);
+  // The reason in the console's language, from the report's reason_code and reason_args.
+  assert.deepEqual(errorRow, [['3', '面积', '—', '-3', '-3 小于最小值 0']]);
   assert.equal(await page.isDisabled('[data-testid=import-all]'), true, 'import all is not offered with errors');
   await screenshot(page, 'import-errors-1920x1080');
   assert.equal((await apiGet('admin', `/api/v1/ledgers/${LEDGER}/rows`)).count, 0, 'nothing imported');

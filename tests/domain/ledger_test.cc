@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "tests/testing/paths.h"
+
 namespace citygrid {
 namespace {
 
@@ -61,6 +66,71 @@ TEST(LedgerValueTest, NormalizesEveryTypeToCanonicalText) {
   ranged.max = 100;
   EXPECT_EQ(NormalizeLedgerValue(ranged, "-1").status().message(), "-1 is below the minimum 0");
   EXPECT_EQ(NormalizeLedgerValue(ranged, "150").status().message(), "150 is above the maximum 100");
+}
+
+// Every rejection carries its reason as a code and arguments, worded as the status message.
+TEST(LedgerValueTest, RejectionsCarryTheirReasonAsACode) {
+  LedgerColumn choice = Col(LedgerColumnType::kChoice);
+  choice.choices = {"品质型", "改善型"};
+  LedgerColumn ranged = Col(LedgerColumnType::kNumber);
+  ranged.min = 0;
+  ranged.max = 100;
+  const std::string hash_bad = "abc";
+  struct Case {
+    LedgerColumn column;
+    std::string in;
+    LedgerReason want;
+  };
+  const Case cases[] = {
+      {Col(LedgerColumnType::kNumber), "abc", {"not_a_number", {"abc"}}},
+      {Col(LedgerColumnType::kPercent), "x%", {"not_a_number", {"x"}}},
+      {ranged, "-1", {"below_minimum", {"-1", "0"}}},
+      {ranged, "150", {"above_maximum", {"150", "100"}}},
+      {Col(LedgerColumnType::kPercent), "101", {"above_maximum", {"101", "100"}}},
+      {Col(LedgerColumnType::kDate), "2021-02-30", {"not_a_date", {"2021-02-30"}}},
+      {choice, "大修型", {"not_a_choice", {"大修型", "品质型, 改善型"}}},
+      {Col(LedgerColumnType::kPlace), "somewhere", {"not_a_place", {"somewhere"}}},
+      {Col(LedgerColumnType::kUnit), "a b", {"not_a_unit_code", {"a b"}}},
+      {Col(LedgerColumnType::kPhotos), hash_bad, {"not_a_photo_hash", {hash_bad}}},
+      {Col(LedgerColumnType::kText), std::string(4001, 'x'), {"too_long", {"4000"}}},
+  };
+  for (const Case& c : cases) {
+    LedgerReason why;
+    Result<std::string> r = NormalizeLedgerValue(c.column, c.in, &why);
+    ASSERT_FALSE(r.ok()) << c.in;
+    EXPECT_EQ(why, c.want) << c.in << ": " << r.status().message();
+    EXPECT_EQ(why.Text(), r.status().message()) << c.in;
+  }
+  EXPECT_EQ((LedgerReason{"below_minimum", {"-3", "0"}}.Text()), "-3 is below the minimum 0");
+  EXPECT_EQ((LedgerReason{"other", {"as it is"}}.Text()), "as it is");
+  EXPECT_EQ(ParseLedgerRowState("大修").status().message(),
+            (LedgerReason{"not_a_state", {"大修"}}.Text()));
+
+  LedgerDefinition d;
+  d.columns = {choice};
+  d.columns[0].required = true;
+  d.columns[0].name = "类型";
+  std::map<std::string, std::string> values = {{"nope", "1"}};
+  std::vector<LedgerValueError> errors = ValidateRowValues(d, values, 1);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].reason, (LedgerReason{"unknown_column", {"nope"}}));
+  EXPECT_EQ(errors[1].reason, (LedgerReason{"required", {"类型"}}));
+}
+
+// The console words every reason code in Chinese (web/src/pages/ledger_i18n.ts; in English it
+// shows the server's own sentence): a code added here without its words there fails.
+TEST(LedgerValueTest, TheConsoleWordsEveryReasonCode) {
+  std::ifstream in(testing::SourceDir() + "/web/src/pages/ledger_i18n.ts");
+  ASSERT_TRUE(in) << "web/src/pages/ledger_i18n.ts not found under " << testing::SourceDir();
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string ts = text.str();
+  for (std::string_view code : LedgerReasonCodes()) {
+    const std::string key = "lr_" + std::string(code) + ":";
+    size_t count = 0;
+    for (size_t at = ts.find(key); at != std::string::npos; at = ts.find(key, at + 1)) ++count;
+    EXPECT_EQ(count, 1u) << key << " should be worded once, in Chinese";
+  }
 }
 
 TEST(LedgerRowTest, BehindAndOverdueFollowTheEffectiveDeadlineDay) {

@@ -172,6 +172,9 @@ TEST_F(ApiLedgersTest, ImportWithOneBadCellNamesItAndWritesNothingThenXlsxRoundT
   EXPECT_EQ(e.at("column").as_string(), "面积");
   EXPECT_EQ(e.at("value").as_string(), "-3");
   EXPECT_EQ(e.at("reason").as_string(), "-3 is below the minimum 0");
+  // The same reason as a code and its arguments, which the console words in its language.
+  EXPECT_EQ(e.at("reason_code").as_string(), "below_minimum");
+  EXPECT_EQ(e.at("reason_args"), (bj::array{"-3", "0"}));
   EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/greening/rows", "", "zjowner")).at("count").as_int64(), 0);
   // The fixed file imports; XLSX export → import changes nothing.
   std::string fixed = csv;

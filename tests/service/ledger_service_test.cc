@@ -320,7 +320,7 @@ TEST_F(LedgerServiceTest, XlsxExportReimportsToIdenticalRows) {
   options.format = LedgerFileFormat::kXlsx;
   auto report = service_->Import(admin_, "school-reopening", *xlsx, options);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_TRUE(report->errors.empty()) << report->errors.front().reason;
+  EXPECT_TRUE(report->errors.empty()) << report->errors.front().reason.Text();
   EXPECT_EQ(report->rows_read, 283);
   EXPECT_EQ(report->rows_unchanged, 283);
   EXPECT_FALSE(report->applied);
@@ -373,7 +373,8 @@ TEST_F(LedgerServiceTest, AnImportWithOneBadCellImportsNothingAndNamesTheCell) {
   EXPECT_EQ(e.row, 3);
   EXPECT_EQ(e.column, "类型");
   EXPECT_EQ(e.value, "大修型");
-  EXPECT_NE(e.reason.find("is not one of 品质型, 改善型"), std::string::npos) << e.reason;
+  EXPECT_EQ(e.reason, (LedgerReason{"not_a_choice", {"大修型", "品质型, 改善型"}}));
+  EXPECT_EQ(e.reason.Text(), "'大修型' is not one of 品质型, 改善型");
   EXPECT_FALSE(report->applied);
   EXPECT_TRUE(service_->ListRows(admin_, "greening")->empty());
   // Dry run with valid_rows_only: reports, writes nothing.

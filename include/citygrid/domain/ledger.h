@@ -182,16 +182,39 @@ bool IsBehind(const LedgerDefinition& definition, const LedgerRow& row, Timestam
 // Open and past its deadline at `now` (the overdue list: 逾期未完成).
 bool IsOverdue(const LedgerDefinition& definition, const LedgerRow& row, Timestamp now);
 
+// Why a value or a row of a ledger is refused: a code and its arguments, which the Chinese
+// console words itself (web/src/pages/ledger_i18n.ts, keys "lr_" + code), and Text(), the
+// English sentence of the API's messages, the CLI and the English console. The codes, with their arguments:
+//   too_long (limit), not_a_number (value), below_minimum (value, minimum),
+//   above_maximum (value, maximum), not_a_date (value), not_a_choice (value, choices),
+//   not_a_place (value), not_a_unit_code (value), not_a_photo_hash (value),
+//   not_a_state (value), unknown_column (key), required (column name), unit_required (),
+//   unknown_unit (value), unknown_subdistrict (value), not_a_batch (value, batches),
+//   no_batches (value), progress_range (), duplicate_header (header),
+//   unknown_header (header, ledger id), duplicate_key (key), value_without_header (),
+//   behind_is_derived (), other (the English text: a reason without a code of its own).
+struct LedgerReason {
+  std::string code;
+  std::vector<std::string> args;
+
+  std::string Text() const;
+  friend bool operator==(const LedgerReason&, const LedgerReason&) = default;
+};
+// Every code a LedgerReason may carry (the list above), for whoever words them.
+std::vector<std::string_view> LedgerReasonCodes();
+
 // Normalizes `text` for `column` into its canonical text (see the header comment). "" stays ""
 // (unset). kInvalidArgument with the reason only (the caller adds row and column): "'abc' is
-// not a number", "120 is above the maximum 100", "'大修' is not one of 品质型, 改善型".
-Result<std::string> NormalizeLedgerValue(const LedgerColumn& column, std::string_view text);
+// not a number", "120 is above the maximum 100", "'大修' is not one of 品质型, 改善型"; `why`
+// (optional) receives that reason as a LedgerReason.
+Result<std::string> NormalizeLedgerValue(const LedgerColumn& column, std::string_view text,
+                                         LedgerReason* why = nullptr);
 
 // A problem with one value of a row.
 struct LedgerValueError {
   std::string column;  // column key, or a fixed field ("unit", "batch", "deadline", ...)
   std::string value;
-  std::string reason;
+  LedgerReason reason;
 
   friend bool operator==(const LedgerValueError&, const LedgerValueError&) = default;
 };

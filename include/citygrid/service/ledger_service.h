@@ -163,7 +163,7 @@ struct LedgerImportError {
   std::string column;   // the header text of the column ("" for the whole row)
   std::string cell;     // XLSX: "C7"; CSV: ""
   std::string value;
-  std::string reason;
+  LedgerReason reason;  // reason.Text() in English; the console words the code itself
 
   friend bool operator==(const LedgerImportError&, const LedgerImportError&) = default;
 };

@@ -41,6 +41,22 @@ addStrings({
   evEdited: '修改', evAccepted: '验收', lrsNotStarted: '未开始', lrsInProgress: '进行中',
   lrsDone: '已完成', lrsAccepted: '已验收', mayCreateHint: '管理员或牵头单位人员可新建台账',
   completedTotal: '完成（含验收）', campaignNote: '专项整治台账：关联类别 {c} 的案卷', deadlineShort: '截止', perPageRows: '每页行数',
+  // Import and validation reasons, by the server's reason_code ({0}, {1}: its reason_args). In
+  // English the console shows the server's own `reason` (src/domain/ledger.cc, kReasonTexts).
+  lr_too_long: '超过 {0} 字节', lr_not_a_number: '“{0}”不是数字', lr_below_minimum: '{0} 小于最小值 {1}',
+  lr_above_maximum: '{0} 大于最大值 {1}', lr_not_a_date: '“{0}”不是日期（YYYY-MM-DD）',
+  lr_not_a_choice: '“{0}”不在可选项中（{1}）',
+  lr_not_a_place: '“{0}”既不是“经度,纬度”，也不是 9、12 或 15 位区划代码',
+  lr_not_a_unit_code: '“{0}”不是单位代码', lr_not_a_photo_hash: '“{0}”不是照片编号（64 位小写十六进制）',
+  lr_not_a_state: '“{0}”不是状态（未开始、进行中、已完成、已验收）', lr_unknown_column: '未知的列“{0}”',
+  lr_required: '“{0}”为必填项', lr_unit_required: '责任单位为必填项',
+  lr_unknown_unit: '未知的单位“{0}”（请填写单位代码或名称）',
+  lr_unknown_subdistrict: '未知的街道“{0}”（请填写 9 位代码或名称）',
+  lr_not_a_batch: '“{0}”不是本台账的批次（{1}）', lr_no_batches: '“{0}”不是批次：本台账未设批次',
+  lr_progress_range: '进度须在 0 到 100 之间', lr_duplicate_header: '表头“{0}”重复',
+  lr_unknown_header: '未知的列“{0}”：既不是固定表头，也不是台账 {1} 的列',
+  lr_duplicate_key: '编号“{0}”在文件中出现两次', lr_value_without_header: '空表头下填写了值',
+  lr_behind_is_derived: '“滞后”由截止日期得出，不是状态：请填写“进行中”或“未开始”', lr_other: '{0}',
 }, {
   ledgerList: 'Ledgers', newLedger: 'New ledger', ledgerName: 'Ledger name', ownerUnit: 'Owner unit',
   period: 'Period', rowCount: 'Rows', doneCount: 'Done', behindCount: 'Behind', overdueCount: 'Overdue',

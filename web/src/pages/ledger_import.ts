@@ -2,7 +2,7 @@
 // nothing written) → "import all" (only offered when the file is clean) or "import the valid
 // rows" (when asked) → the result. The file goes as the raw request body.
 import { h } from '../dom';
-import { t } from '../i18n';
+import { t, currentLang } from '../i18n';
 import { api } from '../api';
 import { loading, errorBox, field, errMsg } from '../ui';
 import type { PageContext, Dispose } from '../main';
@@ -11,7 +11,19 @@ import { LedgerDef, getLedger, ledgerHead, ledgerPath, apiPath, unitNames, manag
 interface ImportReport {
   dry_run: boolean; valid_rows_only: boolean; applied: boolean; rows_read: number; rows_valid: number;
   rows_created: number; rows_updated: number; rows_unchanged: number;
-  errors: { row: number; column: string; cell: string; value: string; reason: string }[];
+  errors: { row: number; column: string; cell: string; value: string; reason: string;
+    reason_code?: string; reason_args?: string[] }[];
+}
+
+// A reason in the console's language: in Chinese from its code and arguments; in English (or for
+// a code the console does not know) the server's own sentence.
+function reasonText(e: { reason: string; reason_code?: string; reason_args?: string[] }): string {
+  if (currentLang() === 'en') return e.reason;
+  const key = `lr_${e.reason_code ?? ''}`;
+  const vars: Record<string, string> = {};
+  (e.reason_args ?? []).forEach((a, i) => { vars[String(i)] = a; });
+  const text = t(key, vars);
+  return text === key ? e.reason : text;
 }
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const FIXED = ['编号', '名称', '责任单位', '街道', '批次', '截止日期', '状态', '进度'];
@@ -117,5 +129,5 @@ function errorTable(r: ImportReport): HTMLElement {
     h('thead', null, h('tr', null, [t('line'), t('column'), t('cell'), t('cellValue'), t('reason')].map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', null, r.errors.map((e) => h('tr', { 'data-line': e.row, 'data-column': e.column },
       h('td', null, String(e.row)), h('td', null, e.column || '—'), h('td', null, e.cell || '—'),
-      h('td', null, h('code', null, e.value)), h('td', null, e.reason)))));
+      h('td', null, h('code', null, e.value)), h('td', null, reasonText(e))))));
 }
