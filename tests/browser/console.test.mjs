@@ -101,6 +101,22 @@ test('the command center map shows the grids, cases, KPIs and a heat map', async
     assert.ok(await page.isVisible('.leaflet-tooltip.sd-label'));
     await screenshot(page, `command-${label}`);
     if (viewport === DESKTOP) {
+      // The canvas markers by keyboard: "cases in view" lists the newest open cases within the
+      // map's bounds; Tab reaches a case's button, Enter opens its marker's popup and focuses
+      // the popup's link to the case.
+      await page.waitForSelector('[data-testid=in-view] li');
+      const listed = await page.$$eval('[data-testid=in-view] li', (l) => l.map((x) => x.dataset.number));
+      assert.ok(listed.length > 0 && listed.length <= 20, `cases in view listed: ${listed.length}`);
+      assert.match((await page.textContent('[data-testid=in-view-count]')).trim(), /^共 \d+ 件，列出最新 \d+ 件$/);
+      const first = listed[0];
+      await page.focus(`[data-testid=in-view] li[data-number="${first}"] a`);
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `在地图上显示 ${first}`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`.leaflet-popup a[href="/cases/${first}"]`, { timeout: 10000 });
+      await page.waitForFunction((n) => document.activeElement?.getAttribute('href') === `/cases/${n}`, first);
+      await screenshot(page, `command-in-view-${label}`);
+      await page.keyboard.press('Escape');
       await page.check('[data-testid=heat-toggle]');
       await page.waitForSelector('canvas.leaflet-heatmap-layer');
       await screenshot(page, `command-heat-${label}`);

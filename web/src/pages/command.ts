@@ -1,5 +1,7 @@
 // 指挥中心: the district map with cases by state (clustered), a heat-map toggle, today's KPIs
-// and live updates from the SSE stream.
+// and live updates from the SSE stream. The markers are drawn on a canvas, which a keyboard
+// cannot reach: "cases in view" lists the newest open cases within the map's bounds, each a link
+// and a button that zooms to its marker and opens its popup.
 import L from '../leaflet-global';
 import 'leaflet.markercluster';
 import 'leaflet.markercluster/dist/MarkerCluster.css';
@@ -27,6 +29,8 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
   const mapEl = h('div', { class: 'map', id: 'command-map', 'data-testid': 'command-map', role: 'region', 'aria-label': t('map') });
   const status = h('span', { class: 'live-status', 'data-testid': 'live-status' }, '…');
   const feed = h('ol', { class: 'feed', 'data-testid': 'live-feed' }, h('li', { class: 'muted' }, t('noLive')));
+  const inView = h('ol', { class: 'feed in-view', 'data-testid': 'in-view' });
+  const inViewCount = h('p', { class: 'muted small', 'data-testid': 'in-view-count', 'aria-live': 'polite' });
   const hidden = new Set<string>();
   const legend = h('div', { class: 'legend', role: 'group', 'aria-label': t('legend') });
   const heatToggle = h('input', { type: 'checkbox', id: 'heat-toggle', 'data-testid': 'heat-toggle' });
@@ -58,6 +62,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
         h('section', { class: 'card' },
           h('div', { class: 'row' }, h('label', { class: 'toggle' }, heatToggle, ' ', t('heat'))),
           h('h2', null, t('legend')), legend),
+        h('section', { class: 'card' }, h('h2', null, t('inView')), inViewCount, inView),
         h('section', { class: 'card' }, h('h2', null, t('bySubdistrict')), chartEl),
         h('section', { class: 'card' }, h('h2', null, t('liveFeed'), ' ', status), feed))));
 
@@ -83,6 +88,32 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
       h('div', { class: 'muted' }, fmtTime(c.created_at))));
     return m;
   };
+  const IN_VIEW_MAX = 20;
+  const drawInView = () => {
+    if (!dm.alive()) return;
+    const bounds = dm.map.getBounds();
+    const shown: [Case, L.CircleMarker][] = [];
+    for (const [number, m] of markers) {
+      const c = cases.get(number);
+      if (c && bounds.contains(m.getLatLng())) shown.push([c, m]);
+    }
+    shown.sort((a, b) => b[0].created_at.localeCompare(a[0].created_at));
+    const listed = shown.slice(0, IN_VIEW_MAX);
+    inViewCount.textContent = shown.length ? t('inViewCount', { n: shown.length, m: listed.length }) : t('inViewNone');
+    inView.replaceChildren(...listed.map(([c, m]) => h('li', { 'data-number': c.number },
+      h('a', { href: `/cases/${c.number}`, 'data-link': true }, c.number), stateBadge(c.state),
+      h('span', { class: 'in-view-cat' }, c.category_name),
+      h('button', { type: 'button', class: 'btn small', 'aria-label': t('showOnMap', { c: c.number }),
+        onclick: () => {
+          if (heatToggle.checked) { heatToggle.checked = false; heatToggle.dispatchEvent(new Event('change')); }
+          clusters.zoomToShowLayer(m, () => {
+          m.openPopup();
+            dm.map.getContainer().querySelector<HTMLElement>('.leaflet-popup a')?.focus();
+          });
+        } }, t('locate')))));
+  };
+  let inViewTimer = 0;
+  const scheduleInView = () => { clearTimeout(inViewTimer); inViewTimer = window.setTimeout(drawInView, 200); };
   const visible = (c: Case) => OPEN_STATES.includes(c.state) && !hidden.has(c.state);
   const place = (c: Case) => {
     const old = markers.get(c.number);
@@ -106,6 +137,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
           clusters.clearLayers(); markers.clear();
           for (const c of cases.values()) place(c);
           drawLegend();
+          scheduleInView();
         } }, h('span', { class: 'dot', style: `background:${STATE_COLORS[s]}` }), stateName(s), ' ', h('b', null, String(counts[s] ?? 0))));
     }
   };
@@ -156,6 +188,8 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
       for (const c of open) place(c);
       for (const c of recent) heatPoint(c);
       drawLegend();
+      drawInView();
+      dm.map.on('moveend', scheduleInView);
       await drawChart();
       mapEl.dataset.cases = String(markers.size);
       mapEl.dataset.ready = 'true';
@@ -201,6 +235,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
       if (heat) heat.setLatLngs(heatPoints);
       drawLegend();
       scheduleChart();
+      scheduleInView();
       mapEl.dataset.cases = String(markers.size);
     } catch { /* the case may be invisible to this user */ }
     scheduleKpis();
@@ -214,6 +249,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
   return () => {
     closed = true;
     clearTimeout(kpiTimer);
+    clearTimeout(inViewTimer);
     source.close();
     window.removeEventListener('resize', onResize);
     chart?.dispose();
