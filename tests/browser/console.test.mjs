@@ -51,7 +51,7 @@ test('the login page and header switch between Chinese and English', async () =>
   watch(page, 'operator');
   await page.goto(`${baseUrl}/cases`);
   await page.waitForURL(/\/login\?next=/);
-  // The form checks before sending, then shows the server's own message.
+  // The form checks before sending; a refused login is told in Chinese.
   demo.allowed = [/401/];
   mark('login form');
   await page.click('[data-testid=login-submit]');
@@ -59,7 +59,7 @@ test('the login page and header switch between Chinese and English', async () =>
   await page.fill('[data-testid=login-username]', 'operator');
   await page.fill('[data-testid=login-password]', 'wrong-password');
   await page.click('[data-testid=login-submit]');
-  await page.waitForSelector('[data-testid=error]:has-text("wrong username or password")');
+  await page.waitForSelector('[data-testid=error]:has-text("用户名或密码错误")');
   await screenshot(page, 'login-1920x1080');
   await page.setViewportSize(PHONE);
   await screenshot(page, 'login-390x844');
@@ -148,7 +148,8 @@ test('four roles take one public report from verify to close in the UI', async (
   await operator.page.locator('[data-testid=report-map]').click({ position: { x: 12, y: box.height - 12 } });
   await operator.page.click('[data-testid=report-submit]');
   await operator.page.waitForSelector('[data-testid=report-message] [data-testid=error]');
-  assert.match(await operator.page.textContent('[data-testid=report-message]'), /outside|district|区/);
+  // The Chinese console says what the error code means before the server's own sentence.
+  assert.match(await operator.page.textContent('[data-testid=report-message]'), /^输入有误：.*(outside|district)/);
   await operator.page.locator('[data-testid=report-map]').click({ position: { x: box.width / 2, y: box.height / 2 } });
   await operator.page.click('[data-testid=report-submit]');
   await operator.page.waitForSelector('[data-testid=report-number], [data-testid=report-message] [data-testid=error]:not(:has-text("outside"))', { timeout: 15000 });
@@ -217,6 +218,7 @@ test('four roles take one public report from verify to close in the UI', async (
   demo.allowed = [/404/];
   await other.page.goto(`${baseUrl}/cases/${number}`);
   await other.page.waitForSelector('[data-testid=error]');
+  assert.match(await other.page.textContent('[data-testid=error]'), /^未找到：/);
   assert.equal(await other.page.$('[data-testid=case-state]'), null);
   demo.allowed = [];
   await other.page.goto(`${baseUrl}/inbox`);

@@ -1,6 +1,7 @@
 // Shared widgets: state badges, loading/empty/error states, labelled fields, toasts.
 import { h } from './dom';
-import { t, stateName, STATE_COLORS } from './i18n';
+import { t, stateName, currentLang, STATE_COLORS } from './i18n';
+import { ApiError } from './api';
 
 export function stateBadge(state: string): HTMLElement {
   return h('span', { class: 'badge state', style: `--c:${STATE_COLORS[state] ?? '#999'}`, 'data-state': state }, stateName(state));
@@ -78,8 +79,21 @@ export function modal(title: string, body: HTMLElement, onClose?: () => void): (
   return close;
 }
 
-// The message of anything thrown (ApiError carries the server's own message).
+// What each error code of the API means, in the console's language (the server's message, in
+// English, follows it in Chinese; in English it stands alone).
+const ERROR_CODE_KEYS: Record<string, string> = {
+  invalid_argument: 'errInvalidArgument', not_found: 'errNotFound', already_exists: 'errAlreadyExists',
+  failed_precondition: 'errFailedPrecondition', aborted: 'errAborted', unauthenticated: 'errUnauthenticated',
+  permission_denied: 'errPermissionDenied', resource_exhausted: 'errResourceExhausted',
+  unavailable: 'errUnavailable', internal: 'errInternal', network: 'errNetwork',
+};
+
+// The message of anything thrown (ApiError carries the server's own message, which the Chinese
+// console prefixes with what its code means).
 export function errMsg(e: unknown): string {
+  if (e instanceof ApiError && currentLang() === 'zh' && ERROR_CODE_KEYS[e.code]) {
+    return `${t(ERROR_CODE_KEYS[e.code])}：${e.message}`;
+  }
   if (e instanceof Error) return e.message || e.name || String(e);
   return String(e);
 }

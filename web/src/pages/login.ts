@@ -1,6 +1,6 @@
 import { h } from '../dom';
 import { t, setLang, currentLang } from '../i18n';
-import { api, saveSession, User, resetCaches } from '../api';
+import { api, ApiError, saveSession, User, resetCaches } from '../api';
 import { errorBox, field, errMsg } from '../ui';
 
 export function renderLogin(onDone: (u: User) => void): HTMLElement {
@@ -45,7 +45,9 @@ export function renderLogin(onDone: (u: User) => void): HTMLElement {
         onDone(r.user);
       }
     } catch (err) {
-      message.appendChild(errorBox(errMsg(err)));
+      // A refused login says so in the console's language (in English, the server's sentence).
+      const refused = err instanceof ApiError && err.code === 'unauthenticated' && currentLang() === 'zh';
+      message.appendChild(errorBox(refused ? t('loginRefused') : errMsg(err)));
       button.disabled = false;
       button.textContent = t('signIn');
       password.select();
