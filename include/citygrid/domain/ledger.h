@@ -184,7 +184,8 @@ bool IsOverdue(const LedgerDefinition& definition, const LedgerRow& row, Timesta
 
 // Why a value or a row of a ledger is refused: a code and its arguments, which the Chinese
 // console words itself (web/src/pages/ledger_i18n.ts, keys "lr_" + code), and Text(), the
-// English sentence of the API's messages, the CLI and the English console. The codes, with their arguments:
+// English sentence of the API's messages, the CLI and the English console. The codes, with
+// their arguments:
 //   too_long (limit), not_a_number (value), below_minimum (value, minimum),
 //   above_maximum (value, maximum), not_a_date (value), not_a_choice (value, choices),
 //   not_a_place (value), not_a_unit_code (value), not_a_photo_hash (value),
