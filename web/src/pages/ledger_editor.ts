@@ -151,9 +151,10 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
     for (const b of batches) b.error.replaceChildren();
     for (const el of [idIn, nameIn, ownerSel, startIn, endIn, typeColSel]) el.removeAttribute('aria-invalid');
   };
-  // Puts the server's (or our own) message next to what it names.
-  const showError = (msg: string) => {
-    const m = /^column (\d+) '([^']*)'/.exec(msg) ?? /^(?:new )?column '([^']*)'/.exec(msg);
+  // Puts the server's (or our own) message next to what it names; `raw` is the server's own
+  // sentence, which names it (`msg` may carry errMsg's prefix in Chinese).
+  const showError = (msg: string, raw = msg) => {
+    const m = /^column (\d+) '([^']*)'/.exec(raw) ?? /^(?:new )?column '([^']*)'/.exec(raw);
     if (m) {
       const target = m.length === 3 ? columns[Number(m[1]) - 1] : columns.find((c) => c.key.value === m[1]);
       if (target) {
@@ -163,14 +164,14 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
         return;
       }
     }
-    const b = /^batch (\d+)/.exec(msg);
+    const b = /^batch (\d+)/.exec(raw);
     if (b && batches[Number(b[1]) - 1]) { batches[Number(b[1]) - 1].error.replaceChildren(msg); return; }
     const fields: [RegExp, string, HTMLElement][] = [
       [/^ledger id|^the ledger id|already exists|'id'/, 'id', idIn], [/^ledger name|'name'/, 'name', nameIn],
       [/owner_unit|may not create a ledger owned/, 'owner_unit', ownerSel], [/^period/, 'period', startIn],
       [/^type_column/, 'type_column', typeColSel]];
     for (const [re, k, el] of fields) {
-      if (re.test(msg) && errs[k]) { errs[k].replaceChildren(msg); el.setAttribute('aria-invalid', 'true'); el.focus(); return; }
+      if (re.test(raw) && errs[k]) { errs[k].replaceChildren(msg); el.setAttribute('aria-invalid', 'true'); el.focus(); return; }
     }
     message.replaceChildren(errorBox(msg));
   };
@@ -238,7 +239,7 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
       toast(isNew ? t('ledgerCreated') : t('definitionSaved', { n: saved.version }));
       navigate(ledgerPath(saved.id));
     } catch (err) {
-      showError(errMsg(err));
+      showError(errMsg(err), err instanceof Error ? err.message : String(err));
     } finally {
       save.disabled = false;
     }

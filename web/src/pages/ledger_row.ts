@@ -161,7 +161,8 @@ function progressForm(user: User, d: LedgerDef, row: LedgerRow): HTMLElement {
       render();
     } catch (err) {
       const msg = errMsg(err);
-      const m = /^field '([a-z][a-z0-9_]*)/.exec(msg);
+      // The server's own sentence names the field (msg may carry errMsg's prefix in Chinese).
+      const m = /^field '([a-z][a-z0-9_]*)/.exec(err instanceof Error ? err.message : msg);
       const target = m && inputs.find((i) => i.c.key === m[1]);
       if (target) target.el.setAttribute('aria-invalid', 'true');
       message.appendChild(errorBox(msg));
