@@ -15,6 +15,8 @@ const zh: Record<string, string> = {
   liveConnected: '实时连接', liveOffline: '连接中断', noLive: '等待案卷动态…',
   inView: '地图范围内的案卷', inViewCount: '共 {n} 件，列出最新 {m} 件', inViewNone: '地图范围内没有案卷',
   showOnMap: '在地图上显示 {c}', locate: '定位',
+  // What an API error's code means, before the server's (English) sentence; Chinese only: the
+  // English console shows the server's sentence alone (ui.ts errMsg, login.ts).
   errInvalidArgument: '输入有误', errNotFound: '未找到', errAlreadyExists: '已存在',
   errFailedPrecondition: '当前状态不允许此操作', errAborted: '数据已被他人更新，请刷新后重试',
   errUnauthenticated: '未登录或登录已失效', errPermissionDenied: '无权执行此操作',
@@ -70,11 +72,6 @@ const en: Record<string, string> = {
   liveFeed: 'Live feed', liveConnected: 'Live', liveOffline: 'Disconnected',
   inView: 'Cases in view', inViewCount: '{n} in view, the newest {m} listed', inViewNone: 'No case in view',
   showOnMap: 'Show {c} on the map', locate: 'Locate',
-  errInvalidArgument: 'Invalid input', errNotFound: 'Not found', errAlreadyExists: 'Already exists',
-  errFailedPrecondition: 'Not allowed in the current state', errAborted: 'Changed by someone else: reload and retry',
-  errUnauthenticated: 'Not signed in', errPermissionDenied: 'Not allowed',
-  errResourceExhausted: 'Over the limit', errUnavailable: 'Unavailable: try again later', errInternal: 'Server error',
-  errNetwork: 'Network error', loginRefused: 'Wrong username or password',
   noLive: 'Waiting for case changes…', number: 'Case number', state: 'State',
   category: 'Category', unit: 'Unit', subdistrict: 'Sub-district', community: 'Community',
   grid: 'Grid', road: 'Road', roadChief: 'Road chief', channel: 'Channel',

@@ -107,7 +107,7 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
         onclick: () => {
           if (heatToggle.checked) { heatToggle.checked = false; heatToggle.dispatchEvent(new Event('change')); }
           clusters.zoomToShowLayer(m, () => {
-          m.openPopup();
+            m.openPopup();
             dm.map.getContainer().querySelector<HTMLElement>('.leaflet-popup a')?.focus();
           });
         } }, t('locate')))));
