@@ -32,7 +32,16 @@ Status Status::WithContext(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += message_;
-  return Status(code_, std::move(message));
+  Status out(code_, std::move(message));
+  out.detail_ = detail_;
+  return out;
+}
+
+Status Status::WithDetail(StatusDetail detail) const {
+  if (ok()) return *this;
+  Status out = *this;
+  out.detail_ = std::make_shared<const StatusDetail>(std::move(detail));
+  return out;
 }
 
 Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }

@@ -29,12 +29,25 @@ std::string JsonEscape(std::string_view text) {
   return quoted.substr(1, quoted.size() - 2);
 }
 
-std::string ErrorBody(std::string_view code_name, std::string_view message) {
-  std::string out = R"({"error":{"code":")";
-  out += JsonEscape(code_name);
-  out += R"(","message":")";
-  out += JsonEscape(message);
-  out += R"("}})";
+std::string ErrorBody(std::string_view code_name, std::string_view message,
+                      const StatusDetail* detail) {
+  std::string out = R"({"error":{"code":)";
+  AppendJsonString(out, code_name);
+  out += R"(,"message":)";
+  AppendJsonString(out, message);
+  if (detail != nullptr) {
+    out += R"(,"field":)";
+    AppendJsonString(out, detail->field);
+    out += R"(,"reason_code":)";
+    AppendJsonString(out, detail->reason_code);
+    out += R"(,"reason_args":[)";
+    for (size_t i = 0; i < detail->reason_args.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendJsonString(out, detail->reason_args[i]);
+    }
+    out += ']';
+  }
+  out += "}}";
   return out;
 }
 
@@ -43,7 +56,8 @@ Response ErrorResponse(const Status& status) {
     return Response::Json(500, ErrorBody("internal", "an OK status was reported as an error"));
   }
   Response r = Response::Json(HttpStatusFor(status.code()),
-                              ErrorBody(StatusCodeName(status.code()), status.message()));
+                              ErrorBody(StatusCodeName(status.code()), status.message(),
+                                        status.detail()));
   if (status.code() == StatusCode::kUnauthenticated) {
     r.headers.Set("WWW-Authenticate", "Bearer");
   }

@@ -24,7 +24,7 @@ Status ValueErrorsToStatus(const std::vector<LedgerValueError>& errors, const Le
   if (!e.value.empty()) message += " value '" + e.value + "'";
   message += ": " + e.reason.Text();
   if (errors.size() > 1) message += " (and " + std::to_string(errors.size() - 1) + " more)";
-  return InvalidArgumentError(message);
+  return InvalidArgumentError(message).WithDetail({e.column, e.reason.code, e.reason.args});
 }
 
 std::string NextRowKey(const std::vector<LedgerRow>& rows) {

@@ -254,6 +254,20 @@ test('a street office updates its row with a photo and sees it in the history; a
   const { context, page } = await session(office.username);
   await page.goto(`${baseUrl}/ledgers/old-compounds/rows/${row.key}`);
   await page.waitForSelector('[data-testid=progress-form]');
+  // A value below its column's minimum: the server refuses it, the form marks the field and says
+  // why in Chinese (from the error's reason code), and nothing is written.
+  const households = row.values.households ?? '';
+  demo.allowed = [/400/];
+  await page.fill('[data-testid=progress-form] [data-value=households]', '-3');
+  await page.click('[data-testid=progress-submit]');
+  await page.waitForSelector('[data-testid=progress-message] .error');
+  demo.allowed = [];
+  assert.equal(await text(page, '[data-testid=progress-message] .error'), '输入有误：户数：-3 小于最小值 0');
+  assert.equal(await page.getAttribute('[data-testid=progress-form] [data-value=households]', 'aria-invalid'), 'true');
+  assert.equal((await apiGet('leader', `/api/v1/ledgers/old-compounds/rows/${row.key}`)).version, row.version);
+  await page.locator('[data-testid=progress-message]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'row-value-refused-1920x1080');
+  await page.fill('[data-testid=progress-form] [data-value=households]', households);
   const photo = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: 48 } });
   await page.fill('[data-testid=progress-pct]', '95');
   await page.fill('[data-testid=progress-note]', '浏览器测试：收尾');

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 namespace citygrid {
 namespace {
@@ -37,6 +38,20 @@ TEST(StatusTest, CarriesCodeAndMessage) {
   EXPECT_EQ(s.ToString(), "aborted: case 20200412-000123 is at version 3, not 2");
   EXPECT_EQ(s.WithContext("dispatch").message(),
             "dispatch: case 20200412-000123 is at version 3, not 2");
+}
+
+TEST(StatusTest, ADetailSurvivesContextAndCopies) {
+  Status s = InvalidArgumentError("-3 is below the minimum 0")
+                 .WithDetail({"area", "below_minimum", {"-3", "0"}})
+                 .WithContext("field 'area'");
+  EXPECT_EQ(s.message(), "field 'area': -3 is below the minimum 0");
+  const Status copy = s;
+  ASSERT_NE(copy.detail(), nullptr);
+  EXPECT_EQ(copy.detail()->field, "area");
+  EXPECT_EQ(copy.detail()->reason_code, "below_minimum");
+  EXPECT_EQ(copy.detail()->reason_args, (std::vector<std::string>{"-3", "0"}));
+  EXPECT_EQ(InvalidArgumentError("x").detail(), nullptr);
+  EXPECT_EQ(OkStatus().WithDetail({"f", "c", {}}).detail(), nullptr);  // OK carries none
 }
 
 TEST(StatusTest, EveryCodeHasADistinctName) {

@@ -125,6 +125,20 @@ TEST_F(ApiLedgersTest, CreateAddAndUpdateRowsWithPerUnitStatuses) {
   EXPECT_EQ(Json(ok).at("state").as_string(), "in_progress");
   // Stale version: 409, nothing changes.
   EXPECT_EQ(Call(Method::kPost, "/api/v1/ledgers/greening/rows/" + key + "/progress", progress, "office0").status, 409);
+  // A rejected value: 400 naming the field, with the reason as a code a client can word itself.
+  Response below = Call(Method::kPost, "/api/v1/ledgers/greening/rows/" + key + "/progress",
+                        R"({"expected_version":2,"values":{"area":-3}})", "office0");
+  ASSERT_EQ(below.status, 400) << below.body;
+  const boost::json::value below_body = Json(below);
+  const boost::json::object& why = below_body.at("error").as_object();
+  EXPECT_EQ(why.at("code").as_string(), "invalid_argument");
+  EXPECT_EQ(why.at("message").as_string(), "field 'area (面积)' value '-3': -3 is below the minimum 0");
+  EXPECT_EQ(why.at("field").as_string(), "area");
+  EXPECT_EQ(why.at("reason_code").as_string(), "below_minimum");
+  EXPECT_EQ(why.at("reason_args"), (boost::json::array{"-3", "0"}));
+  // Other errors carry no detail.
+  Response stale = Call(Method::kPost, "/api/v1/ledgers/greening/rows/" + key + "/progress", progress, "office0");
+  EXPECT_FALSE(Json(stale).at("error").as_object().contains("reason_code")) << stale.body;
   Response detail = Call(Method::kGet, "/api/v1/ledgers/greening/rows/" + key, "", "leader");
   ASSERT_EQ(detail.status, 200);
   EXPECT_EQ(Json(detail).at("version").as_int64(), 2);

@@ -53,6 +53,15 @@ TEST(ErrorMappingTest, MessageIsJsonEscaped) {
             R"({"error":{"code":"invalid_argument","message":"bad \"name\"\n\tline\u0001 中文"}})");
 }
 
+TEST(ErrorMappingTest, ADetailAddsFieldAndReason) {
+  Response r = ErrorResponse(InvalidArgumentError("field 'area': 'x\"' is not a number")
+                                 .WithDetail({"area", "not_a_number", {"x\""}}));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body,
+            R"({"error":{"code":"invalid_argument","message":"field 'area': 'x\"' is not a number",)"
+            R"("field":"area","reason_code":"not_a_number","reason_args":["x\""]}})");
+}
+
 TEST(ErrorMappingTest, PayloadTooLargeNamesTheLimit) {
   Response r = PayloadTooLargeResponse(1024);
   EXPECT_EQ(r.status, 413);

@@ -59,8 +59,13 @@ export interface Catalog {
 }
 export interface RoutingRule { id: string; category: string; scope: string; scope_id: string; unit: string }
 
+// What an error is about when the server says (a ledger value's rejection): the field, and the
+// reason as a code with its arguments, for the console to word in its own language.
+export interface ErrorDetail { field: string; reason_code: string; reason_args: string[] }
+
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string) {
+  constructor(public status: number, public code: string, message: string,
+              public detail: ErrorDetail | null = null) {
     super(message);
   }
 }
@@ -97,8 +102,10 @@ export function setUnauthenticatedHandler(fn: () => void): void {
   onUnauthenticated = fn;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown,
-                             headers: Record<string, string> = {}): Promise<T> {
+// Sends a request with the bearer token; a failure (network, or a status that is not 2xx) throws
+// an ApiError with the server's code and message.
+async function send(method: string, path: string, body?: unknown,
+                    headers: Record<string, string> = {}): Promise<Response> {
   const init: RequestInit = { method, headers: { ...headers } };
   const h = init.headers as Record<string, string>;
   if (token()) h['Authorization'] = `Bearer ${token()}`;
@@ -114,22 +121,36 @@ export async function api<T>(method: string, path: string, body?: unknown,
   } catch (e) {
     throw new ApiError(0, 'network', `network error: ${(e as Error).message}`);
   }
-  const text = await response.text();
-  let data: unknown = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = null;
-    }
-  }
   if (!response.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    let err: ({ code?: string; message?: string } & Partial<ErrorDetail>) | undefined;
+    try {
+      err = (JSON.parse(await response.text()) as { error?: typeof err }).error;
+    } catch {
+      err = undefined;
+    }
     if (response.status === 401 && !path.endsWith('/auth/login')) onUnauthenticated();
+    const detail = err?.reason_code
+      ? { field: err.field ?? '', reason_code: err.reason_code, reason_args: err.reason_args ?? [] } : null;
     throw new ApiError(response.status, err?.code ?? String(response.status),
-                       err?.message ?? `${response.status} ${response.statusText}`);
+                       err?.message ?? `${response.status} ${response.statusText}`, detail);
   }
-  return data as T;
+  return response;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown,
+                             headers: Record<string, string> = {}): Promise<T> {
+  const text = await (await send(method, path, body, headers)).text();
+  if (!text) return null as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null as T;
+  }
+}
+
+// A GET whose answer is a file (CSV, XLSX): its bytes.
+export async function getBlob(path: string): Promise<Blob> {
+  return (await send('GET', path)).blob();
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);

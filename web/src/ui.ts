@@ -1,7 +1,7 @@
 // Shared widgets: state badges, loading/empty/error states, labelled fields, toasts.
 import { h } from './dom';
 import { t, stateName, currentLang, STATE_COLORS } from './i18n';
-import { ApiError } from './api';
+import { ApiError, getBlob } from './api';
 
 export function stateBadge(state: string): HTMLElement {
   return h('span', { class: 'badge state', style: `--c:${STATE_COLORS[state] ?? '#999'}`, 'data-state': state }, stateName(state));
@@ -96,4 +96,14 @@ export function errMsg(e: unknown): string {
   }
   if (e instanceof Error) return e.message || e.name || String(e);
   return String(e);
+}
+
+// Downloads `path` (an API path answering a file) as `name`; an error is thrown as ApiError.
+export async function downloadFile(path: string, name: string): Promise<void> {
+  const href = URL.createObjectURL(await getBlob(path));
+  const a = h('a', { href, download: name });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
 }

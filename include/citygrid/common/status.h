@@ -6,11 +6,13 @@
 // http/error_mapping (400, 404, 409, 400, 409, 401, 403, 429, 503, 500).
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace citygrid {
 
@@ -31,6 +33,15 @@ enum class StatusCode {
 // Returns the stable snake_case name of `code`, e.g. "invalid_argument".
 std::string_view StatusCodeName(StatusCode code);
 
+// What a failure is about, for a client that words it in its own language: the field at fault and
+// a stable reason code with its arguments (e.g. a ledger value's LedgerReason: field "progress",
+// "below_minimum", {"-3", "0"}). The REST API adds them to the error object.
+struct StatusDetail {
+  std::string field;
+  std::string reason_code;
+  std::vector<std::string> reason_args;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
@@ -45,9 +56,15 @@ class [[nodiscard]] Status {
   // "invalid_argument: lon 200 is out of range" — for logs and CLI output.
   std::string ToString() const;
 
-  // Prepends context to the message: "loading categories.json: line 3: ...".
+  // Prepends context to the message: "loading categories.json: line 3: ...". Keeps the detail.
   Status WithContext(std::string_view context) const;
 
+  // The same status carrying `detail` (ignored on OK).
+  Status WithDetail(StatusDetail detail) const;
+  // The detail, or nullptr.
+  const StatusDetail* detail() const { return detail_.get(); }
+
+  // Compares code and message (not the detail).
   friend bool operator==(const Status& a, const Status& b) {
     return a.code_ == b.code_ && a.message_ == b.message_;
   }
@@ -55,6 +72,7 @@ class [[nodiscard]] Status {
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::shared_ptr<const StatusDetail> detail_;  // shared: copying a Status stays cheap
 };
 
 inline Status OkStatus() { return Status(); }

@@ -1,7 +1,8 @@
 #pragma once
 
 // The one table mapping Status codes to HTTP statuses, and the JSON error body every endpoint
-// returns: {"error":{"code":"<snake_case code>","message":"..."}}.
+// returns: {"error":{"code":"<snake_case code>","message":"..."}}, plus "field", "reason_code"
+// and "reason_args" when the status carries a StatusDetail (a ledger value's rejection).
 //
 //   code                 HTTP  why
 //   invalid_argument     400   malformed or out-of-range input
@@ -31,8 +32,10 @@ namespace citygrid::http {
 // The HTTP status for `code` per the table above.
 int HttpStatusFor(StatusCode code);
 
-// {"error":{"code":"...","message":"..."}} with the message JSON-escaped.
-std::string ErrorBody(std::string_view code_name, std::string_view message);
+// {"error":{"code":"...","message":"..."}} with the message JSON-escaped, and the detail's
+// "field", "reason_code" and "reason_args" when `detail` is given.
+std::string ErrorBody(std::string_view code_name, std::string_view message,
+                      const StatusDetail* detail = nullptr);
 
 // The JSON error response for a non-OK `status` (an OK status gives a 500 "internal" error:
 // callers map only failures). 401 responses carry WWW-Authenticate: Bearer.

@@ -4,8 +4,8 @@
 // OpenAPI document.
 import { h, option } from '../dom';
 import { t, currentLang } from '../i18n';
-import { get, token } from '../api';
-import { loading, errorBox, empty, field, errMsg, toast } from '../ui';
+import { get } from '../api';
+import { loading, errorBox, empty, field, errMsg, toast, downloadFile } from '../ui';
 import { navigate } from '../main';
 import type { PageContext, Dispose } from '../main';
 
@@ -39,21 +39,6 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? '
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '—' : String(v));
 const delta = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v > 0 ? '▲' : v < 0 ? '▼' : ''}${Math.abs(v).toFixed(2)}`);
 
-async function download(path: string, name: string): Promise<void> {
-  const r = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
-  if (!r.ok) {
-    let message = `${r.status}`;
-    try { message = ((await r.json()) as { error: { message: string } }).error.message; } catch { /* keep status */ }
-    throw new Error(message);
-  }
-  const url = URL.createObjectURL(await r.blob());
-  const a = h('a', { href: url, download: name });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
-}
-
 export function renderEvaluation(main: HTMLElement, _ctx: PageContext): Dispose {
   const params = new URLSearchParams(location.search);
   const to = params.get('to') ?? ymd(new Date());
@@ -85,9 +70,9 @@ export function renderEvaluation(main: HTMLElement, _ctx: PageContext): Dispose 
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', class: 'btn primary' }, t('apply')),
         h('button', { type: 'button', class: 'btn', 'data-testid': 'export-csv', onclick: () =>
-          download(`/api/v1/evaluation?${q}&format=csv`, `evaluation-${from}-${to}.csv`).catch((e) => toast(errMsg(e), 'error')) }, t('exportCsv')),
+          downloadFile(`/api/v1/evaluation?${q}&format=csv`, `evaluation-${from}-${to}.csv`).catch((e) => toast(errMsg(e), 'error')) }, t('exportCsv')),
         h('button', { type: 'button', class: 'btn', 'data-testid': 'export-xlsx', onclick: () =>
-          download(`/api/v1/evaluation?from=${from}&to=${to}&group_by=unit&group_by=subdistrict&group_by=category&format=xlsx`, `evaluation-${from}-${to}.xlsx`)
+          downloadFile(`/api/v1/evaluation?from=${from}&to=${to}&group_by=unit&group_by=subdistrict&group_by=category&format=xlsx`, `evaluation-${from}-${to}.xlsx`)
             .catch((e) => toast(errMsg(e), 'error')) }, t('exportXlsx'))),
       msg);
     form.addEventListener('submit', (e) => {

@@ -1,10 +1,9 @@
 // Shared by the ledger (台账) pages: the API's shapes, who may do what (mirrors docs/ledgers.md;
-// the server enforces it), labels of states/types/events, the ledger header with its tabs, and
-// file downloads with the bearer token.
+// the server enforces it), labels of states/types/events and the ledger header with its tabs.
 import './ledger_i18n';
 import { h } from '../dom';
 import { t, currentLang } from '../i18n';
-import { get, token, units, User, Unit } from '../api';
+import { get, units, User, Unit } from '../api';
 
 export interface LedgerColumn {
   key: string; name: string; type: string; required: boolean; min?: number; max?: number;
@@ -111,20 +110,14 @@ export function ledgerHead(d: LedgerDef, active: string, user: User, ownerName =
         'aria-current': key === active ? 'page' : null, 'data-tab': key }, t(label)))));
 }
 
-// Downloads `url` (an API path) with the bearer token as `name`.
-export async function downloadFile(url: string, name: string): Promise<void> {
-  const r = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
-  if (!r.ok) {
-    let message = `${r.status}`;
-    try { message = ((await r.json()) as { error: { message: string } }).error.message; } catch { /* keep status */ }
-    throw new Error(message);
-  }
-  const href = URL.createObjectURL(await r.blob());
-  const a = h('a', { href, download: name });
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 10000);
+// A reason in the console's language: in Chinese from its code and arguments; in English (or for
+// a code the console does not know) the server's own sentence.
+export function reasonText(e: { reason: string; reason_code?: string; reason_args?: string[] }): string {
+  if (currentLang() === 'en') return e.reason;
+  const key = `lr_${e.reason_code ?? ''}`;
+  const vars: Record<string, string> = {};
+  (e.reason_args ?? []).forEach((a, i) => { vars[String(i)] = a; });
+  const text = t(key, vars);
+  return text === key ? e.reason : text;
 }
-
 export const L = (zh: string, en: string) => (currentLang() === 'zh' ? zh : en);

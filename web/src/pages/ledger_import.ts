@@ -2,11 +2,11 @@
 // nothing written) → "import all" (only offered when the file is clean) or "import the valid
 // rows" (when asked) → the result. The file goes as the raw request body.
 import { h } from '../dom';
-import { t, currentLang } from '../i18n';
+import { t } from '../i18n';
 import { api } from '../api';
-import { loading, errorBox, field, errMsg } from '../ui';
+import { loading, errorBox, field, errMsg, downloadFile } from '../ui';
 import type { PageContext, Dispose } from '../main';
-import { LedgerDef, getLedger, ledgerHead, ledgerPath, apiPath, unitNames, manages, downloadFile } from './ledger_common';
+import { LedgerDef, getLedger, ledgerHead, ledgerPath, apiPath, unitNames, manages, reasonText } from './ledger_common';
 
 interface ImportReport {
   dry_run: boolean; valid_rows_only: boolean; applied: boolean; rows_read: number; rows_valid: number;
@@ -15,16 +15,6 @@ interface ImportReport {
     reason_code?: string; reason_args?: string[] }[];
 }
 
-// A reason in the console's language: in Chinese from its code and arguments; in English (or for
-// a code the console does not know) the server's own sentence.
-function reasonText(e: { reason: string; reason_code?: string; reason_args?: string[] }): string {
-  if (currentLang() === 'en') return e.reason;
-  const key = `lr_${e.reason_code ?? ''}`;
-  const vars: Record<string, string> = {};
-  (e.reason_args ?? []).forEach((a, i) => { vars[String(i)] = a; });
-  const text = t(key, vars);
-  return text === key ? e.reason : text;
-}
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const FIXED = ['编号', '名称', '责任单位', '街道', '批次', '截止日期', '状态', '进度'];
 

@@ -2,8 +2,8 @@
 // changed, photos) and, for the responsible unit / owner unit / admin, a progress-update form
 // (values, progress %, state, photos, note). Everyone else reads only.
 import { h, option } from '../dom';
-import { t, roleName } from '../i18n';
-import { api, get, User } from '../api';
+import { t, roleName, currentLang } from '../i18n';
+import { api, get, User, ApiError } from '../api';
 import { fmtTime } from '../format';
 import { loading, empty, errorBox, field, errMsg, toast } from '../ui';
 import { render } from '../main';
@@ -11,7 +11,7 @@ import type { PageContext, Dispose } from '../main';
 import { photoStrip } from './case_detail';
 import {
   LedgerDef, LedgerRow, LedgerEvent, LedgerColumn, LedgerSummary, getLedger, ledgerHead, apiPath, unitNames, stateChip,
-  behindChip, progressBar, rowStateName, eventName, manages, mayUpdate,
+  behindChip, progressBar, rowStateName, eventName, manages, mayUpdate, reasonText,
 } from './ledger_common';
 import { cellText } from './ledger_rows';
 
@@ -160,11 +160,19 @@ function progressForm(user: User, d: LedgerDef, row: LedgerRow): HTMLElement {
       toast(t('updateSaved', { n: saved.version }));
       render();
     } catch (err) {
-      const msg = errMsg(err);
-      // The server's own sentence names the field (msg may carry errMsg's prefix in Chinese).
-      const m = /^field '([a-z][a-z0-9_]*)/.exec(err instanceof Error ? err.message : msg);
-      const target = m && inputs.find((i) => i.c.key === m[1]);
+      // A rejected value comes with its field and reason code: mark the field, and in Chinese
+      // word the reason from its code (the English console shows the server's sentence).
+      const detail = err instanceof ApiError ? err.detail : null;
+      const fixed: Record<string, { el: HTMLElement; label: string }> = {
+        progress: { el: progress, label: t('progressPct') }, state: { el: state, label: t('rowState') } };
+      const column = detail ? inputs.find((i) => i.c.key === detail.field) : undefined;
+      const target = column ? { el: column.el, label: column.c.name } : detail ? fixed[detail.field] : undefined;
       if (target) target.el.setAttribute('aria-invalid', 'true');
+      let msg = errMsg(err);
+      if (detail && currentLang() === 'zh') {
+        const reason = reasonText({ reason: '', reason_code: detail.reason_code, reason_args: detail.reason_args });
+        if (reason) msg = `${t('errInvalidArgument')}：${target ? target.label : detail.field}：${reason}`;
+      }
       message.appendChild(errorBox(msg));
     } finally {
       submit.disabled = false;

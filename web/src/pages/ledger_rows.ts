@@ -3,12 +3,12 @@
 import { h, option } from '../dom';
 import { t } from '../i18n';
 import { get } from '../api';
-import { loading, empty, errorBox, field, errMsg, toast } from '../ui';
+import { loading, empty, errorBox, field, errMsg, toast, downloadFile } from '../ui';
 import { navigate } from '../main';
 import type { PageContext, Dispose } from '../main';
 import {
   LedgerDef, LedgerRow, LedgerSummary, ROW_STATES, rowStateName, getLedger, ledgerHead, ledgerPath, apiPath,
-  unitNames, stateChip, behindChip, progressBar, downloadFile,
+  unitNames, stateChip, behindChip, progressBar,
 } from './ledger_common';
 
 const FILTERS = ['state', 'batch', 'subdistrict', 'unit', 'q'];
