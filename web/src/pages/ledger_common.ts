@@ -120,4 +120,5 @@ export function reasonText(e: { reason: string; reason_code?: string; reason_arg
   const text = t(key, vars);
   return text === key ? e.reason : text;
 }
+
 export const L = (zh: string, en: string) => (currentLang() === 'zh' ? zh : en);
