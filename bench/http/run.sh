@@ -15,7 +15,8 @@
 #   5. a 1 KiB static file and GET /healthz (the HTTP core without the API).
 # Under the table: the server's (and wrk's own) CPU per create in row 1, and each named server
 # thread's share of a core during row 1 (cg-commit, cg-http, cg-follower, ...) with the
-# machine's idle share; the store's group commit in row 1 (batches, writes per batch, wall
+# machine's idle share; how long those threads waited for a CPU (runnable, not running) with
+# the machine's stolen share; the store's group commit in row 1 (batches, writes per batch, wall
 # time per batch, from /metrics); and the new cases row 1 left in the store, which must be at least wrk's
 # count of answers (else the load repeated Idempotency-Keys, whose replays cost less than
 # creates, and the run fails).
@@ -213,13 +214,15 @@ pct() {
 }
 # cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# thread_ticks PID: "name ticks" per thread of PID (threads of one name summed), then "machine
-# BUSY TOTAL": every core's busy and total ticks from /proc/stat.
+# thread_ticks PID: "name ticks wait_ns" per thread of PID (threads of one name summed; wait_ns:
+# time runnable but waiting for a CPU, from schedstat), then "machine BUSY TOTAL STEAL": every
+# core's busy, total and stolen ticks from /proc/stat (TOTAL includes the stolen ones).
 thread_ticks() {
   for t in /proc/"$1"/task/*; do
-    printf '%s %s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)"
-  done | awk 'NF == 2 { n[$1] += $2 } END { for (k in n) print k, n[k] }'
-  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print "machine", busy, busy + $5 + $6 }' /proc/stat
+    printf '%s %s %s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{ print $14 + $15 }' "$t/stat" 2>/dev/null)" \
+      "$(awk '{ print $2 }' "$t/schedstat" 2>/dev/null)"
+  done | awk 'NF == 3 { n[$1] += $2; w[$1] += $3 } END { for (k in n) print k, n[k], w[k] }'
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print "machine", busy, busy + $5 + $6 + $9, $9 }' /proc/stat
 }
 # thread_shares BEFORE AFTER: the CPU each thread name used between two thread_ticks, in % of
 # one core, busiest first, and how idle the machine was.
@@ -234,6 +237,24 @@ thread_shares() {
        }' "$1" "$2" | sort -rn |
     awk '$1 >= 0 { line = line $2 " " $1 "%, " } $1 < 0 { idle = $3 }
          END { print line "machine idle " idle "%" }'
+}
+# thread_waits BEFORE AFTER: how long each thread name waited for a CPU between two
+# thread_ticks (runnable, not running), in % of one core, longest first, and the share of the
+# machine the hypervisor took (steal). On a shared VM these say whether the server or the machine
+# set the rate.
+thread_waits() {
+  awk -v cores="$(nproc)" -v hz="$(getconf CLK_TCK)" '
+       NR == FNR { a[$1] = $3; m[$1] = $3; s[$1] = $4; next }
+       $1 == "machine" { total = $3 - m["machine"]; steal = $4 - s["machine"]; next }
+       { w[$1] = $3 - a[$1] }
+       END {
+         if (total <= 0) exit
+         seconds = total / cores / hz
+         for (k in w) if (w[k] > 0) printf "%.0f %s\n", 100 * w[k] / 1e9 / seconds, k
+         printf "-1 stolen %.0f\n", 100 * steal / total
+       }' "$1" "$2" | sort -rn |
+    awk '$1 >= 0 && $1 > 0 { line = line $2 " " $1 "%, " } $1 < 0 { stolen = $3 }
+         END { print line "stolen by the hypervisor " stolen "% of the machine" }'
 }
 # cases_total: the cases in the server's store (its /metrics gauge, summed over states).
 cases_total() {
@@ -287,6 +308,7 @@ if [ "$ROWS" != read ]; then
     -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
   thread_ticks "$citygrid_pid" >"$work/threads.after"
   create_threads=$(thread_shares "$work/threads.before" "$work/threads.after")
+  create_waits=$(thread_waits "$work/threads.before" "$work/threads.after")
   perf_stop
   # Every answer of row 1 must be a new case (a replayed Idempotency-Key is answered without
   # one, and cheaper): the store may hold a few more (requests in flight when wrk stopped).
@@ -321,6 +343,7 @@ if [ "$ROWS" = create ]; then
   row "at $RATE req/s: p99 latency ms" "$p99" "$nginx_p99" "$(ratio "$p99" "$nginx_p99")"
   echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
   echo "server threads' CPU in row 1 (% of a core): $create_threads"
+  echo "waiting for a CPU in row 1 (% of a core): $create_waits"
   echo "the store's group commit in row 1 (first statement to the end of COMMIT): $create_commits"
   echo "new cases in row 1: $create_new for $create_answers answers; cases in the store after the run: $cases_in_store"
   exit 0
@@ -384,5 +407,6 @@ row "GET /healthz (1 thread) vs 1 KiB file" "$health_rps" "$nginx_file_rps" \
   "$(ratio "$health_rps" "$nginx_file_rps")"
 [ "$ROWS" = read ] || echo "server CPU per create (row 1): $create_cpu_us us; wrk's CPU per create: $wrk_cpu_us us"
 [ "$ROWS" = read ] || echo "server threads' CPU in row 1 (% of a core): $create_threads"
+[ "$ROWS" = read ] || echo "waiting for a CPU in row 1 (% of a core): $create_waits"
 [ "$ROWS" = read ] || echo "the store's group commit in row 1 (first statement to the end of COMMIT): $create_commits"
 echo "cases in the store after the run: $cases_in_store"
