@@ -54,12 +54,13 @@ class ZipArchive {
     return zip_name_locate(archive_.get(), name.c_str(), 0) >= 0;
   }
 
-  // The uncompressed bytes of `name`; kNotFound when absent.
+  // The uncompressed bytes of `name`; kInvalidArgument when absent (a part the workbook names is
+  // missing: the file is broken, not something the caller asked for that does not exist).
   Result<std::string> Read(const std::string& name, size_t limit) const {
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat(archive_.get(), name.c_str(), 0, &st) != 0) {
-      return NotFoundError("xlsx part " + name + " is missing");
+      return InvalidArgumentError("not a complete xlsx file: part " + name + " is missing");
     }
     if ((st.valid & ZIP_STAT_SIZE) && st.size > limit) {
       return ResourceExhaustedError("xlsx part " + name + " is " + std::to_string(st.size) +

@@ -166,8 +166,10 @@ TEST(XlsxReaderTest, RejectsBadFilesNamingThePartAndCell) {
        "cell C1: shared string index 99 out of range (3 strings)"},
       {"bad ref", {{"xl/worksheets/sheet1.xml", sheet_bad_ref}}, StatusCode::kInvalidArgument,
        "bad cell reference '3A'"},
-      {"missing sheet", {{"xl/worksheets/sheet2.xml", ""}}, StatusCode::kNotFound,
-       "xl/worksheets/sheet2.xml is missing"},
+      {"missing sheet", {{"xl/worksheets/sheet2.xml", ""}}, StatusCode::kInvalidArgument,
+       "part xl/worksheets/sheet2.xml is missing"},
+      {"missing rels", {{"xl/_rels/workbook.xml.rels", ""}}, StatusCode::kInvalidArgument,
+       "part xl/_rels/workbook.xml.rels is missing"},
   };
   for (const BadCase& c : cases) {
     auto parts = GoodParts();
