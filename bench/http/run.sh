@@ -224,37 +224,31 @@ thread_ticks() {
   done | awk 'NF == 3 { n[$1] += $2; w[$1] += $3 } END { for (k in n) print k, n[k], w[k] }'
   awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8; print "machine", busy, busy + $5 + $6 + $9, $9 }' /proc/stat
 }
-# thread_shares BEFORE AFTER: the CPU each thread name used between two thread_ticks, in % of
-# one core, busiest first, and how idle the machine was.
-thread_shares() {
-  awk -v cores="$(nproc)" 'NR == FNR { a[$1] = $2; m[$1] = $3; next }
-       $1 == "machine" { busy = $2 - a["machine"]; total = $3 - m["machine"]; next }
-       { d[$1] = $2 - a[$1] }
-       END {
-         if (total <= 0) exit
-         for (k in d) if (d[k] > 0) printf "%.0f %s\n", 100 * d[k] * cores / total, k
-         printf "-1 machine-idle %.0f\n", 100 * (total - busy) / total
-       }' "$1" "$2" | sort -rn |
-    awk '$1 >= 0 { line = line $2 " " $1 "%, " } $1 < 0 { idle = $3 }
-         END { print line "machine idle " idle "%" }'
-}
-# thread_waits BEFORE AFTER: how long each thread name waited for a CPU between two
-# thread_ticks (runnable, not running), in % of one core, longest first, and the share of the
-# machine the hypervisor took (steal). On a shared VM these say whether the server or the machine
+# thread_report BEFORE AFTER: two lines from two thread_ticks. First the CPU each thread name
+# used in between, in % of one core, busiest first, and how idle the machine was; then how long
+# each waited for a CPU (runnable, not running), longest first, and the share of the machine the
+# hypervisor took (steal). On a shared VM the second line says whether the server or the machine
 # set the rate.
-thread_waits() {
+thread_report() {
   awk -v cores="$(nproc)" -v hz="$(getconf CLK_TCK)" '
-       NR == FNR { a[$1] = $3; m[$1] = $3; s[$1] = $4; next }
-       $1 == "machine" { total = $3 - m["machine"]; steal = $4 - s["machine"]; next }
-       { w[$1] = $3 - a[$1] }
+       NR == FNR { t[$1] = $2; w[$1] = $3; s[$1] = $4; next }
+       $1 == "machine" {
+         busy = $2 - t["machine"]; total = $3 - w["machine"]; steal = $4 - s["machine"]; next }
+       { dt[$1] = $2 - t[$1]; dw[$1] = $3 - w[$1] }
        END {
          if (total <= 0) exit
          seconds = total / cores / hz
-         for (k in w) if (w[k] > 0) printf "%.0f %s\n", 100 * w[k] / 1e9 / seconds, k
-         printf "-1 stolen %.0f\n", 100 * steal / total
-       }' "$1" "$2" | sort -rn |
-    awk '$1 >= 0 && $1 > 0 { line = line $2 " " $1 "%, " } $1 < 0 { stolen = $3 }
-         END { print line "stolen by the hypervisor " stolen "% of the machine" }'
+         for (k in dt) if (dt[k] > 0) printf "1 %.0f %s\n", 100 * dt[k] * cores / total, k
+         printf "1 -1 idle %.0f\n", 100 * (total - busy - steal) / total
+         for (k in dw) if (dw[k] > 0) printf "2 %.0f %s\n", 100 * dw[k] / 1e9 / seconds, k
+         printf "2 -1 stolen %.0f\n", 100 * steal / total
+       }' "$1" "$2" | sort -k1,1n -k2,2rn |
+    awk '$2 > 0 { line[$1] = line[$1] $3 " " $2 "%, " }
+         $2 < 0 && $3 == "idle" { idle = $4 } $2 < 0 && $3 == "stolen" { stolen = $4 }
+         END {
+           print line[1] "machine idle " idle "%"
+           print line[2] "stolen by the hypervisor " stolen "% of the machine"
+         }'
 }
 # cases_total: the cases in the server's store (its /metrics gauge, summed over states).
 cases_total() {
@@ -307,8 +301,9 @@ if [ "$ROWS" != read ]; then
   create_cpu_us=$(awk -v t="$(($(cpu_ticks "$citygrid_pid") - cpu_before))" -v hz="$(getconf CLK_TCK)" \
     -v n="$(awk '/requests in/ {print $1}' "$work/wrk.out")" 'BEGIN { printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0) }')
   thread_ticks "$citygrid_pid" >"$work/threads.after"
-  create_threads=$(thread_shares "$work/threads.before" "$work/threads.after")
-  create_waits=$(thread_waits "$work/threads.before" "$work/threads.after")
+  thread_report "$work/threads.before" "$work/threads.after" >"$work/threads.report"
+  create_threads=$(sed -n 1p "$work/threads.report")
+  create_waits=$(sed -n 2p "$work/threads.report")
   perf_stop
   # Every answer of row 1 must be a new case (a replayed Idempotency-Key is answered without
   # one, and cheaper): the store may hold a few more (requests in flight when wrk stopped).
