@@ -260,6 +260,18 @@ void Finish(Response& response, const Request& request, const std::string& route
 }  // namespace
 
 void HandleRequestAsync(const Router& router, const Request& request, Responder respond) {
+  if (request.method == Method::kOther) {
+    // RFC 9110 §15.6.2: a method the server does not know at all is 501, whatever the path.
+    std::string sent = request.method_text.empty() ? "?" : request.method_text;
+    Response r = Response::Json(
+        501, ErrorBody("not_implemented",
+                       "method " + sent +
+                           " is not implemented by this server; it knows GET, HEAD, POST, PUT, "
+                           "PATCH, DELETE and OPTIONS"));
+    Finish(r, request, std::string(kUnmatchedRoute));
+    respond(std::move(r));
+    return;
+  }
   Router::Match match = router.Find(request.method, request.path_segments);
   if (match.immediate) {
     Response r = std::move(*match.immediate);

@@ -92,6 +92,21 @@ TEST(RouterTest, KnownPathWithWrongMethodIs405WithAllow) {
   EXPECT_EQ(get_on_action.headers.GetOr("Allow", ""), "POST");
 }
 
+TEST(RouterTest, UnknownMethodIs501NamingItOnAnyPath) {
+  Router router = CaseRouter();
+  for (std::string_view target : {"/api/v1/cases", "/api/v1/nothing"}) {
+    Request request = Make(Method::kOther, target);
+    request.method_text = "PROPFIND";
+    Response r = HandleRequest(router, request);
+    EXPECT_EQ(r.status, 501) << target;
+    EXPECT_EQ(r.headers.GetOr("Allow", ""), "");
+    EXPECT_NE(r.body.find(R"("code":"not_implemented","message":"method PROPFIND is not)"),
+              std::string::npos)
+        << r.body;
+    EXPECT_EQ(r.route, kUnmatchedRoute);
+  }
+}
+
 TEST(RouterTest, HeadRunsGetWithoutBodyButKeepsLength) {
   Router router = CaseRouter();
   Response r = HandleRequest(router, Make(Method::kHead, "/api/v1/cases/42"));

@@ -154,6 +154,13 @@ TEST(ServerTest, AnswersErrorsAsJson) {
   EXPECT_EQ(wrong_method.status, 405);
   EXPECT_EQ(wrong_method.Header("Allow"), "GET, HEAD");
 
+  // A method the server does not know at all: 501, naming the method as it was sent.
+  HttpResponse unknown_method = client.Request("BREW", "/hello/x", "");
+  EXPECT_EQ(unknown_method.status, 501);
+  EXPECT_EQ(unknown_method.body,
+            R"({"error":{"code":"not_implemented","message":"method BREW is not implemented by )"
+            R"(this server; it knows GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS"}})");
+
   HttpResponse boom = client.Get("/boom");
   EXPECT_EQ(boom.status, 500);
   EXPECT_EQ(boom.body, R"({"error":{"code":"internal","message":"the handler failed: kaput"}})");
