@@ -269,15 +269,22 @@ void Session::Dispatch() {
     // The responder owns the session until it is called: an asynchronous handler is the only
     // thing keeping the connection alive meanwhile. Calling it hands that ownership to the event
     // loop, so a handler's thread that keeps its copy afterwards holds no session (the server,
-    // which waits for its sessions when it shuts down, does not wait for that thread).
+    // which waits for its sessions when it shuts down, does not wait for that thread). During
+    // the call, `keep` holds the session, and so the server, until the call's copy of the strand
+    // is gone: the last copy of a strand released after the server's io_context touches freed
+    // memory (found by ASan: the handler ran, the test destroyed the server, then the handler's
+    // thread left this function).
     HandleRequestAsync(state_.router, request,
                        [self = shared_from_this()](Response response) mutable {
                          if (!self) return;  // called already
-                         SessionExecutor executor = self->socket_.get_executor();
-                         net::dispatch(executor, [self = std::move(self),
-                                                  response = std::move(response)]() mutable {
-                           self->OnResponse(std::move(response));
-                         });
+                         std::shared_ptr<Session> keep = self;
+                         {
+                           SessionExecutor executor = keep->socket_.get_executor();
+                           net::dispatch(executor, [self = std::move(self),
+                                                    response = std::move(response)]() mutable {
+                             self->OnResponse(std::move(response));
+                           });
+                         }
                        });
   } catch (const std::exception& e) {
     // The session's one top-level catch: whatever escaped becomes a 500.
