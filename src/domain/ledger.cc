@@ -84,6 +84,49 @@ constexpr ReasonText kReasonTexts[] = {
     {"duplicate_key", "编号 '{0}' appears twice in the file"},
     {"value_without_header", "a value under an empty header"},
     {"behind_is_derived", "滞后 is derived from the deadline, not a state: write 进行中 or 未开始"},
+    // The definition of a ledger (ValidateDefinition, ValidateDefinitionChange, the service).
+    // Column reasons name the column by number and key, batch reasons the batch by number.
+    {"bad_ledger_id", "ledger id '{0}' must be 2-64 of [a-z0-9-], starting with a letter or digit"},
+    {"ledger_name_required", "ledger name is required"},
+    {"ledger_name_too_long", "ledger name is longer than {0} bytes"},
+    {"owner_unit_required", "ledger owner_unit is required"},
+    {"unknown_owner_unit", "owner_unit: unknown unit '{0}'"},
+    {"may_not_own", "'{0}' may not create a ledger owned by '{1}': an admin may, or a member of "
+                    "the owner unit"},
+    {"ledger_exists", "ledger '{0}' already exists"},
+    {"period_order", "period_start {0} is after period_end {1}"},
+    {"too_many_columns", "a ledger has at most {0} columns"},
+    {"column_key", "column {0} '{1}': key must be 1-40 of [a-z0-9_], starting with a letter"},
+    {"column_name_required", "column {0} '{1}': name is required"},
+    {"column_name_fixed", "column {0} '{1}': name '{2}' is a fixed row header (编号, 名称, 责任单位, "
+                          "街道, 批次, 截止日期, 状态, 进度)"},
+    {"column_duplicate_key", "column {0} '{1}': duplicate key (also column {2})"},
+    {"column_duplicate_name", "column {0} '{1}': duplicate name '{2}' (also column {3})"},
+    {"range_not_applicable", "column {0} '{1}': min/max apply only to number and percent columns, "
+                             "not {2}"},
+    {"range_not_finite", "column {0} '{1}': min/max must be finite numbers"},
+    {"min_above_max", "column {0} '{1}': min {2} is above max {3}"},
+    {"percent_range", "column {0} '{1}': a percent range must lie within 0..100"},
+    {"measure_not_applicable", "column {0} '{1}': a measure unit applies only to number columns"},
+    {"choices_required", "column {0} '{1}': a {2} column needs at least one choice"},
+    {"choices_not_applicable", "column {0} '{1}': choices apply only to choice and multi_choice "
+                               "columns, not {2}"},
+    {"choice_blank", "column {0} '{1}': choice '{2}' is empty or has surrounding spaces"},
+    {"choice_separator", "column {0} '{1}': choice '{2}' contains the separator '{3}'"},
+    {"choice_duplicate", "column {0} '{1}': duplicate choice '{2}'"},
+    {"since_version_min", "column {0} '{1}': since_version must be >= 1"},
+    {"batch_name_required", "batch {0}: name is required"},
+    {"batch_duplicate_name", "batch {0}: duplicate name '{1}'"},
+    {"type_column_not_choice", "type_column '{0}' must name a choice column of the ledger"},
+    {"id_unchangeable", "the ledger id cannot change ('{0}' → '{1}')"},
+    {"column_removed", "column '{0}' cannot be removed: rows may hold values in it"},
+    {"column_retyped", "column '{0}' cannot change type from {1} to {2}"},
+    {"since_version_changed", "column '{0}': since_version cannot change"},
+    {"new_column_since", "new column '{0}' must carry since_version {1}"},
+    // {3} is the English reason of the value; the console words it from {4} (its code) and the
+    // arguments after it.
+    {"value_in_use", "column '{0}': row {1} holds '{2}', which the new definition rejects: {3}"},
+    {"batch_in_use", "batch '{0}' cannot be removed: row {1} is in it"},
     {"other", "{0}"},  // a reason without a code of its own: its English text
 };
 
@@ -92,6 +135,15 @@ Status Refuse(LedgerReason reason, LedgerReason* why) {
   Status s = InvalidArgumentError(reason.Text());
   if (why != nullptr) *why = std::move(reason);
   return s;
+}
+
+Status BadDefinition(std::string field, std::string code, std::vector<std::string> args = {}) {
+  return LedgerDefinitionError(StatusCode::kInvalidArgument, std::move(field),
+                         LedgerReason{std::move(code), std::move(args)});
+}
+Status BadChange(std::string field, std::string code, std::vector<std::string> args) {
+  return LedgerDefinitionError(StatusCode::kFailedPrecondition, std::move(field),
+                         LedgerReason{std::move(code), std::move(args)});
 }
 
 Result<double> ParseDouble(std::string_view text, LedgerReason* why = nullptr) {
@@ -141,10 +193,6 @@ std::string JoinChoices(const std::vector<std::string>& choices) {
   std::string out;
   for (size_t i = 0; i < choices.size(); ++i) out += (i ? ", " : "") + choices[i];
   return out;
-}
-
-std::string ColumnLabel(size_t index, const LedgerColumn& c) {
-  return "column " + std::to_string(index + 1) + " '" + c.key + "'";
 }
 
 // The instant the deadline day ends (next midnight, Asia/Shanghai).
@@ -247,6 +295,19 @@ bj::value RowField(const LedgerRow& row, std::string_view field) {
 
 }  // namespace
 
+std::string LedgerColumnField(const LedgerDefinition& d, std::string_view key) {
+  for (size_t i = 0; i < d.columns.size(); ++i) {
+    if (d.columns[i].key == key) return "columns[" + std::to_string(i) + "]";
+  }
+  return "columns";
+}
+
+Status LedgerDefinitionError(StatusCode code, std::string field, LedgerReason reason) {
+  std::string text = reason.Text();
+  return Status(code, std::move(text))
+      .WithDetail({std::move(field), std::move(reason.code), std::move(reason.args)});
+}
+
 std::vector<std::string_view> LedgerReasonCodes() {
   std::vector<std::string_view> out;
   for (const ReasonText& r : kReasonTexts) out.push_back(r.code);
@@ -337,105 +398,87 @@ const LedgerBatch* LedgerDefinition::FindBatch(std::string_view name) const {
 }
 
 Status ValidateDefinition(const LedgerDefinition& d) {
-  if (!IsLedgerId(d.id)) {
-    return InvalidArgumentError("ledger id '" + d.id +
-                                "' must be 2-64 of [a-z0-9-], starting with a letter or digit");
-  }
-  if (Trim(d.name).empty()) return InvalidArgumentError("ledger name is required");
-  if (d.name.size() > 200) return InvalidArgumentError("ledger name is longer than 200 bytes");
-  if (d.owner_unit.empty()) return InvalidArgumentError("ledger owner_unit is required");
+  if (!IsLedgerId(d.id)) return BadDefinition("id", "bad_ledger_id", {d.id});
+  if (Trim(d.name).empty()) return BadDefinition("name", "ledger_name_required");
+  if (d.name.size() > 200) return BadDefinition("name", "ledger_name_too_long", {"200"});
+  if (d.owner_unit.empty()) return BadDefinition("owner_unit", "owner_unit_required");
   if (d.period_start && d.period_end &&
       std::chrono::sys_days(*d.period_start) > std::chrono::sys_days(*d.period_end)) {
-    return InvalidArgumentError("period_start " + FormatDate(*d.period_start) +
-                                " is after period_end " + FormatDate(*d.period_end));
+    return BadDefinition("period_start", "period_order",
+                         {FormatDate(*d.period_start), FormatDate(*d.period_end)});
   }
-  if (d.columns.size() > 200) return InvalidArgumentError("a ledger has at most 200 columns");
+  if (d.columns.size() > 200) return BadDefinition("columns", "too_many_columns", {"200"});
   const std::vector<std::string>& fixed = LedgerFixedHeaders();
   for (size_t i = 0; i < d.columns.size(); ++i) {
     const LedgerColumn& c = d.columns[i];
-    const std::string label = ColumnLabel(i, c);
-    if (!IsKey(c.key)) {
-      return InvalidArgumentError(label + ": key must be 1-40 of [a-z0-9_], starting with a letter");
-    }
-    if (Trim(c.name).empty()) return InvalidArgumentError(label + ": name is required");
+    const std::string field = "columns[" + std::to_string(i) + "]";
+    // A reason about column i: its number and key come first.
+    auto bad = [&](std::string code, std::vector<std::string> more = {}) {
+      std::vector<std::string> args = {std::to_string(i + 1), c.key};
+      for (std::string& m : more) args.push_back(std::move(m));
+      return BadDefinition(field, std::move(code), std::move(args));
+    };
+    if (!IsKey(c.key)) return bad("column_key");
+    if (Trim(c.name).empty()) return bad("column_name_required");
     if (std::find(fixed.begin(), fixed.end(), c.name) != fixed.end()) {
-      return InvalidArgumentError(label + ": name '" + c.name +
-                                  "' is a fixed row header (编号, 名称, 责任单位, 街道, 批次, "
-                                  "截止日期, 状态, 进度)");
+      return bad("column_name_fixed", {c.name});
     }
     for (size_t j = 0; j < i; ++j) {
-      if (d.columns[j].key == c.key) {
-        return InvalidArgumentError(label + ": duplicate key (also column " +
-                                    std::to_string(j + 1) + ")");
-      }
+      if (d.columns[j].key == c.key) return bad("column_duplicate_key", {std::to_string(j + 1)});
       if (d.columns[j].name == c.name) {
-        return InvalidArgumentError(label + ": duplicate name '" + c.name + "' (also column " +
-                                    std::to_string(j + 1) + ")");
+        return bad("column_duplicate_name", {c.name, std::to_string(j + 1)});
       }
     }
+    const std::string type(Name(c.type));
     const bool ranged = c.type == LedgerColumnType::kNumber || c.type == LedgerColumnType::kPercent;
-    if (!ranged && (c.min || c.max)) {
-      return InvalidArgumentError(label + ": min/max apply only to number and percent columns, not " +
-                                  std::string(Name(c.type)));
-    }
+    if (!ranged && (c.min || c.max)) return bad("range_not_applicable", {type});
     if ((c.min && !std::isfinite(*c.min)) || (c.max && !std::isfinite(*c.max))) {
-      return InvalidArgumentError(label + ": min/max must be finite numbers");
+      return bad("range_not_finite");
     }
     if (c.min && c.max && *c.min > *c.max) {
-      return InvalidArgumentError(label + ": min " + FormatNumber(*c.min) + " is above max " +
-                                  FormatNumber(*c.max));
+      return bad("min_above_max", {FormatNumber(*c.min), FormatNumber(*c.max)});
     }
     if (c.type == LedgerColumnType::kPercent &&
         ((c.min && (*c.min < 0 || *c.min > 100)) || (c.max && (*c.max < 0 || *c.max > 100)))) {
-      return InvalidArgumentError(label + ": a percent range must lie within 0..100");
+      return bad("percent_range");
     }
     if (!c.measure.empty() && c.type != LedgerColumnType::kNumber) {
-      return InvalidArgumentError(label + ": a measure unit applies only to number columns");
+      return bad("measure_not_applicable");
     }
     const bool choice = c.type == LedgerColumnType::kChoice || c.type == LedgerColumnType::kMultiChoice;
-    if (choice && c.choices.empty()) {
-      return InvalidArgumentError(label + ": a " + std::string(Name(c.type)) +
-                                  " column needs at least one choice");
-    }
-    if (!choice && !c.choices.empty()) {
-      return InvalidArgumentError(label + ": choices apply only to choice and multi_choice columns, not " +
-                                  std::string(Name(c.type)));
-    }
+    if (choice && c.choices.empty()) return bad("choices_required", {type});
+    if (!choice && !c.choices.empty()) return bad("choices_not_applicable", {type});
     std::set<std::string> seen;
     for (const std::string& ch : c.choices) {
-      if (Trim(ch).empty() || Trim(ch).size() != ch.size()) {
-        return InvalidArgumentError(label + ": choice '" + ch + "' is empty or has surrounding spaces");
-      }
-      for (std::string_view bad : {";", "；", ",", "，", "、"}) {
-        if (ch.find(bad) != std::string::npos) {
-          return InvalidArgumentError(label + ": choice '" + ch + "' contains the separator '" +
-                                      std::string(bad) + "'");
+      if (Trim(ch).empty() || Trim(ch).size() != ch.size()) return bad("choice_blank", {ch});
+      for (std::string_view sep : {";", "；", ",", "，", "、"}) {
+        if (ch.find(sep) != std::string::npos) {
+          return bad("choice_separator", {ch, std::string(sep)});
         }
       }
-      if (!seen.insert(ch).second) {
-        return InvalidArgumentError(label + ": duplicate choice '" + ch + "'");
-      }
+      if (!seen.insert(ch).second) return bad("choice_duplicate", {ch});
     }
-    if (c.since_version < 1) return InvalidArgumentError(label + ": since_version must be >= 1");
+    if (c.since_version < 1) return bad("since_version_min");
   }
   std::set<std::string> batch_names;
   for (size_t i = 0; i < d.batches.size(); ++i) {
+    const std::string field = "batches[" + std::to_string(i) + "]";
     if (Trim(d.batches[i].name).empty()) {
-      return InvalidArgumentError("batch " + std::to_string(i + 1) + ": name is required");
+      return BadDefinition(field, "batch_name_required", {std::to_string(i + 1)});
     }
     if (!batch_names.insert(d.batches[i].name).second) {
-      return InvalidArgumentError("batch " + std::to_string(i + 1) + ": duplicate name '" +
-                                  d.batches[i].name + "'");
+      return BadDefinition(field, "batch_duplicate_name",
+                           {std::to_string(i + 1), d.batches[i].name});
     }
   }
   if (!d.type_column.empty()) {
     const LedgerColumn* c = d.FindColumn(d.type_column);
     if (c == nullptr || c->type != LedgerColumnType::kChoice) {
-      return InvalidArgumentError("type_column '" + d.type_column +
-                                  "' must name a choice column of the ledger");
+      return BadDefinition("type_column", "type_column_not_choice", {d.type_column});
     }
   }
   if (d.campaign) {
+    // Set through the API only (the console has no editor for it): English reasons.
     const CampaignScope& s = *d.campaign;
     if (s.categories.empty()) return InvalidArgumentError("campaign.categories must not be empty");
     for (const auto& code : s.categories) {
@@ -467,29 +510,22 @@ Status ValidateDefinition(const LedgerDefinition& d) {
 }
 
 Status ValidateDefinitionChange(const LedgerDefinition& current, const LedgerDefinition& next) {
-  if (next.id != current.id) {
-    return FailedPreconditionError("the ledger id cannot change ('" + current.id + "' → '" +
-                                   next.id + "')");
-  }
+  if (next.id != current.id) return BadChange("id", "id_unchangeable", {current.id, next.id});
   for (const LedgerColumn& old : current.columns) {
     const LedgerColumn* now = next.FindColumn(old.key);
-    if (now == nullptr) {
-      return FailedPreconditionError("column '" + old.key +
-                                     "' cannot be removed: rows may hold values in it");
-    }
+    if (now == nullptr) return BadChange("columns", "column_removed", {old.key});
     if (now->type != old.type) {
-      return FailedPreconditionError("column '" + old.key + "' cannot change type from " +
-                                     std::string(Name(old.type)) + " to " +
-                                     std::string(Name(now->type)));
+      return BadChange(LedgerColumnField(next, old.key), "column_retyped",
+                       {old.key, std::string(Name(old.type)), std::string(Name(now->type))});
     }
     if (now->since_version != old.since_version) {
-      return FailedPreconditionError("column '" + old.key + "': since_version cannot change");
+      return BadChange(LedgerColumnField(next, old.key), "since_version_changed", {old.key});
     }
   }
   for (const LedgerColumn& c : next.columns) {
     if (current.FindColumn(c.key) == nullptr && c.since_version != current.version + 1) {
-      return FailedPreconditionError("new column '" + c.key + "' must carry since_version " +
-                                     std::to_string(current.version + 1));
+      return BadChange(LedgerColumnField(next, c.key), "new_column_since",
+                       {c.key, std::to_string(current.version + 1)});
     }
   }
   return OkStatus();

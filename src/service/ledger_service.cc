@@ -165,9 +165,8 @@ Result<std::vector<LedgerRowView>> LedgerService::VisibleRows(const Actor& actor
 
 Result<LedgerDefinition> LedgerService::CreateLedger(const Actor& actor, LedgerDefinition d) {
   if (actor.role != Role::kAdmin && (actor.unit.empty() || actor.unit != d.owner_unit)) {
-    return PermissionDeniedError("'" + actor.user + "' may not create a ledger owned by '" +
-                                 d.owner_unit +
-                                 "': an admin may, or a member of the owner unit");
+    return LedgerDefinitionError(StatusCode::kPermissionDenied, "owner_unit",
+                                 LedgerReason{"may_not_own", {actor.user, d.owner_unit}});
   }
   for (LedgerColumn& c : d.columns) c.since_version = 1;
   d.version = 1;
@@ -175,14 +174,16 @@ Result<LedgerDefinition> LedgerService::CreateLedger(const Actor& actor, LedgerD
   CITYGRID_RETURN_IF_ERROR(ValidateDefinition(d));
   std::shared_ptr<const ReferenceData> ref = reference_.Get();
   if (ref->FindUnit(d.owner_unit) == nullptr) {
-    return InvalidArgumentError("owner_unit: unknown unit '" + d.owner_unit + "'");
+    return LedgerDefinitionError(StatusCode::kInvalidArgument, "owner_unit",
+                                 LedgerReason{"unknown_owner_unit", {d.owner_unit}});
   }
   CITYGRID_RETURN_IF_ERROR(CheckCampaign(*ref, d));
   Result<storage::Document> put = store_.documents().Put(
       std::string(kDocumentKind), d.id, EncodeLedgerDefinition(d), /*expected_version=*/0);
   if (!put.ok()) {
     if (put.status().code() == StatusCode::kAlreadyExists) {
-      return AlreadyExistsError("ledger '" + d.id + "' already exists");
+      return LedgerDefinitionError(StatusCode::kAlreadyExists, "id",
+                                   LedgerReason{"ledger_exists", {d.id}});
     }
     return put.status();
   }
@@ -212,7 +213,8 @@ Result<LedgerDefinition> LedgerService::UpdateLedger(const Actor& actor, const s
   CITYGRID_RETURN_IF_ERROR(ValidateDefinitionChange(current, next));
   std::shared_ptr<const ReferenceData> ref = reference_.Get();
   if (ref->FindUnit(next.owner_unit) == nullptr) {
-    return InvalidArgumentError("owner_unit: unknown unit '" + next.owner_unit + "'");
+    return LedgerDefinitionError(StatusCode::kInvalidArgument, "owner_unit",
+                                 LedgerReason{"unknown_owner_unit", {next.owner_unit}});
   }
   CITYGRID_RETURN_IF_ERROR(CheckCampaign(*ref, next));
   // Values still in use must stay valid: choices, ranges, batches.
@@ -221,16 +223,18 @@ Result<LedgerDefinition> LedgerService::UpdateLedger(const Actor& actor, const s
     for (const auto& [key, value] : row.values) {
       const LedgerColumn* c = next.FindColumn(key);
       if (c == nullptr) continue;
-      Result<std::string> v = NormalizeLedgerValue(*c, value);
+      LedgerReason why;
+      Result<std::string> v = NormalizeLedgerValue(*c, value, &why);
       if (!v.ok()) {
-        return FailedPreconditionError("column '" + key + "': row " + row.key + " holds '" +
-                                       value + "', which the new definition rejects: " +
-                                       v.status().message());
+        std::vector<std::string> args = {key, row.key, value, v.status().message(), why.code};
+        args.insert(args.end(), why.args.begin(), why.args.end());
+        return LedgerDefinitionError(StatusCode::kFailedPrecondition, LedgerColumnField(next, key),
+                                     LedgerReason{"value_in_use", std::move(args)});
       }
     }
     if (!row.batch.empty() && next.FindBatch(row.batch) == nullptr) {
-      return FailedPreconditionError("batch '" + row.batch + "' cannot be removed: row " +
-                                     row.key + " is in it");
+      return LedgerDefinitionError(StatusCode::kFailedPrecondition, "batches",
+                                   LedgerReason{"batch_in_use", {row.batch, row.key}});
     }
   }
   CITYGRID_ASSIGN_OR_RETURN(storage::Document put,

@@ -95,10 +95,22 @@ test('the owner unit creates a ledger, imports a bad then a good file and reads 
   // The API's message lands next to column 2.
   await page.waitForSelector('[data-column-index="1"] [data-testid=column-error]:not(:empty)');
   demo.allowed = [];
-  assert.match(await text(page, '[data-column-index="1"] [data-testid=column-error]'), /column 2 'area': min 10 is above max 5/);
+  // In Chinese, from the reason's code and arguments (the API's English: "column 2 'area': min
+  // 10 is above max 5").
+  assert.equal(await text(page, '[data-column-index="1"] [data-testid=column-error]'), '第 2 列“area”：最小值 10 大于最大值 5');
   await screenshot(page, 'editor-error-1920x1080');
   await page.fill(col(1, 'min'), '0');
   await page.fill(col(1, 'max'), '100000');
+  // A second batch of the same name: the reason lands next to that batch.
+  await page.click('[data-testid=add-batch]');
+  await page.locator('[data-batch=name]').nth(1).fill('第一批');
+  demo.allowed = [/status of 400/];
+  await page.click('[data-testid=save-definition]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=batch-error]')[1]?.textContent.trim());
+  demo.allowed = [];
+  assert.equal(await page.locator('[data-testid=batch-error]').nth(1).textContent(), '第 2 个批次：批次名称“第一批”重复');
+  assert.equal(await text(page, '[data-column-index="1"] [data-testid=column-error]'), '');
+  await page.locator('.lg-batch').nth(1).locator('button').click();
   await page.click('[data-testid=save-definition]');
   await page.waitForURL(`${baseUrl}/ledgers/${LEDGER}`);
   await page.waitForSelector('[data-testid=row-count]');

@@ -76,27 +76,52 @@ class LedgerServiceTest : public ::testing::Test {
 };
 
 TEST_F(LedgerServiceTest, RejectsBadDefinitionsWithSpecificErrors) {
+  // Each refusal names the field (the console puts it there) and carries its reason's code and
+  // arguments (the console words them in Chinese).
   struct Case {
     const char* name;
     std::function<void(LedgerDefinition&)> edit;
     const char* message;
+    const char* field;
+    const char* code;
+    std::vector<std::string> args;
   };
   const Case cases[] = {
       {"duplicate key", [](LedgerDefinition& d) { d.columns[1].key = "type"; },
-       "column 2 'type': duplicate key (also column 1)"},
-      {"duplicate name", [](LedgerDefinition& d) { d.columns[1].name = "类型"; }, "duplicate name '类型'"},
-      {"bad key", [](LedgerDefinition& d) { d.columns[1].key = "Area!"; }, "key must be 1-40 of [a-z0-9_]"},
+       "column 2 'type': duplicate key (also column 1)", "columns[1]", "column_duplicate_key",
+       {"2", "type", "1"}},
+      {"duplicate name", [](LedgerDefinition& d) { d.columns[1].name = "类型"; },
+       "duplicate name '类型'", "columns[1]", "column_duplicate_name", {"2", "area", "类型", "1"}},
+      {"bad key", [](LedgerDefinition& d) { d.columns[1].key = "Area!"; },
+       "key must be 1-40 of [a-z0-9_]", "columns[1]", "column_key", {"2", "Area!"}},
       {"range on text", [](LedgerDefinition& d) { d.columns[0].min = 1; },
-       "min/max apply only to number and percent columns, not choice"},
+       "min/max apply only to number and percent columns, not choice", "columns[0]",
+       "range_not_applicable", {"1", "type", "choice"}},
       {"min above max", [](LedgerDefinition& d) { d.columns[1].min = 10; d.columns[1].max = 5; },
-       "min 10 is above max 5"},
+       "column 2 'area': min 10 is above max 5", "columns[1]", "min_above_max",
+       {"2", "area", "10", "5"}},
       {"choice without choices", [](LedgerDefinition& d) { d.columns[0].choices.clear(); },
-       "needs at least one choice"},
+       "needs at least one choice", "columns[0]", "choices_required", {"1", "type", "choice"}},
       {"choices on number", [](LedgerDefinition& d) { d.columns[1].choices = {"a"}; },
-       "choices apply only to choice and multi_choice columns"},
-      {"fixed header", [](LedgerDefinition& d) { d.columns[1].name = "批次"; }, "is a fixed row header"},
-      {"bad type column", [](LedgerDefinition& d) { d.type_column = "area"; }, "must name a choice column"},
-      {"bad id", [](LedgerDefinition& d) { d.id = "Bad Id"; }, "ledger id 'Bad Id'"},
+       "choices apply only to choice and multi_choice columns", "columns[1]",
+       "choices_not_applicable", {"2", "area", "number"}},
+      {"fixed header", [](LedgerDefinition& d) { d.columns[1].name = "批次"; },
+       "is a fixed row header", "columns[1]", "column_name_fixed", {"2", "area", "批次"}},
+      {"bad type column", [](LedgerDefinition& d) { d.type_column = "area"; },
+       "must name a choice column", "type_column", "type_column_not_choice", {"area"}},
+      {"bad id", [](LedgerDefinition& d) { d.id = "Bad Id"; }, "ledger id 'Bad Id'", "id",
+       "bad_ledger_id", {"Bad Id"}},
+      {"no name", [](LedgerDefinition& d) { d.name = " "; }, "ledger name is required", "name",
+       "ledger_name_required", {}},
+      {"period", [](LedgerDefinition& d) {
+         d.period_start = year_month_day(std::chrono::year(2021), std::chrono::month(5), std::chrono::day(1));
+         d.period_end = year_month_day(std::chrono::year(2021), std::chrono::month(4), std::chrono::day(1));
+       }, "period_start 2021-05-01 is after period_end 2021-04-01", "period_start", "period_order",
+       {"2021-05-01", "2021-04-01"}},
+      {"duplicate batch", [](LedgerDefinition& d) { d.batches.push_back(d.batches[0]); },
+       "batch 2: duplicate name '第一批'", "batches[1]", "batch_duplicate_name", {"2", "第一批"}},
+      {"unknown owner", [](LedgerDefinition& d) { d.owner_unit = "NOPE"; },
+       "owner_unit: unknown unit 'NOPE'", "owner_unit", "unknown_owner_unit", {"NOPE"}},
   };
   for (const Case& c : cases) {
     LedgerDefinition d = Simple();
@@ -106,6 +131,19 @@ TEST_F(LedgerServiceTest, RejectsBadDefinitionsWithSpecificErrors) {
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << c.name;
     EXPECT_NE(r.status().message().find(c.message), std::string::npos)
         << c.name << ": " << r.status().message();
+    ASSERT_NE(r.status().detail(), nullptr) << c.name;
+    EXPECT_EQ(r.status().detail()->field, c.field) << c.name;
+    EXPECT_EQ(r.status().detail()->reason_code, c.code) << c.name;
+    EXPECT_EQ(r.status().detail()->reason_args, c.args) << c.name;
+  }
+  // The message is the reason's own text.
+  {
+    LedgerDefinition d = Simple();
+    d.columns[1].min = 10;
+    d.columns[1].max = 5;
+    Status s = service_->CreateLedger(admin_, d).status();
+    ASSERT_NE(s.detail(), nullptr);
+    EXPECT_EQ(s.message(), (LedgerReason{s.detail()->reason_code, s.detail()->reason_args}.Text()));
   }
   // An unknown column type is caught when the JSON is decoded.
   auto decoded = DecodeLedgerDefinition(R"({"id":"x1","columns":[{"key":"a","name":"A","type":"money"}]})");
@@ -141,8 +179,35 @@ TEST_F(LedgerServiceTest, AddingARequiredColumnKeepsOldRowsValid) {
   EXPECT_NE(fresh.status().message().find("'施工单位' is required"), std::string::npos);
   // Removing or retyping a column is refused.
   LedgerDefinition removed = Simple();
-  EXPECT_EQ(service_->UpdateLedger(owner_, "greening", 2, removed).status().code(),
-            StatusCode::kFailedPrecondition);
+  Status removing = service_->UpdateLedger(owner_, "greening", 2, removed).status();
+  EXPECT_EQ(removing.code(), StatusCode::kFailedPrecondition);
+  ASSERT_NE(removing.detail(), nullptr);
+  EXPECT_EQ(removing.detail()->field, "columns");
+  EXPECT_EQ(removing.detail()->reason_code, "column_removed");
+  EXPECT_EQ(removing.detail()->reason_args, std::vector<std::string>{"contractor"});
+  LedgerDefinition retyped = next;
+  retyped.columns[2].type = LedgerColumnType::kNumber;
+  Status retyping = service_->UpdateLedger(owner_, "greening", 2, retyped).status();
+  EXPECT_EQ(retyping.message(), "column 'contractor' cannot change type from text to number");
+  ASSERT_NE(retyping.detail(), nullptr);
+  EXPECT_EQ(retyping.detail()->field, "columns[2]");
+  // A choice or a batch still in use cannot go; the value's own reason comes with its code.
+  LedgerDefinition narrower = next;
+  narrower.columns[0].choices = {"改善型"};
+  Status narrowing = service_->UpdateLedger(owner_, "greening", 2, narrower).status();
+  EXPECT_EQ(narrowing.code(), StatusCode::kFailedPrecondition);
+  ASSERT_NE(narrowing.detail(), nullptr) << narrowing.ToString();
+  EXPECT_EQ(narrowing.detail()->field, "columns[0]");
+  EXPECT_EQ(narrowing.detail()->reason_code, "value_in_use");
+  const std::vector<std::string> in_use = {
+      "type", row->row.key, "品质型", "'品质型' is not one of 改善型", "not_a_choice", "品质型", "改善型"};
+  EXPECT_EQ(narrowing.detail()->reason_args, in_use);
+  LedgerDefinition no_batch = next;
+  no_batch.batches.clear();
+  Status unbatching = service_->UpdateLedger(owner_, "greening", 2, no_batch).status();
+  ASSERT_NE(unbatching.detail(), nullptr) << unbatching.ToString();
+  EXPECT_EQ(unbatching.detail()->reason_code, "batch_in_use");
+  EXPECT_EQ(unbatching.detail()->field, "batches");
   // A stale version is a conflict.
   EXPECT_EQ(service_->UpdateLedger(owner_, "greening", 1, next).status().code(), StatusCode::kAborted);
 }

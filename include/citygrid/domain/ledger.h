@@ -201,8 +201,35 @@ struct LedgerReason {
   std::string Text() const;
   friend bool operator==(const LedgerReason&, const LedgerReason&) = default;
 };
-// Every code a LedgerReason may carry (the list above), for whoever words them.
+// Every code a LedgerReason may carry (the list above and the definition's below), for
+// whoever words them.
 std::vector<std::string_view> LedgerReasonCodes();
+
+// Why a definition is refused (ValidateDefinition, ValidateDefinitionChange, LedgerService): a
+// status of `code` whose message is reason.Text() and whose detail names `field`, the member of
+// the definition's JSON at fault ("id", "name", "owner_unit", "period_start", "columns",
+// "columns[i]", "batches[i]", "type_column"; i from 0), with the reason's code and arguments.
+// The codes, with their arguments (column numbers and batch numbers from 1):
+//   bad_ledger_id (id), ledger_name_required (), ledger_name_too_long (limit),
+//   owner_unit_required (), unknown_owner_unit (unit), may_not_own (user, unit),
+//   ledger_exists (id), period_order (start, end), too_many_columns (limit);
+//   per column (number, key, ...): column_key, column_name_required, column_name_fixed (name),
+//   column_duplicate_key (other number), column_duplicate_name (name, other number),
+//   range_not_applicable (type), range_not_finite, min_above_max (min, max), percent_range,
+//   measure_not_applicable, choices_required (type), choices_not_applicable (type),
+//   choice_blank (choice), choice_separator (choice, separator), choice_duplicate (choice),
+//   since_version_min;
+//   batch_name_required (number), batch_duplicate_name (number, name),
+//   type_column_not_choice (key);
+//   changes (kFailedPrecondition): id_unchangeable (old, new), column_removed (key),
+//   column_retyped (key, old type, new type), since_version_changed (key),
+//   new_column_since (key, version), value_in_use (key, row, value, the value's English reason,
+//   then that reason's code and arguments), batch_in_use (batch, row).
+// A campaign's scope, set through the API only, is refused with English messages and no detail.
+Status LedgerDefinitionError(StatusCode code, std::string field, LedgerReason reason);
+// The field of column `key` of `d` for LedgerDefinitionError: "columns[i]", or "columns" when
+// `d` has no such column.
+std::string LedgerColumnField(const LedgerDefinition& d, std::string_view key);
 
 // Normalizes `text` for `column` into its canonical text (see the header comment). "" stays ""
 // (unset). kInvalidArgument with the reason only (the caller adds row and column): "'abc' is

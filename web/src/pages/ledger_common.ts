@@ -115,8 +115,13 @@ export function ledgerHead(d: LedgerDef, active: string, user: User, ownerName =
 export function reasonText(e: { reason: string; reason_code?: string; reason_args?: string[] }): string {
   if (currentLang() === 'en') return e.reason;
   const key = `lr_${e.reason_code ?? ''}`;
+  const args = [...(e.reason_args ?? [])];
+  if (e.reason_code === 'value_in_use' && args.length > 4) {
+    // {3} is the value's own reason in English; its code and arguments follow.
+    args[3] = reasonText({ reason: args[3], reason_code: args[4], reason_args: args.slice(5) });
+  }
   const vars: Record<string, string> = {};
-  (e.reason_args ?? []).forEach((a, i) => { vars[String(i)] = a; });
+  args.forEach((a, i) => { vars[String(i)] = a; });
   const text = t(key, vars);
   return text === key ? e.reason : text;
 }

@@ -1,16 +1,17 @@
 // 台账定义: create a ledger or edit its definition — name, owner unit, period, batches, typed
 // columns with constraints. Editing says that saving makes a new definition version (columns
-// added later do not bind old rows). The server's validation message is shown next to the field
-// or column it names ("column 2 'area': min 10 is above max 5").
+// added later do not bind old rows). The server's validation reason is shown next to the field,
+// column or batch its detail names ("columns[1]"), in Chinese from its reason code
+// (ledger_i18n.ts, lr_*): 第 2 列“area”：最小值 10 大于最大值 5.
 import { h, option } from '../dom';
 import { t } from '../i18n';
-import { api, units, Unit } from '../api';
+import { api, units, Unit, ApiError } from '../api';
 import { loading, errorBox, field, errMsg, toast } from '../ui';
 import { navigate } from '../main';
 import type { PageContext, Dispose } from '../main';
 import {
   LedgerDef, LedgerColumn, COLUMN_TYPES, columnTypeName, getLedger, manages, mayCreate, ledgerHead,
-  ledgerPath, apiPath,
+  ledgerPath, apiPath, reasonText,
 } from './ledger_common';
 
 interface ColumnForm {
@@ -129,7 +130,7 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
   const addBatch = (b: { name: string; deadline: string } | null) => {
     const name = h('input', { value: b?.name ?? '', 'data-batch': 'name', placeholder: '第一批' });
     const deadline = h('input', { type: 'date', value: b?.deadline ?? '', 'data-batch': 'deadline' });
-    const error = h('div', { class: 'field-error', role: 'alert' });
+    const error = h('div', { class: 'field-error', role: 'alert', 'data-testid': 'batch-error' });
     const form: BatchForm = { el: h('div'), name, deadline, error };
     form.el = h('div', { class: 'lg-batch' }, field(t('batchName'), name), field(t('batchDeadline'), deadline),
       h('button', { type: 'button', class: 'btn small danger', onclick: () => { batches.splice(batches.indexOf(form), 1); form.el.remove(); } }, '×'),
@@ -151,29 +152,36 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
     for (const b of batches) b.error.replaceChildren();
     for (const el of [idIn, nameIn, ownerSel, startIn, endIn, typeColSel]) el.removeAttribute('aria-invalid');
   };
-  // Puts the server's (or our own) message next to what it names; `raw` is the server's own
-  // sentence, which names it (`msg` may carry errMsg's prefix in Chinese).
-  const showError = (msg: string, raw = msg) => {
-    const m = /^column (\d+) '([^']*)'/.exec(raw) ?? /^(?:new )?column '([^']*)'/.exec(raw);
-    if (m) {
-      const target = m.length === 3 ? columns[Number(m[1]) - 1] : columns.find((c) => c.key.value === m[1]);
-      if (target) {
-        target.error.replaceChildren(msg);
-        target.el.setAttribute('aria-invalid', 'true');
-        target.el.scrollIntoView({ block: 'center' });
+  // The batches of the form sent in the last request, in the order sent (empty ones are not).
+  let sentBatches: BatchForm[] = [];
+  // Puts the server's message next to what it names: by its detail's field ("columns[1]",
+  // "batches[0]", "owner_unit", ...) and in the console's language from its reason code; an
+  // error without a detail in the message box under the form.
+  const showError = (err: unknown) => {
+    const detail = err instanceof ApiError ? err.detail : null;
+    const raw = err instanceof Error ? err.message : String(err);
+    if (detail?.reason_code) {
+      const msg = reasonText({ reason: raw, reason_code: detail.reason_code, reason_args: detail.reason_args });
+      const place = /^(columns|batches)\[(\d+)\]$/.exec(detail.field);
+      const column = place?.[1] === 'columns' ? columns[Number(place[2])] : undefined;
+      if (column) {
+        column.error.replaceChildren(msg);
+        column.el.setAttribute('aria-invalid', 'true');
+        column.el.scrollIntoView({ block: 'center' });
         return;
       }
+      const batch = place?.[1] === 'batches' ? sentBatches[Number(place[2])] : undefined;
+      if (batch) { batch.error.replaceChildren(msg); return; }
+      const own: Record<string, [string, HTMLElement]> = {
+        id: ['id', idIn], name: ['name', nameIn], owner_unit: ['owner_unit', ownerSel],
+        period_start: ['period', startIn], type_column: ['type_column', typeColSel] };
+      const f = own[detail.field];
+      if (f && errs[f[0]]) { errs[f[0]].replaceChildren(msg); f[1].setAttribute('aria-invalid', 'true'); f[1].focus(); return; }
+      message.replaceChildren(errorBox(msg));
+      return;
     }
-    const b = /^batch (\d+)/.exec(raw);
-    if (b && batches[Number(b[1]) - 1]) { batches[Number(b[1]) - 1].error.replaceChildren(msg); return; }
-    const fields: [RegExp, string, HTMLElement][] = [
-      [/^ledger id|^the ledger id|already exists|'id'/, 'id', idIn], [/^ledger name|'name'/, 'name', nameIn],
-      [/owner_unit|may not create a ledger owned/, 'owner_unit', ownerSel], [/^period/, 'period', startIn],
-      [/^type_column/, 'type_column', typeColSel]];
-    for (const [re, k, el] of fields) {
-      if (re.test(raw) && errs[k]) { errs[k].replaceChildren(msg); el.setAttribute('aria-invalid', 'true'); el.focus(); return; }
-    }
-    message.replaceChildren(errorBox(msg));
+    // No detail: a stale version, a permission, the network.
+    message.replaceChildren(errorBox(errMsg(err)));
   };
 
   const collect = (): LedgerDef | string => {
@@ -186,7 +194,7 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
     const cols: LedgerColumn[] = [];
     for (const [i, c] of columns.entries()) {
       if (!c.key.value.trim() || !c.name.value.trim()) {
-        c.error.replaceChildren(`column ${i + 1}: ${t('requiredField', { f: `${t('colKey')}/${t('colName')}` })}`);
+        c.error.replaceChildren(`${t('columnN', { n: i + 1 })}${t('requiredField', { f: `${t('colKey')}/${t('colName')}` })}`);
         c.el.setAttribute('aria-invalid', 'true');
         (c.key.value.trim() ? c.name : c.key).focus();
         return 'x';
@@ -201,10 +209,11 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
       if (c.existing) col.since_version = c.since;
       cols.push(col);
     }
+    sentBatches = batches.filter((b) => b.name.value.trim() || b.deadline.value);
     return {
       ...(d ?? {}), id: isNew ? idIn.value.trim() : d!.id, name: nameIn.value.trim(), description: descIn.value.trim(),
       owner_unit: ownerSel.value, period_start: startIn.value, period_end: endIn.value, columns: cols,
-      batches: batches.filter((b) => b.name.value.trim() || b.deadline.value).map((b) => ({ name: b.name.value.trim(), deadline: b.deadline.value })),
+      batches: sentBatches.map((b) => ({ name: b.name.value.trim(), deadline: b.deadline.value })),
       type_column: typeColSel.value, version: d?.version ?? 0,
     } as LedgerDef;
   };
@@ -239,7 +248,7 @@ function editorForm(ctx: PageContext, d: LedgerDef | null, unitList: Unit[]): HT
       toast(isNew ? t('ledgerCreated') : t('definitionSaved', { n: saved.version }));
       navigate(ledgerPath(saved.id));
     } catch (err) {
-      showError(errMsg(err), err instanceof Error ? err.message : String(err));
+      showError(err);
     } finally {
       save.disabled = false;
     }
