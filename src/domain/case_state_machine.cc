@@ -446,6 +446,7 @@ void AppendIntake(std::string& out, const CaseIntake& intake) {
     }
     a += ']';
   }
+  if (intake.confidence) o.Number("confidence", *intake.confidence);
   if (!intake.media_urls.empty()) {
     std::string& m = o.Key("media_urls");
     m += '[';
@@ -682,6 +683,9 @@ Result<CaseIntake> DecodeIntake(const CaseEvent& created) {
       CITYGRID_ASSIGN_OR_RETURN(intake.address_id, GetString(kv.value(), k));
     } else if (k == "token") {
       CITYGRID_ASSIGN_OR_RETURN(intake.token, GetString(kv.value(), k));
+    } else if (k == "confidence") {
+      if (!kv.value().is_number()) return InvalidArgumentError("'intake.confidence' must be a number");
+      intake.confidence = kv.value().to_number<double>();
     } else if (k == "media_urls") {
       if (!kv.value().is_array()) return InvalidArgumentError("'intake.media_urls' must be a list");
       for (const json::value& url : kv.value().get_array()) {

@@ -55,13 +55,20 @@ struct CreateInput {
   std::string idempotency_key;
 };
 
-Result<CreateInput> ParseCreate(ApiServices& services, const Request& request) {
-  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
-  CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(request.body));
-  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
-  CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"channel", "category", "condition", "description",
-                                               "lon", "lat", "crs", "address", "reporter",
-                                               "photos"}));
+// The fields of a create request in `form` (POST /api/v1/cases, or one report of a batch);
+// `extra` lists the other keys `form` may have.
+Result<service::CreateCaseRequest> ReadCreateFields(const json::ObjectReader& form,
+                                                    std::initializer_list<std::string_view> extra) {
+  std::vector<std::string_view> known = {"channel", "category", "condition", "description",
+                                         "lon",     "lat",      "crs",       "address",
+                                         "reporter", "photos",  "confidence"};
+  known.insert(known.end(), extra.begin(), extra.end());
+  for (const auto& kv : form.object()) {
+    std::string_view key(kv.key().data(), kv.key().size());
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return InvalidArgumentError("unknown field '" + std::string(key) + "'");
+    }
+  }
   service::CreateCaseRequest create;
   CITYGRID_ASSIGN_OR_RETURN(create.channel, form.String("channel", 32));
   CITYGRID_ASSIGN_OR_RETURN(create.category, form.String("category", 32));
@@ -88,6 +95,15 @@ Result<CreateInput> ParseCreate(ApiServices& services, const Request& request) {
   if (form.Has("photos")) {
     CITYGRID_ASSIGN_OR_RETURN(create.photos, form.StringArray("photos", 100));
   }
+  CITYGRID_ASSIGN_OR_RETURN(create.intake.confidence, form.OptionalNumber("confidence", 0, 1));
+  return create;
+}
+
+Result<CreateInput> ParseCreate(ApiServices& services, const Request& request) {
+  CITYGRID_ASSIGN_OR_RETURN(service::Principal who, Authenticate(services, request));
+  CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(request.body));
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
+  CITYGRID_ASSIGN_OR_RETURN(service::CreateCaseRequest create, ReadCreateFields(form, {}));
   return CreateInput{who.ToActor(), std::move(create),
                      std::string(request.headers.GetOr("Idempotency-Key", ""))};
 }
@@ -116,6 +132,83 @@ void CreateCase(ApiServices& services, const Request& request, Responder respond
           response = ErrorResponse(InternalError(std::string("the response failed: ") + e.what()));
         }
         respond(std::move(response));
+      });
+}
+
+// ---- POST /api/v1/cases/batch ----
+
+// {"reports": [{...create fields, "idempotency_key", "snapshot"?}, ...]} → 200 with one result
+// per report, in order: {"index", "status" (201 created, 200 an idempotent retry, else the
+// error's), "number", "state", "merged_into"?, "duplicates"} or {"index", "status", "error"}.
+// A body that is not such an object, or an empty or oversized list, is one 400: nothing done.
+void CreateBatch(ApiServices& services, const Request& request, Responder respond) {
+  Result<service::Principal> who = Authenticate(services, request);
+  if (!who.ok()) {
+    respond(ErrorResponse(who.status()));
+    return;
+  }
+  Result<value> body = json::ParseBody(request.body);
+  Result<json::ObjectReader> form =
+      body.ok() ? json::ObjectReader::Of(*body) : Result<json::ObjectReader>(body.status());
+  Status shape = form.ok() ? form->RejectUnknown({"reports"}) : form.status();
+  const boost::json::value* list = shape.ok() ? form->object().if_contains("reports") : nullptr;
+  if (shape.ok() && (list == nullptr || !list->is_array())) {
+    shape = InvalidArgumentError("field 'reports' must be a list of reports");
+  }
+  if (!shape.ok()) {
+    respond(ErrorResponse(shape));
+    return;
+  }
+  std::vector<service::BatchReport> reports;
+  reports.reserve(list->get_array().size());
+  for (const boost::json::value& item : list->get_array()) {
+    service::BatchReport report;
+    Result<json::ObjectReader> fields =
+        json::ObjectReader::Of(item, "reports[" + std::to_string(reports.size()) + "]");
+    Result<service::CreateCaseRequest> create =
+        fields.ok() ? ReadCreateFields(*fields, {"idempotency_key", "snapshot"})
+                    : Result<service::CreateCaseRequest>(fields.status());
+    Result<std::string> key = create.ok() ? fields->String("idempotency_key", 1024)
+                                          : Result<std::string>(create.status());
+    Result<std::optional<std::string>> snapshot =
+        key.ok() ? fields->OptionalString("snapshot", 64 << 20)
+                 : Result<std::optional<std::string>>(key.status());
+    if (snapshot.ok()) {
+      report.request = std::move(*create);
+      report.idempotency_key = std::move(*key);
+      report.snapshot_base64 = snapshot->value_or("");
+    } else {
+      report.problem = snapshot.status();
+    }
+    reports.push_back(std::move(report));
+  }
+  services.cases.CreateBatchAsync(
+      who->ToActor(), std::move(reports), services.max_photo_bytes,
+      [respond = std::move(respond)](
+          Result<std::vector<Result<service::CreateCaseResult>>> results) {
+        if (!results.ok()) {
+          respond(ErrorResponse(results.status()));
+          return;
+        }
+        boost::json::array out;
+        for (size_t i = 0; i < results->size(); ++i) {
+          const Result<service::CreateCaseResult>& r = (*results)[i];
+          boost::json::object entry;
+          entry["index"] = i;
+          if (!r.ok()) {
+            entry["status"] = HttpStatusFor(r.status().code());
+            entry["error"] = {{"code", StatusCodeName(r.status().code())},
+                              {"message", r.status().message()}};
+          } else {
+            entry["status"] = r->created ? 201 : 200;
+            entry["number"] = r->record.number;
+            entry["state"] = Name(r->record.state);
+            if (!r->merged_into.empty()) entry["merged_into"] = r->merged_into;
+            entry["duplicates"] = r->duplicates.size();
+          }
+          out.push_back(std::move(entry));
+        }
+        respond(json::JsonResponse(200, boost::json::object{{"results", std::move(out)}}));
       });
 }
 
@@ -525,6 +618,11 @@ Status RegisterCaseRoutes(Router& router, ApiServices& services) {
       router.AddAsync(Method::kPost, "/api/v1/cases",
                       [s](const Request& request, const RouteParams&, Responder respond) {
                         CreateCase(*s, request, std::move(respond));
+                      }));
+  CITYGRID_RETURN_IF_ERROR(
+      router.AddAsync(Method::kPost, "/api/v1/cases/batch",
+                      [s](const Request& request, const RouteParams&, Responder respond) {
+                        CreateBatch(*s, request, std::move(respond));
                       }));
   CITYGRID_RETURN_IF_ERROR(router.Add(Method::kGet, "/api/v1/cases",
                                       [s](const Request& request, const RouteParams&) {

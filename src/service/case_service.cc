@@ -5,7 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include <sodium.h>
+
 #include "citygrid/common/case_number.h"
+#include "citygrid/common/image_type.h"
 #include "citygrid/geo/coordinates.h"
 #include "citygrid/service/deadlines.h"
 #include "citygrid/service/visibility.h"
@@ -25,6 +28,27 @@ constexpr CaseState kTimedStates[] = {CaseState::kReported,   CaseState::kPendin
                                       CaseState::kHandling,   CaseState::kChecking};
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// Decodes base64 (RFC 4648 §4, with or without padding; whitespace ignored) through libsodium.
+// kInvalidArgument naming `what` when it is not base64 or decodes to more than `max_bytes`.
+Result<std::string> DecodeBase64(std::string_view text, size_t max_bytes, std::string_view what) {
+  const size_t bound = text.size() / 4 * 3 + 3;
+  std::string out(std::min(bound, max_bytes + 1), '\0');
+  for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
+    size_t length = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), " \t\r\n", &length, nullptr, variant) == 0) {
+      if (length > max_bytes) break;
+      out.resize(length);
+      return out;
+    }
+  }
+  if (bound > max_bytes + 3) {
+    return InvalidArgumentError(std::string(what) + " is over the limit of " +
+                                std::to_string(max_bytes) + " bytes");
+  }
+  return InvalidArgumentError(std::string(what) + " is not base64 (RFC 4648)");
+}
 
 std::string FormatCoordinate(double v) {
   char buf[64];
@@ -87,6 +111,14 @@ std::string Fingerprint(const CreateCaseRequest& r) {
     for (const auto& url : r.intake.media_urls) add(url);
     add(r.intake.address_id);
   }
+  if (r.intake.confidence) {
+    char confidence[32];
+    char* last = std::to_chars(confidence, confidence + sizeof confidence, *r.intake.confidence,
+                               std::chars_format::general, 17)
+                     .ptr;
+    add("confidence");
+    add(std::string_view(confidence, static_cast<size_t>(last - confidence)));
+  }
   return storage::Sha256Hex(text);
 }
 
@@ -144,6 +176,16 @@ Status CaseService::ValidateCreate(const CreateCaseRequest& r, const std::string
     return InvalidArgumentError("unknown category " + Quoted(r.category));
   }
   if (r.description.empty()) return InvalidArgumentError("description is empty");
+  if (r.intake.confidence) {
+    if (r.channel != Name(Channel::kVideoAi)) {
+      return InvalidArgumentError("confidence is for channel video_ai only, not " +
+                                  Quoted(r.channel));
+    }
+    const double c = *r.intake.confidence;
+    if (!std::isfinite(c) || c < 0 || c > 1) {
+      return InvalidArgumentError("confidence " + FormatCoordinate(c) + " is out of range [0, 1]");
+    }
+  }
   const size_t max_description = r.channel == Name(Channel::kOpen311)
                                      ? options_.max_open311_description_bytes
                                      : options_.max_description_bytes;
@@ -346,6 +388,86 @@ void CaseService::CreateAsync(const Actor& actor, const CreateCaseRequest& reque
           finish();
         }
       });
+}
+
+struct CaseService::BatchState {
+  Actor actor;
+  std::vector<BatchReport> reports;
+  std::vector<Result<CreateCaseResult>> results;
+  size_t max_snapshot_bytes = 0;
+  BatchDone done;
+};
+
+void CaseService::CreateBatchAsync(const Actor& actor, std::vector<BatchReport> reports,
+                                   size_t max_snapshot_bytes, BatchDone done) {
+  if (reports.empty()) {
+    done(InvalidArgumentError("reports is empty: a batch has 1 to " +
+                              std::to_string(options_.max_batch_reports) + " reports"));
+    return;
+  }
+  if (reports.size() > options_.max_batch_reports) {
+    done(InvalidArgumentError("reports has " + std::to_string(reports.size()) +
+                              " reports, at most " + std::to_string(options_.max_batch_reports)));
+    return;
+  }
+  auto state = std::make_shared<BatchState>();
+  state->actor = actor;
+  state->reports = std::move(reports);
+  state->results.reserve(state->reports.size());
+  state->max_snapshot_bytes = max_snapshot_bytes;
+  state->done = std::move(done);
+  CreateNextOfBatch(std::move(state));
+}
+
+void CaseService::CreateNextOfBatch(std::shared_ptr<BatchState> state) {
+  // A report refused before the store is answered at once: loop over those rather than recurse.
+  while (state->results.size() < state->reports.size()) {
+    const BatchReport& report = state->reports[state->results.size()];
+    Result<CreateCaseRequest> request =
+        report.problem.ok() ? WithSnapshot(state->actor, report, state->max_snapshot_bytes)
+                            : report.problem;
+    if (!request.ok()) {
+      state->results.push_back(request.status());
+      continue;
+    }
+    CreateAsync(state->actor, *request, report.idempotency_key,
+                [this, state](Result<CreateCaseResult> result) mutable {
+                  state->results.push_back(std::move(result));
+                  CreateNextOfBatch(std::move(state));
+                });
+    return;
+  }
+  state->done(std::move(state->results));
+}
+
+Result<CreateCaseRequest> CaseService::WithSnapshot(const Actor& actor, const BatchReport& report,
+                                                    size_t max_snapshot_bytes) {
+  if (report.idempotency_key.empty()) {
+    return InvalidArgumentError("idempotency_key is missing: every report of a batch needs one");
+  }
+  if (report.snapshot_base64.empty()) return report.request;
+  // Intake's own checks first, so that a refused report stores no image.
+  {
+    Result<PreparedCreate> checked = PrepareCreate(actor, report.request, report.idempotency_key);
+    if (!checked.ok()) return checked.status();
+  }
+  std::string_view text = report.snapshot_base64;
+  if (text.starts_with("data:")) {
+    const size_t comma = text.find(',');
+    if (comma == std::string_view::npos || text.substr(0, comma).find(";base64") == std::string_view::npos) {
+      return InvalidArgumentError("snapshot: a data URL must be base64 (data:image/...;base64,...)");
+    }
+    text.remove_prefix(comma + 1);
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::string image, DecodeBase64(text, max_snapshot_bytes,
+                                                            "snapshot"));
+  if (SniffImageType(image).empty()) {
+    return InvalidArgumentError("snapshot is not a JPEG, PNG or WebP image");
+  }
+  CITYGRID_ASSIGN_OR_RETURN(std::string hash, store_.media().Put(image));
+  CreateCaseRequest request = report.request;
+  request.photos.insert(request.photos.begin(), std::move(hash));
+  return request;
 }
 
 Status CaseService::EnableDuplicateIndex(EventLogFollower* follower,

@@ -46,6 +46,20 @@ TEST(CaseIntakeTest, RoundTripsThroughTheCreatedEventAndLeavesTheFoldAlone) {
   EXPECT_EQ(*folded, *plain);
 }
 
+TEST(CaseIntakeTest, ADetectorsConfidenceRoundTripsAlone) {
+  CaseIntake intake;
+  intake.confidence = 0.875;
+  EXPECT_FALSE(intake.empty());
+  CaseEvent e = MakeCreatedEvent(Opened(), Actor{"cam", Role::kOperator, ""}, "", intake);
+  EXPECT_NE(e.payload_json.find("\"intake\":{\"confidence\":0.875}"), std::string::npos)
+      << e.payload_json;
+  Result<CaseIntake> back = DecodeIntake(e);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, intake);
+  e.payload_json.replace(e.payload_json.find("0.875"), 5, "\"x\"");
+  EXPECT_EQ(DecodeIntake(e).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(CaseIntakeTest, EventsWithoutIntakeDecodeToAnEmptyRecordAndKeepTheirPayload) {
   const Case opened = Opened();
   CaseEvent e = MakeCreatedEvent(opened, Actor{"inspector", Role::kInspector, ""});

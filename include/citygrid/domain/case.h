@@ -157,9 +157,12 @@ struct CaseIntake {
   std::vector<std::string> media_urls;                           // http(s) URLs, as given
   std::string address_id;  // the client's id for the address
   std::string token;       // the token answered instead of the case number (deferred ids)
+  // A detector's confidence in its report, 0..1 (channel video_ai; DESIGN.md §2 Intake).
+  std::optional<double> confidence;
 
   bool empty() const {
-    return attributes.empty() && media_urls.empty() && address_id.empty() && token.empty();
+    return attributes.empty() && media_urls.empty() && address_id.empty() && token.empty() &&
+           !confidence;
   }
   friend bool operator==(const CaseIntake&, const CaseIntake&) = default;
 };

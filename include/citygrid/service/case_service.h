@@ -72,6 +72,7 @@ struct CaseServiceOptions {
   size_t max_photos = 9;
   size_t max_idempotency_key_bytes = 128;
   int max_duplicates = 10;  // candidates listed on create
+  size_t max_batch_reports = 100;  // reports per CreateBatchAsync
 };
 
 // A report as intake receives it (POST /api/v1/cases).
@@ -91,7 +92,19 @@ struct CreateCaseRequest {
   CaseIntake intake;
 };
 
-// Display names of where a case is (for the API; codes live in Case::location).
+// One report of a batch (POST /api/v1/cases/batch; DESIGN.md §2 Intake: a video-AI detector's
+// batch, with confidence and snapshot): a create with its own idempotency key and, optionally,
+// a snapshot image to store and attach as the case's first photo.
+struct BatchReport {
+  CreateCaseRequest request;
+  std::string idempotency_key;  // required: a detector retries whole batches
+  std::string snapshot_base64;  // RFC 4648 base64 of a JPEG, PNG or WebP image (a "data:...;
+                                // base64," prefix is allowed); "" = none
+  Status problem;               // the caller's own finding about this report (e.g. a field of
+                                // the wrong type): it is answered as is, and nothing is done
+};
+
+
 struct LocationNames {
   std::string district;
   std::string subdistrict;
@@ -144,6 +157,18 @@ class CaseService {
   void CreateAsync(const Actor& actor, const CreateCaseRequest& request,
                    const std::string& idempotency_key,
                    std::function<void(Result<CreateCaseResult>)> done);
+
+  // A batch of reports, one after the other in the given order, so that a later report sees
+  // the earlier ones (as a duplicate, or merged into one for video_ai). Each report succeeds or
+  // fails alone, as CreateAsync would: `done` receives one result per report, in order. A
+  // report's snapshot is decoded, checked (an image, at most `max_snapshot_bytes` decoded: the
+  // server's photo limit) and stored only
+  // once the rest of the report has passed intake's checks, so a refused report stores
+  // nothing. kInvalidArgument for the whole batch (nothing done) when it is empty or has more
+  // than max_batch_reports reports.
+  using BatchDone = std::function<void(Result<std::vector<Result<CreateCaseResult>>>)>;
+  void CreateBatchAsync(const Actor& actor, std::vector<BatchReport> reports,
+                        size_t max_snapshot_bytes, BatchDone done);
 
   // Runs `job` once, soon, on a thread that may do a little blocking work (a store read; rarely
   // a write).
@@ -225,6 +250,12 @@ class CaseService {
   };
   Result<PreparedCreate> PrepareCreate(const Actor& actor, const CreateCaseRequest& request,
                                        const std::string& idempotency_key);
+  struct BatchState;
+  // Creates report state.next of a batch, then the next one, until the batch is done.
+  void CreateNextOfBatch(std::shared_ptr<BatchState> state);
+  // A batch report's create request with its snapshot stored and listed first in its photos.
+  Result<CreateCaseRequest> WithSnapshot(const Actor& actor, const BatchReport& report,
+                                         size_t max_snapshot_bytes);
   // Step 5 for a stored case.
   Result<CreateCaseResult> FinishCreate(const PreparedCreate& prepared,
                                         storage::CreateResult stored);
