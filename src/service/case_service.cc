@@ -32,21 +32,23 @@ std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // Decodes base64 (RFC 4648 §4, with or without padding; whitespace ignored) through libsodium.
 // kInvalidArgument naming `what` when it is not base64 or decodes to more than `max_bytes`.
 Result<std::string> DecodeBase64(std::string_view text, size_t max_bytes, std::string_view what) {
-  const size_t bound = text.size() / 4 * 3 + 3;
+  auto too_big = [&] {
+    return InvalidArgumentError(std::string(what) + " is over the limit of " +
+                                std::to_string(max_bytes) + " bytes");
+  };
+  const size_t bound = text.size() / 4 * 3 + 3;  // what the text could decode to, at most
   std::string out(std::min(bound, max_bytes + 1), '\0');
   for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
     size_t length = 0;
     if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
                           text.size(), " \t\r\n", &length, nullptr, variant) == 0) {
-      if (length > max_bytes) break;
+      if (length > max_bytes) return too_big();
       out.resize(length);
       return out;
     }
   }
-  if (bound > max_bytes + 3) {
-    return InvalidArgumentError(std::string(what) + " is over the limit of " +
-                                std::to_string(max_bytes) + " bytes");
-  }
+  // Past the buffer (one byte over the limit) libsodium fails as it does for bad text.
+  if (bound > max_bytes + 3) return too_big();
   return InvalidArgumentError(std::string(what) + " is not base64 (RFC 4648)");
 }
 
@@ -454,7 +456,8 @@ Result<CreateCaseRequest> CaseService::WithSnapshot(const Actor& actor, const Ba
   std::string_view text = report.snapshot_base64;
   if (text.starts_with("data:")) {
     const size_t comma = text.find(',');
-    if (comma == std::string_view::npos || text.substr(0, comma).find(";base64") == std::string_view::npos) {
+    if (comma == std::string_view::npos ||
+        text.substr(0, comma).find(";base64") == std::string_view::npos) {
       return InvalidArgumentError("snapshot: a data URL must be base64 (data:image/...;base64,...)");
     }
     text.remove_prefix(comma + 1);

@@ -201,6 +201,14 @@ TEST_P(ApiBatchTest, AMalformedBatchIsOne400AndDoesNothing) {
     EXPECT_EQ(ErrorCode(r), "invalid_argument");
     EXPECT_NE(r.body.find(expected), std::string::npos) << r.body;
   }
+  // A snapshot over the server's photo limit (64 KiB in the fixture) is that report's 400.
+  HttpResponse big = Post(Batch({Item("video_ai", 113.607, 34.703, "big",
+                                      R"(,"snapshot":")" + std::string(93'400, 'A') + "\"")}));
+  ASSERT_EQ(big.status, 200) << big.body.substr(0, 200);
+  boost::json::object big_result = Body(big)["results"].as_array()[0].as_object();
+  EXPECT_EQ(big_result["status"].as_int64(), 400);
+  EXPECT_EQ(Str(big_result["error"].as_object()["message"]),
+            "snapshot is over the limit of 65536 bytes");
   HttpResponse anonymous = api_.client().Post("/api/v1/cases/batch", Batch({one}), {});
   EXPECT_EQ(anonymous.status, 401);
   EXPECT_EQ(api_.CountCases(), 0);
