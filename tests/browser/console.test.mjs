@@ -232,6 +232,26 @@ test('four roles take one public report from verify to close in the UI', async (
   noConsoleErrors();
 });
 
+test('a video-AI batch report shows its snapshot and the detector\'s confidence', async () => {
+  const { token } = await apiLogin('operator');
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const r = await fetch(`${baseUrl}/api/v1/cases/batch`, {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ reports: [{ channel: 'video_ai', category: '06010', description: '摄像头识别：暴露垃圾（浏览器测试）',
+      lon: 113.6207, lat: 34.7201, confidence: 0.91, snapshot: png, idempotency_key: 'browser-cam-1' }] }),
+  });
+  assert.equal(r.status, 200);
+  const [result] = (await r.json()).results;
+  assert.ok(result.status === 201 || result.status === 200, JSON.stringify(result));
+  const { context, page } = await session('operator');
+  await openCase(page, result.number);
+  const created = page.locator('[data-testid=timeline] li[data-action=created]');
+  assert.match(await created.textContent(), /识别置信度: 91%/);
+  await page.waitForSelector('.photos img[src^="blob:"]');
+  await context.close();
+  noConsoleErrors();
+});
+
 test('the case list keeps filters, sorting and pages in the URL', async () => {
   const { context, page } = await session('leader');
   await page.goto(`${baseUrl}/cases`);

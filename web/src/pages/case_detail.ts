@@ -145,6 +145,8 @@ function eventDetails(e: CaseEvent, unitName: (code: string) => string): HTMLEle
   if (typeof p.stage === 'string') line(t('stage'), stageName(p.stage));
   if (typeof p.deadline === 'string') line(t('deadline'), fmtTime(p.deadline));
   if (typeof p.category === 'string') line(t('channel'), channelName(String(p.channel ?? '')));
+  const confidence = (p.intake as { confidence?: unknown } | undefined)?.confidence;
+  if (typeof confidence === 'number') line(t('confidence'), `${Math.round(confidence * 100)}%`);
   if (e.note) line(t('note'), e.note);
   if (e.photos?.length) out.push(photoStrip(e.photos));
   return out;
