@@ -137,6 +137,42 @@ void CreateCase(ApiServices& services, const Request& request, Responder respond
 
 // ---- POST /api/v1/cases/batch ----
 
+// One report of a batch: its create fields, key and snapshot, or what is wrong with it.
+Result<service::BatchReport> ReadBatchReport(const boost::json::value& item, size_t index) {
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader fields,
+                            json::ObjectReader::Of(item, "reports[" + std::to_string(index) + "]"));
+  service::BatchReport report;
+  CITYGRID_ASSIGN_OR_RETURN(report.request,
+                            ReadCreateFields(fields, {"idempotency_key", "snapshot"}));
+  CITYGRID_ASSIGN_OR_RETURN(report.idempotency_key, fields.String("idempotency_key", 1024));
+  CITYGRID_ASSIGN_OR_RETURN(std::optional<std::string> snapshot,
+                            fields.OptionalString("snapshot", 64 << 20));
+  report.snapshot_base64 = snapshot.value_or("");
+  return report;
+}
+
+// The reports of a batch body, or why the body is not {"reports": [...]}.
+Result<std::vector<service::BatchReport>> ReadBatch(std::string_view text) {
+  CITYGRID_ASSIGN_OR_RETURN(value body, json::ParseBody(text));
+  CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
+  CITYGRID_RETURN_IF_ERROR(form.RejectUnknown({"reports"}));
+  const boost::json::value* list = form.object().if_contains("reports");
+  if (list == nullptr || !list->is_array()) {
+    return InvalidArgumentError("field 'reports' must be a list of reports");
+  }
+  std::vector<service::BatchReport> reports;
+  reports.reserve(list->get_array().size());
+  for (const boost::json::value& item : list->get_array()) {
+    Result<service::BatchReport> report = ReadBatchReport(item, reports.size());
+    if (report.ok()) {
+      reports.push_back(std::move(*report));
+    } else {
+      reports.emplace_back().problem = report.status();  // answered as that report's error
+    }
+  }
+  return reports;
+}
+
 // {"reports": [{...create fields, "idempotency_key", "snapshot"?}, ...]} → 200 with one result
 // per report, in order: {"index", "status" (201 created, 200 an idempotent retry, else the
 // error's), "number", "state", "merged_into"?, "duplicates"} or {"index", "status", "error"}.
@@ -147,43 +183,13 @@ void CreateBatch(ApiServices& services, const Request& request, Responder respon
     respond(ErrorResponse(who.status()));
     return;
   }
-  Result<value> body = json::ParseBody(request.body);
-  Result<json::ObjectReader> form =
-      body.ok() ? json::ObjectReader::Of(*body) : Result<json::ObjectReader>(body.status());
-  Status shape = form.ok() ? form->RejectUnknown({"reports"}) : form.status();
-  const boost::json::value* list = shape.ok() ? form->object().if_contains("reports") : nullptr;
-  if (shape.ok() && (list == nullptr || !list->is_array())) {
-    shape = InvalidArgumentError("field 'reports' must be a list of reports");
-  }
-  if (!shape.ok()) {
-    respond(ErrorResponse(shape));
+  Result<std::vector<service::BatchReport>> reports = ReadBatch(request.body);
+  if (!reports.ok()) {
+    respond(ErrorResponse(reports.status()));
     return;
   }
-  std::vector<service::BatchReport> reports;
-  reports.reserve(list->get_array().size());
-  for (const boost::json::value& item : list->get_array()) {
-    service::BatchReport report;
-    Result<json::ObjectReader> fields =
-        json::ObjectReader::Of(item, "reports[" + std::to_string(reports.size()) + "]");
-    Result<service::CreateCaseRequest> create =
-        fields.ok() ? ReadCreateFields(*fields, {"idempotency_key", "snapshot"})
-                    : Result<service::CreateCaseRequest>(fields.status());
-    Result<std::string> key = create.ok() ? fields->String("idempotency_key", 1024)
-                                          : Result<std::string>(create.status());
-    Result<std::optional<std::string>> snapshot =
-        key.ok() ? fields->OptionalString("snapshot", 64 << 20)
-                 : Result<std::optional<std::string>>(key.status());
-    if (snapshot.ok()) {
-      report.request = std::move(*create);
-      report.idempotency_key = std::move(*key);
-      report.snapshot_base64 = snapshot->value_or("");
-    } else {
-      report.problem = snapshot.status();
-    }
-    reports.push_back(std::move(report));
-  }
   services.cases.CreateBatchAsync(
-      who->ToActor(), std::move(reports), services.max_photo_bytes,
+      who->ToActor(), std::move(*reports), services.max_photo_bytes,
       [respond = std::move(respond)](
           Result<std::vector<Result<service::CreateCaseResult>>> results) {
         if (!results.ok()) {
