@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "citygrid/common/parallel.h"
 #include "citygrid/geo/grid_code.h"
 #include "citygrid/geo/projection.h"
 #include "boost_geometry.h"
@@ -26,6 +27,7 @@ namespace bg = boost::geometry;
 
 constexpr double kDebrisArea = 1e-4;   // m²: clipping debris below 1 cm² is discarded
 constexpr double kEdgeTolerance = 1e-6;  // m: a vertex this close to a lattice line lies on it
+constexpr unsigned kGridThreads = 8;     // communities cut at once, at most (and at most cores)
 
 // Bounding box of the outer rings (holes lie inside them). Written out rather than using
 // bg::envelope, whose inlined state trips GCC 12's -Wmaybe-uninitialized.
@@ -438,11 +440,16 @@ Result<std::vector<UnitGrid>> GenerateGrids(const Community& community,
 Result<std::vector<UnitGrid>> GenerateGrids(const std::vector<Community>& communities,
                                             const GridOptions& options) {
   CITYGRID_RETURN_IF_ERROR(CheckOptions(options));
+  // Communities are cut independently: one slot each, filled on every core, joined in order.
+  std::vector<Result<std::vector<UnitGrid>>> each(communities.size(),
+                                                 Result<std::vector<UnitGrid>>(
+                                                     std::vector<UnitGrid>{}));
+  ParallelFor(communities.size(), kGridThreads,
+              [&](size_t i) { each[i] = GenerateGrids(communities[i], options); });
   std::vector<UnitGrid> all;
-  for (size_t i = 0; i < communities.size(); ++i) {
-    Result<std::vector<UnitGrid>> grids = GenerateGrids(communities[i], options);
-    if (!grids.ok()) return grids.status().WithContext("community #" + std::to_string(i));
-    for (UnitGrid& g : *grids) all.push_back(std::move(g));
+  for (size_t i = 0; i < each.size(); ++i) {
+    if (!each[i].ok()) return each[i].status().WithContext("community #" + std::to_string(i));
+    for (UnitGrid& g : *each[i]) all.push_back(std::move(g));
   }
   return all;
 }

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "citygrid/common/clock.h"
+#include "citygrid/common/parallel.h"
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/service/case_service.h"
 
@@ -627,18 +628,10 @@ Result<std::vector<DemoCredential>> SeedDemoUsers(AuthService& auth,
   for (DemoCredential& user : users) user.password = RandomPassword();
   // Argon2id takes about 0.1 s and 64 MiB per password: the users are added on every core.
   std::vector<Status> added(users.size());
-  std::atomic<size_t> next{0};
-  auto add = [&] {
-    for (size_t i = next++; i < users.size(); i = next++) {
-      const DemoCredential& u = users[i];
-      added[i] = auth.AddUser({u.username, u.display_name, u.role, u.unit, u.password}).status();
-    }
-  };
-  const unsigned cores = std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
-  std::vector<std::thread> helpers;
-  for (unsigned t = 1; t < cores; ++t) helpers.emplace_back(add);
-  add();
-  for (std::thread& t : helpers) t.join();
+  ParallelFor(users.size(), 8, [&](size_t i) {
+    const DemoCredential& u = users[i];
+    added[i] = auth.AddUser({u.username, u.display_name, u.role, u.unit, u.password}).status();
+  });
   for (const Status& s : added) {
     if (!s.ok()) return s;  // the first in the order of `users`
   }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -240,6 +241,36 @@ TEST(GridGeneratorTest, ManyCommunitiesAreConcatenatedInOrder) {
   ASSERT_EQ(grids->size(), 7u);
   EXPECT_EQ((*grids)[3].code, "410103001001004");
   EXPECT_EQ((*grids)[4].code, "410103001002001");
+}
+
+// The communities are cut on several threads; the result is still each community's grids in
+// the communities' order, and the error is the first bad community's in that order.
+TEST(GridGeneratorTest, ManyCommunitiesGiveWhatEachGivesAloneAndTheFirstErrorInOrder) {
+  std::vector<Community> cs;
+  for (int i = 0; i < 24; ++i) {
+    char code[16];
+    std::snprintf(code, sizeof code, "410103001%03d", i + 1);
+    cs.push_back(MakeCommunity({Polygon{Blob(i * 900.0, (i % 3) * 700.0, 250 + 10 * i), {}}},
+                               code));
+  }
+  Result<std::vector<UnitGrid>> all = GenerateGrids(cs);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  std::vector<UnitGrid> one_by_one;
+  for (const Community& c : cs) {
+    Result<std::vector<UnitGrid>> grids = GenerateGrids(c);
+    ASSERT_TRUE(grids.ok());
+    one_by_one.insert(one_by_one.end(), grids->begin(), grids->end());
+  }
+  EXPECT_EQ(*all, one_by_one);
+
+  cs[17].code = "41010300101";   // 11 digits
+  cs[5].area = MultiPolygon{};   // no area
+  Result<std::vector<UnitGrid>> bad = GenerateGrids(cs);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("community #5"), std::string::npos)
+      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("has no area polygon"), std::string::npos)
+      << bad.status().message();
 }
 
 TEST(GridGeneratorTest, RejectsBadInputWithSpecificErrors) {

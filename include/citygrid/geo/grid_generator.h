@@ -53,8 +53,9 @@ struct GridOptions {
 Result<std::vector<UnitGrid>> GenerateGrids(const Community& community,
                                             const GridOptions& options = {});
 
-// Generates the grids of every community in order and concatenates them. The first failing
-// community's error is returned, prefixed with its index.
+// Generates the grids of every community and concatenates them in the communities' order (the
+// same result as calling the one-community form for each). The communities are cut on up to
+// eight cores at once. The first failing community's error is returned, prefixed with its index.
 Result<std::vector<UnitGrid>> GenerateGrids(const std::vector<Community>& communities,
                                             const GridOptions& options = {});
 
