@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "citygrid/common/utf8.h"
+
 namespace citygrid {
 namespace {
 
@@ -69,7 +71,7 @@ char* PutDate(char* p, std::chrono::year_month_day date) {
 
 Status BadTime(std::string_view text, std::string_view why) {
   std::string m = "bad ISO-8601 time '";
-  m.append(text.substr(0, 64));
+  m.append(Utf8Prefix(text, 64));
   m += "': ";
   m += why;
   return InvalidArgumentError(std::move(m));
@@ -98,7 +100,7 @@ Result<std::chrono::year_month_day> ParseDate(std::string_view text) {
   int y = 0, m = 0, d = 0;
   if (!ReadDigits(text, pos, 4, y) || !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, m) ||
       !Expect(text, pos, '-') || !ReadDigits(text, pos, 2, d) || pos != text.size()) {
-    return InvalidArgumentError("bad date '" + std::string(text.substr(0, 64)) +
+    return InvalidArgumentError("bad date '" + std::string(Utf8Prefix(text, 64)) +
                                 "': expected YYYY-MM-DD");
   }
   std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(m),
@@ -116,7 +118,7 @@ std::string FormatDate(std::chrono::year_month_day date) {
 
 Result<Timestamp> ParseIso8601(std::string_view text) {
   if (text.size() < 10) return BadTime(text, "expected YYYY-MM-DDTHH:MM[:SS[.fff]]±HH:MM");
-  auto date = ParseDate(text.substr(0, 10));
+  auto date = ParseDate(Utf8Prefix(text, 10));  // a date is ASCII: whole characters only
   if (!date.ok()) return BadTime(text, date.status().message());
   size_t pos = 10;
   if (!(Expect(text, pos, 'T') || Expect(text, pos, 't') || Expect(text, pos, ' '))) {

@@ -10,17 +10,10 @@
 #include <sstream>
 #include <string_view>
 
+#include "citygrid/common/utf8.h"
+
 namespace citygrid {
 namespace {
-
-// Number of UTF-8 code points (continuation bytes are not counted).
-size_t CodePoints(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) != 0x80) ++n;
-  }
-  return n;
-}
 
 std::string AsciiLower(std::string_view s) {
   std::string out(s);
@@ -59,7 +52,7 @@ class TempFile {
 }  // namespace
 
 Result<int> XlsxWriter::AddSheet(const std::string& name) {
-  if (name.empty() || CodePoints(name) > 31) {
+  if (name.empty() || Utf8Length(name) > 31) {
     return InvalidArgumentError("sheet name " + Quoted(name) + " must have 1 to 31 characters");
   }
   if (name.find_first_of("[]:*?/\\") != std::string::npos) {

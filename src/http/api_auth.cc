@@ -1,10 +1,12 @@
 // POST /api/v1/auth/login, POST /api/v1/auth/logout, GET /api/v1/auth/me.
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include <string>
 
 #include "citygrid/common/time.h"
+#include "citygrid/common/utf8.h"
 #include "citygrid/http/api.h"
 #include "citygrid/http/error_mapping.h"
 #include "src/http/api_common.h"
@@ -85,6 +87,15 @@ Result<service::Principal> Authenticate(ApiServices& services, const Request& re
     return services.auth.AuthenticateKey(memo->bearer_token_key);
   }
   return services.auth.Authenticate(token);
+}
+
+Result<bool> ParseBoolParam(std::string_view name, std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "1" || lower == "yes") return true;
+  if (lower == "false" || lower == "0" || lower == "no") return false;
+  return InvalidArgumentError("parameter '" + std::string(name) + "' must be true or false, got '" +
+                              std::string(Utf8Prefix(text, 40)) + "'");
 }
 
 std::string RemoteHost(const std::string& remote_address) {

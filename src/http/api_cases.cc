@@ -220,13 +220,6 @@ void CreateBatch(ApiServices& services, const Request& request, Responder respon
 
 // ---- GET /api/v1/cases ----
 
-Result<bool> ParseBool(std::string_view name, std::string_view text) {
-  if (text == "true" || text == "1") return true;
-  if (text == "false" || text == "0") return false;
-  return InvalidArgumentError("parameter '" + std::string(name) +
-                              "' must be true or false, got '" + std::string(text) + "'");
-}
-
 Result<Timestamp> ParseTimeParam(std::string_view name, std::string_view text) {
   Result<Timestamp> t = ParseIso8601(text);
   if (!t.ok()) {
@@ -274,7 +267,7 @@ Result<storage::CaseQuery> ParseListQuery(const QueryParams& params) {
       }
       q.channel = *c;
     } else if (name == "overdue") {
-      CITYGRID_ASSIGN_OR_RETURN(bool b, ParseBool(name, v));
+      CITYGRID_ASSIGN_OR_RETURN(bool b, ParseBoolParam(name, v));
       q.overdue = b;
     } else if (name == "q") {
       q.text = raw;

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "citygrid/common/utf8.h"
 #include "citygrid/http/api.h"
 #include "citygrid/http/error_mapping.h"
 #include "citygrid/service/ledger_service.h"
@@ -166,10 +167,6 @@ Result<std::optional<LedgerRowState>> StateField(const json::ObjectReader& r) {
   return std::optional<LedgerRowState>(*state);
 }
 
-bool Truthy(std::optional<std::string_view> v) {
-  return v && (*v == "1" || *v == "true" || *v == "yes" || v->empty());
-}
-
 Status RejectUnknownQuery(const Request& req, std::initializer_list<std::string_view> known) {
   for (const auto& [k, v] : req.query) {
     if (std::find(known.begin(), known.end(), k) == known.end()) {
@@ -234,6 +231,11 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
         CITYGRID_ASSIGN_OR_RETURN(json::ObjectReader form, json::ObjectReader::Of(body));
         CITYGRID_ASSIGN_OR_RETURN(int64_t version, form.Integer("version", 1, INT64_MAX));
         CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition d, DecodeLedgerDefinition(req.body));
+        if (!d.id.empty() && d.id != p.Get("id")) {
+          return InvalidArgumentError("field 'id' is '" + std::string(Utf8Prefix(d.id, 80)) +
+                                      "' but the path names ledger '" + std::string(p.Get("id")) +
+                                      "'; a ledger's id cannot change");
+        }
         CITYGRID_ASSIGN_OR_RETURN(LedgerDefinition updated,
                                   ledgers.UpdateLedger(actor, std::string(p.Get("id")), version, std::move(d)));
         return json::JsonResponse(200, ParseJsonText(EncodeLedgerDefinition(updated)));
@@ -260,7 +262,9 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
             f.state = *state;
           }
         }
-        if (auto b = req.query.Get("behind"); b) f.behind = Truthy(b);
+        if (auto b = req.query.Get("behind"); b) {
+          CITYGRID_ASSIGN_OR_RETURN(f.behind, ParseBoolParam("behind", *b));
+        }
         CITYGRID_ASSIGN_OR_RETURN(std::vector<LedgerRowView> rows,
                                   ledgers.ListRows(actor, std::string(p.Get("id")), f));
         bj::array items;
@@ -480,8 +484,12 @@ Status RegisterLedgerRoutes(Router& router, ApiServices& services) {
           options.format = type.find("spreadsheetml") != std::string::npos ? service::LedgerFileFormat::kXlsx
                                                                           : service::LedgerFileFormat::kCsv;
         }
-        options.dry_run = Truthy(req.query.Get("dry_run"));
-        options.valid_rows_only = Truthy(req.query.Get("valid_rows_only"));
+        if (auto b = req.query.Get("dry_run"); b) {
+          CITYGRID_ASSIGN_OR_RETURN(options.dry_run, ParseBoolParam("dry_run", *b));
+        }
+        if (auto b = req.query.Get("valid_rows_only"); b) {
+          CITYGRID_ASSIGN_OR_RETURN(options.valid_rows_only, ParseBoolParam("valid_rows_only", *b));
+        }
         CITYGRID_ASSIGN_OR_RETURN(service::LedgerImportReport rep,
                                   ledgers.Import(actor, std::string(p.Get("id")), req.body, options));
         bj::object o;

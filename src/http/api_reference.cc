@@ -647,9 +647,9 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
         CITYGRID_RETURN_IF_ERROR(Authenticate(*s, req));
         std::shared_ptr<const service::ReferenceData> data = s->reference.Get();
         std::optional<std::string_view> major = req.query.Get("major");
-        std::optional<std::string_view> pub = req.query.Get("public");
-        if (pub && *pub != "true" && *pub != "false") {
-          return InvalidArgumentError("query parameter 'public' must be true or false");
+        std::optional<bool> pub;
+        if (auto text = req.query.Get("public"); text) {
+          CITYGRID_ASSIGN_OR_RETURN(pub, ParseBoolParam("public", *text));
         }
         bj::array majors, cats;
         for (const MajorClass& m : data->categories->major_classes()) {
@@ -659,7 +659,7 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
         }
         for (const Category& c : data->categories->categories()) {
           if (major && c.major_code() != *major) continue;
-          if (pub && c.is_public != (*pub == "true")) continue;
+          if (pub && c.is_public != *pub) continue;
           cats.push_back(CategoryJson(c));
         }
         return json::JsonResponse(200, bj::object{{"version", 1},
@@ -848,8 +848,9 @@ Status RegisterReferenceRoutes(Router& router, ApiServices& services) {
         if (!password && !disabled && !display_name) {
           return InvalidArgumentError("body must set 'password', 'disabled' or 'display_name'");
         }
-        // Fail on an unknown user or a bad value before changing anything.
+        // Fail on an unknown user, a bad value or a refused change before changing anything.
         CITYGRID_RETURN_IF_ERROR(s->auth.GetUser(username));
+        if (disabled && *disabled) CITYGRID_RETURN_IF_ERROR(s->auth.CheckCanDisable(username));
         if (display_name && display_name->empty()) {
           return InvalidArgumentError("field 'display_name' must not be empty");
         }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "citygrid/common/json_text.h"
+#include "citygrid/common/utf8.h"
 
 namespace citygrid::http {
 
@@ -25,7 +26,7 @@ int HttpStatusFor(StatusCode code) {
 
 std::string JsonEscape(std::string_view text) {
   std::string quoted;
-  AppendJsonString(quoted, text);
+  AppendJsonString(quoted, ToValidUtf8(text));
   return quoted.substr(1, quoted.size() - 2);
 }
 
@@ -34,16 +35,18 @@ std::string ErrorBody(std::string_view code_name, std::string_view message,
   std::string out = R"({"error":{"code":)";
   AppendJsonString(out, code_name);
   out += R"(,"message":)";
-  AppendJsonString(out, message);
+  // Messages quote what the client sent (a percent-decoded path, a value cut to 40 bytes):
+  // whatever is not UTF-8 there becomes U+FFFD, so that the body is valid JSON text.
+  AppendJsonString(out, ToValidUtf8(message));
   if (detail != nullptr) {
     out += R"(,"field":)";
-    AppendJsonString(out, detail->field);
+    AppendJsonString(out, ToValidUtf8(detail->field));
     out += R"(,"reason_code":)";
     AppendJsonString(out, detail->reason_code);
     out += R"(,"reason_args":[)";
     for (size_t i = 0; i < detail->reason_args.size(); ++i) {
       if (i > 0) out += ',';
-      AppendJsonString(out, detail->reason_args[i]);
+      AppendJsonString(out, ToValidUtf8(detail->reason_args[i]));
     }
     out += ']';
   }

@@ -3,34 +3,21 @@
 #include <cmath>
 #include <cstdio>
 
+#include "citygrid/common/utf8.h"
 #include "citygrid/http/error_mapping.h"
 
 namespace citygrid::http::open311 {
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  if (len == 2 && c < 0xC2) return 0;  // overlong
-  if (len == 3) {
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
-    if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
-    if (c == 0xEF && c1 == 0xBF &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xBE ||
-         static_cast<unsigned char>(s[i + 2]) == 0xBF)) {
-      return 0;  // U+FFFE, U+FFFF are not XML characters
-    }
-  }
-  if (len == 4) {
-    unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c == 0xF0 && c1 < 0x90) return 0;
-    if (c > 0xF4 || (c == 0xF4 && c1 >= 0x90)) return 0;
+// Length of the UTF-8 sequence at s[i] that XML 1.0 may carry, or 0: a well-formed sequence
+// (common/utf8.h) other than U+FFFE and U+FFFF, which are not XML characters.
+size_t XmlSequenceLength(std::string_view s, size_t i) {
+  const size_t len = Utf8SequenceLength(s, i);
+  if (len == 3 && static_cast<unsigned char>(s[i]) == 0xEF &&
+      static_cast<unsigned char>(s[i + 1]) == 0xBF &&
+      (static_cast<unsigned char>(s[i + 2]) == 0xBE ||
+       static_cast<unsigned char>(s[i + 2]) == 0xBF)) {
+    return 0;
   }
   return len;
 }
@@ -160,7 +147,7 @@ std::string XmlEscape(std::string_view text) {
       ++i;
       continue;
     }
-    size_t len = Utf8SequenceLength(text, i);
+    size_t len = XmlSequenceLength(text, i);
     if (len == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;

@@ -20,7 +20,9 @@
 
 #include "citygrid/common/image_type.h"
 #include "citygrid/common/time.h"
+#include "citygrid/common/utf8.h"
 #include "citygrid/http/error_mapping.h"
+#include "src/http/api_common.h"
 #include "src/http/multipart.h"
 #include "src/http/open311_format.h"
 
@@ -192,6 +194,10 @@ Result<Params> ReadParams(const Request& request, std::vector<Upload>* uploads) 
                               ParseMultipart(content_type, request.body));
     for (MultipartPart& p : parts) {
       if (p.filename.empty()) {
+        if (!IsValidUtf8(p.name) || !IsValidUtf8(p.bytes)) {
+          return InvalidArgumentError("form field '" + ToValidUtf8(Utf8Prefix(p.name, 40)) +
+                                      "' is not UTF-8 text");
+        }
         params.Add(std::move(p.name), std::move(p.bytes));
       } else if (uploads != nullptr) {
         uploads->push_back({std::move(p.filename), std::move(p.bytes)});
@@ -225,9 +231,22 @@ Result<Params> ReadParams(const Request& request, std::vector<Upload>* uploads) 
                                   "') has a bad percent-encoding");
     }
     boost::urls::encoding_opts opts(/*space_as_plus=*/true);
-    params.Add(key->decode(opts), value->decode(opts));
+    std::string decoded_key = key->decode(opts);
+    std::string decoded_value = value->decode(opts);
+    if (!IsValidUtf8(decoded_key) || !IsValidUtf8(decoded_value)) {
+      return InvalidArgumentError("form field " + std::to_string(index) +
+                                  " is not UTF-8 once percent-decoded");
+    }
+    params.Add(std::move(decoded_key), std::move(decoded_value));
   }
   return params;
+}
+
+// ?extensions=true|false (citygrid's extension fields of a request); absent is false.
+Result<bool> ExtensionsParam(const Params& params) {
+  std::optional<std::string> text = params.Get("extensions");
+  if (!text) return false;
+  return ParseBoolParam("extensions", *text);
 }
 
 Result<std::optional<Timestamp>> DateParam(const Params& params, std::string_view name) {
@@ -537,8 +556,7 @@ Result<Response> GetRequests(Open311State& s, const Params& params, Format forma
     return InvalidArgumentError("page_size must be between 1 and " +
                                 std::to_string(s.open311.options().max_results));
   }
-  std::optional<std::string> ext = params.Get("extensions");
-  f.extensions = ext && Lower(*ext) == "true";
+  CITYGRID_ASSIGN_OR_RETURN(f.extensions, ExtensionsParam(params));
   CITYGRID_ASSIGN_OR_RETURN(std::vector<service::Open311Request> found,
                             s.open311.ListRequests(f));
   Node root = Node::List("service_requests");
@@ -575,8 +593,7 @@ Result<Response> GetRequestsCached(Open311State& s, const Request& request, cons
 Result<Response> GetRequest(Open311State& s, const Params& params, std::string_view id,
                             Format format) {
   CITYGRID_RETURN_IF_ERROR(s.open311.CheckJurisdiction(params.GetOr("jurisdiction_id")));
-  std::optional<std::string> ext = params.Get("extensions");
-  const bool extensions = ext && Lower(*ext) == "true";
+  CITYGRID_ASSIGN_OR_RETURN(const bool extensions, ExtensionsParam(params));
   CITYGRID_ASSIGN_OR_RETURN(service::Open311Request r, s.open311.GetRequest(id, extensions));
   return Answer(Node::List("service_requests", {RequestNode(r, extensions)}), format);
 }

@@ -3,6 +3,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "citygrid/common/utf8.h"
+
 namespace citygrid::http {
 
 std::string_view MethodName(Method method) {
@@ -108,12 +110,20 @@ Status Request::SetTarget(std::string_view raw_target) {
     if (segment.find('\0') != std::string::npos) {
       return InvalidArgumentError("request path contains a NUL byte");
     }
+    if (!IsValidUtf8(segment)) {
+      return InvalidArgumentError("request path segment " + std::to_string(segments.size() + 1) +
+                                  " is not UTF-8 once percent-decoded");
+    }
     if (!segment.empty()) segments.push_back(std::move(segment));
   }
   QueryParams params;
   // Query strings from HTML forms encode spaces as '+'.
   for (const auto& param : url.params(boost::urls::encoding_opts(/*space_as_plus=*/true))) {
     if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"
+    if (!IsValidUtf8(param.key) || !IsValidUtf8(param.value)) {
+      return InvalidArgumentError("query parameter " + std::to_string(params.size() + 1) +
+                                  " is not UTF-8 once percent-decoded");
+    }
     params.Add(std::string(param.key), std::string(param.value));
   }
   target = std::string(raw_target);

@@ -189,6 +189,22 @@ void Session::OnHeader(beast::error_code ec) {
   state_.metrics.RequestStarted();
   counted_ = true;
 
+  if (version_ >= 11 && header.find(bhttp::field::host) == header.end()) {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
+    SendReadError(Response::Json(
+        400, ErrorBody("invalid_argument", "HTTP/1.1 request without a Host header")));
+    return;
+  }
+  if (auto coding = header.find(bhttp::field::transfer_encoding);
+      coding != header.end() && !beast::iequals(coding->value(), "chunked")) {
+    // RFC 9112 §6.1: a transfer coding the server does not understand is 501. Beast would
+    // remove the chunking and hand on, say, gzip bytes as if they were the body.
+    SendReadError(Response::Json(
+        501, ErrorBody("not_implemented",
+                       "transfer coding '" + std::string(coding->value().substr(0, 60)) +
+                           "' is not supported; send the body as is or chunked")));
+    return;
+  }
   if (auto length = parser_->content_length();
       length && *length > state_.options.body_limit) {
     SendReadError(PayloadTooLargeResponse(state_.options.body_limit));

@@ -167,7 +167,22 @@ Status AuthService::SetPassword(const std::string& username, const std::string& 
   return docs_.Put(kUserKind, username, EncodeUser(u)).status();
 }
 
+Status AuthService::CheckCanDisable(const std::string& username) {
+  CITYGRID_ASSIGN_OR_RETURN(User u, GetUser(username));
+  if (u.role != Role::kAdmin || u.disabled) return OkStatus();
+  CITYGRID_ASSIGN_OR_RETURN(std::vector<User> users, ListUsers());
+  for (const User& other : users) {
+    if (other.username != username && other.role == Role::kAdmin && !other.disabled) {
+      return OkStatus();
+    }
+  }
+  return FailedPreconditionError("user '" + username +
+                                 "' is the last enabled admin; enable or add another admin "
+                                 "before disabling this one");
+}
+
 Status AuthService::SetDisabled(const std::string& username, bool disabled) {
+  if (disabled) CITYGRID_RETURN_IF_ERROR(CheckCanDisable(username));
   CITYGRID_ASSIGN_OR_RETURN(User u, GetUser(username));
   u.disabled = disabled;
   CITYGRID_RETURN_IF_ERROR(docs_.Put(kUserKind, username, EncodeUser(u)));

@@ -5,6 +5,8 @@
 #include <optional>
 #include <vector>
 
+#include "citygrid/common/utf8.h"
+
 namespace citygrid::service {
 namespace {
 
@@ -15,11 +17,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-size_t Utf8Length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 // The name without its administrative suffix, or "" when too little would remain.
 std::string_view Stem(std::string_view name) {

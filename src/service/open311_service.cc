@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "citygrid/common/case_number.h"
+#include "citygrid/common/utf8.h"
 #include "citygrid/domain/case_state_machine.h"
 #include "citygrid/service/open311_address.h"
 #include "citygrid/storage/audit_chain.h"
@@ -27,11 +28,6 @@ constexpr CaseState kClosedStates[] = {CaseState::kInvalid, CaseState::kNotRegis
 
 constexpr std::string_view kOpen311UserPrefix = "open311:";
 
-size_t Utf8Length(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s.substr(0, 100)) + "'"; }
 

@@ -74,6 +74,18 @@ TEST(TimeTest, RejectsMalformedTimesNamingTheProblem) {
   }
 }
 
+// A message quotes the text and what it took for the date; neither may cut a character.
+TEST(TimeTest, MessagesQuoteWholeCharacters) {
+  auto r = ParseIso8601("中文中文中文");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "bad ISO-8601 time '中文中文中文': bad date '中文中': expected YYYY-MM-DD");
+  auto date = ParseDate(std::string(30, 'x') + "中文中文中文中文中文中文");  // 66 bytes
+  ASSERT_FALSE(date.ok());
+  EXPECT_EQ(date.status().message(),
+            "bad date '" + std::string(30, 'x') + "中文中文中文中文中文中': expected YYYY-MM-DD");
+}
+
 TEST(TimeTest, CivilTimeAtShanghai) {
   auto t = ParseIso8601("2020-04-30T23:30:00+08:00");
   ASSERT_TRUE(t.ok());

@@ -16,6 +16,7 @@
 
 #include "tests/http/api_test_util.h"
 #include "tests/testing/api_fixture.h"
+#include "tests/testing/images.h"
 
 namespace citygrid::http {
 namespace {
@@ -314,7 +315,7 @@ TEST_P(ApiCasesTest, ListFiltersAndRejectsBadParameters) {
   }
 }
 
-std::string Png() { return std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, '\x01'); }
+std::string Png() { return citygrid::testing::TinyPng(); }
 
 TEST_P(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
   HttpResponse created = Create(Report());
@@ -330,7 +331,7 @@ TEST_P(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
   std::string hash = Str(Body(up)["photos"].as_array()[0]);
   EXPECT_EQ(hash.size(), 64u);
 
-  const std::string jpeg = std::string("\xFF\xD8\xFF\xE0", 4) + "jpeg-data";
+  const std::string jpeg = citygrid::testing::TinyJpeg();
   HttpHeaderList multi = auth;
   multi.emplace_back("Content-Type", "multipart/form-data; boundary=XyZ");
   std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n"
@@ -354,6 +355,11 @@ TEST_P(ApiCasesTest, PhotosAreSniffedStoredAndServed) {
   HttpResponse not_image = api_.client().Post(target, "hello, I am text", text);
   EXPECT_EQ(not_image.status, 415) << not_image.body;
   EXPECT_NE(not_image.body.find("not a JPEG, PNG or WebP"), std::string::npos);
+  // A format's first bytes followed by anything, and a real photo cut short, are not images.
+  EXPECT_EQ(api_.client().Post(target, std::string("\xFF\xD8\xFF", 3) + std::string(10, '\0'), text)
+                .status,
+            415);
+  EXPECT_EQ(api_.client().Post(target, Png().substr(0, 60), text).status, 415);
   HttpHeaderList json = auth;
   json.emplace_back("Content-Type", "application/json");
   EXPECT_EQ(api_.client().Post(target, "{}", json).status, 415);

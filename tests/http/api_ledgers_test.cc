@@ -11,6 +11,7 @@
 #include "citygrid/service/demo_seed.h"
 #include "citygrid/service/ledger_demo.h"
 #include "tests/testing/api_fixture.h"
+#include "tests/testing/images.h"
 #include "tests/testing/memory_store.h"
 #include "tests/testing/paths.h"
 
@@ -204,6 +205,36 @@ TEST_F(ApiLedgersTest, ImportWithOneBadCellNamesItAndWritesNothingThenXlsxRoundT
   EXPECT_EQ(Json(again).at("errors").as_array().size(), 0u);
   // Import is the owner's: a street office gets 403.
   EXPECT_EQ(Call(Method::kPost, "/api/v1/ledgers/greening/import", fixed, "office0", "text/csv").status, 403);
+  // A mistyped switch is an error, not "false": ?dry_run=maybe must not import for real.
+  const std::string more = "编号,名称,责任单位,批次,类型,面积\nA3,三号院," + sd0_ + ",第一批,品质型,50\n";
+  for (const char* query : {"dry_run=maybe", "dry_run=", "valid_rows_only=2"}) {
+    Response bad = Call(Method::kPost, std::string("/api/v1/ledgers/greening/import?") + query, more,
+                        "zjowner", "text/csv");
+    EXPECT_EQ(bad.status, 400) << query;
+    EXPECT_NE(bad.body.find("must be true or false"), std::string::npos) << bad.body;
+  }
+  EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/greening/rows", "", "zjowner")).at("count").as_int64(), 2);
+  Response dry = Call(Method::kPost, "/api/v1/ledgers/greening/import?dry_run=true", more, "zjowner", "text/csv");
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_FALSE(Json(dry).at("applied").as_bool());
+  // Both rows are past their batch's deadline (2020-12-31) and not done: behind.
+  EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/greening/rows?behind=yes", "", "zjowner")).at("count").as_int64(), 2);
+  EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/greening/rows?behind=no", "", "zjowner")).at("count").as_int64(), 0);
+  EXPECT_EQ(Call(Method::kGet, "/api/v1/ledgers/greening/rows?behind=maybe", "", "zjowner").status, 400);
+}
+
+TEST_F(ApiLedgersTest, ADefinitionPutUnderAnotherLedgersPathIsRefused) {
+  ASSERT_EQ(Call(Method::kPost, "/api/v1/ledgers", kDefinition, "zjowner").status, 201);
+  bj::value current = Json(Call(Method::kGet, "/api/v1/ledgers/greening", "", "zjowner"));
+  current.as_object()["id"] = "other";
+  current.as_object()["name"] = "改名";
+  Response r = Call(Method::kPut, "/api/v1/ledgers/greening", bj::serialize(current), "zjowner");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("field 'id' is 'other' but the path names ledger 'greening'"),
+            std::string::npos) << r.body;
+  EXPECT_EQ(Json(Call(Method::kGet, "/api/v1/ledgers/greening", "", "zjowner")).at("name").as_string(),
+            "绿化提升");
+  EXPECT_EQ(Call(Method::kGet, "/api/v1/ledgers/other", "", "zjowner").status, 404);
 }
 
 TEST_F(ApiLedgersTest, RowsPageWithOffsetAndLimitAndCountAllMatches) {
@@ -236,7 +267,7 @@ TEST_F(ApiLedgersTest, PhotosUploadForTheResponsibleUnitThenGoIntoAProgressUpdat
                       R"({"key":"P1","title":"一号院","unit":")" + sd0_ + R"(","values":{"type":"品质型"}})",
                       "zjowner");
   ASSERT_EQ(row.status, 201) << row.body;
-  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR-ledger-photo", 30);
+  const std::string png = citygrid::testing::TinyPng();
   const std::string url = "/api/v1/ledgers/greening/rows/P1/photos";
   // Not an image, wrong content type, another unit (invisible row), a reader: all refused.
   Response not_image = Call(Method::kPost, url, "hello", "office0", "image/png");

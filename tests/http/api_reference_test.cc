@@ -548,6 +548,16 @@ TEST_F(ApiReferenceTest, AdminManagesUsers) {
 
   EXPECT_EQ(api_.client().Put("/api/v1/users/nobody", R"({"disabled": true})", admin_).status,
             404);
+
+  // The only admin disabling itself would leave nobody to enable anyone: refused, and the
+  // other change of the same request is not made either.
+  HttpResponse last = api_.client().Put(
+      "/api/v1/users/admin", R"({"disabled": true, "display_name": "renamed"})", admin_);
+  EXPECT_EQ(last.status, 400) << last.body;
+  EXPECT_NE(last.body.find("last enabled admin"), std::string::npos) << last.body;
+  HttpResponse me = api_.client().Get("/api/v1/users", admin_);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.body.find("renamed"), std::string::npos);
 }
 
 TEST_F(ApiReferenceTest, BadUsersAre400AndChangeNothing) {

@@ -53,6 +53,13 @@ TEST(ErrorMappingTest, MessageIsJsonEscaped) {
             R"({"error":{"code":"invalid_argument","message":"bad \"name\"\n\tline\u0001 中文"}})");
 }
 
+TEST(ErrorMappingTest, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  // A value cut to a byte limit in the middle of a character (two bytes of 中), and a stray byte.
+  Response r = ErrorResponse(InvalidArgumentError("bad date '中文\xe4\xb8': no \xff"));
+  EXPECT_EQ(r.body, R"({"error":{"code":"invalid_argument","message":"bad date '中文��': no �"}})");
+  EXPECT_EQ(JsonEscape("a\x80" "b"), "a�b");
+}
+
 TEST(ErrorMappingTest, ADetailAddsFieldAndReason) {
   Response r = ErrorResponse(InvalidArgumentError("field 'area': 'x\"' is not a number")
                                  .WithDetail({"area", "not_a_number", {"x\""}}));

@@ -21,6 +21,7 @@
 #include "citygrid/http/router.h"
 #include "citygrid/service/open311_api_keys.h"
 #include "tests/testing/api_fixture.h"
+#include "tests/testing/images.h"
 
 namespace citygrid::http {
 namespace {
@@ -676,7 +677,7 @@ TEST_P(Open311Test, DefaultWindowIsTheLast90Days) {
 }
 
 TEST_P(Open311Test, MultipartPostWithAPhoto) {
-  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  const std::string png = citygrid::testing::TinyPng();
   std::string body;
   auto field = [&](const std::string& name, const std::string& value) {
     body += "--XyZ\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value +
@@ -714,7 +715,19 @@ TEST_P(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
   HttpResponse bad = api_.client().Post("/open311/v2/requests.xml", body + "&x=%zz", kFormHeaders);
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(Error(bad, "xml").second.find("bad percent-encoding"), std::string::npos);
+  // A description in another encoding (GBK's 中) is refused, not stored as broken text.
+  HttpResponse gbk =
+      api_.client().Post("/open311/v2/requests.json", body + "&description=%D6%D0", kFormHeaders);
+  EXPECT_EQ(gbk.status, 400);
+  EXPECT_NE(Error(gbk, "json").second.find("is not UTF-8 once percent-decoded"), std::string::npos)
+      << gbk.body;
   EXPECT_EQ(api_.CountCases(), 1);
+  // extensions is true or false; anything else is an error rather than a silent false.
+  HttpResponse ext =
+      api_.client().Get("/open311/v2/requests/" + id + ".json?extensions=maybe");
+  EXPECT_EQ(ext.status, 400);
+  EXPECT_NE(Error(ext, "json").second.find("'extensions' must be true or false"),
+            std::string::npos) << ext.body;
 }
 
 TEST_P(Open311Test, UnsupportedBodyTypeIs400) {

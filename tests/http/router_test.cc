@@ -205,6 +205,23 @@ TEST(RequestTest, RejectsBadTargets) {
   EXPECT_FALSE(r.query.Get("z").has_value());
 }
 
+// Paths and query values reach messages and stores as text: bytes that are not UTF-8 once
+// percent-decoded are refused where the target is read, naming the part.
+TEST(RequestTest, RejectsTargetsThatAreNotUtf8OncePercentDecoded) {
+  Request r;
+  Status path = r.SetTarget("/api/v1/units/%ff");
+  EXPECT_EQ(path.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(path.message(), "request path segment 4 is not UTF-8 once percent-decoded");
+  Status cut = r.SetTarget("/api/v1/cases/%E4%B8");  // a character cut short
+  EXPECT_EQ(cut.code(), StatusCode::kInvalidArgument);
+  Status key = r.SetTarget("/api/v1/cases?limit=5&%ff=1");
+  EXPECT_EQ(key.message(), "query parameter 2 is not UTF-8 once percent-decoded");
+  Status value = r.SetTarget("/api/v1/cases?q=%C0%AF");  // an overlong '/'
+  EXPECT_EQ(value.message(), "query parameter 1 is not UTF-8 once percent-decoded");
+  EXPECT_TRUE(r.SetTarget("/api/v1/cases?q=%E4%B8%AD%F0%9F%9A%A7").ok());
+  EXPECT_EQ(r.query.Get("q"), "中🚧");
+}
+
 TEST(RequestTest, PlainTargetsSplitAsTheFullParseDoes) {
   // Targets without '?' or '%' take a split without the URL parser; appending an empty query
   // forces the full parse. Both must give the same path and segments (or the same error).

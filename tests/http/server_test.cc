@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "citygrid/common/utf8.h"
 #include "citygrid/http/error_mapping.h"
 #include "citygrid/http/sse.h"
 #include "citygrid/http/static_files.h"
@@ -235,6 +236,45 @@ TEST(ServerTest, BadTargetIs400) {
   HttpResponse r = client.Get("/hello/%zz");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("\"code\":\"invalid_argument\""), std::string::npos) << r.body;
+}
+
+TEST(ServerTest, TargetsThatAreNotUtf8Are400WithAUtf8Answer) {
+  auto server = StartServer(EchoRouter());
+  HttpClient client("127.0.0.1", server->port());
+  HttpResponse r = client.Get("/hello/%ff");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"error":{"code":"invalid_argument","message":"request path segment 2 )"
+                    R"(is not UTF-8 once percent-decoded"}})");
+  // Raw bytes in the target, which the URL parser refuses: the answer quotes them as U+FFFD.
+  ASSERT_TRUE(client.SendRaw("GET /hello/\xff HTTP/1.1\r\nHost: t\r\n\r\n"));
+  HttpResponse raw = client.ReadResponse();
+  EXPECT_EQ(raw.status, 400) << raw.error;
+  EXPECT_TRUE(IsValidUtf8(raw.body)) << raw.body;
+}
+
+TEST(ServerTest, NoHostOrAnUnknownTransferCodingIsRefused) {
+  auto server = StartServer(EchoRouter());
+  HttpClient no_host("127.0.0.1", server->port());
+  ASSERT_TRUE(no_host.SendRaw("GET /hello/x HTTP/1.1\r\n\r\n"));
+  HttpResponse r = no_host.ReadResponse();
+  EXPECT_EQ(r.status, 400) << r.error;
+  EXPECT_EQ(r.body, R"({"error":{"code":"invalid_argument","message":"HTTP/1.1 request without )"
+                    R"(a Host header"}})");
+
+  HttpClient old("127.0.0.1", server->port());  // HTTP/1.0 has no Host requirement
+  ASSERT_TRUE(old.SendRaw("GET /hello/x HTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(old.ReadResponse().status, 200);
+
+  HttpClient gzip("127.0.0.1", server->port());
+  ASSERT_TRUE(gzip.SendRaw("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n"
+                           "\r\n5\r\nhello\r\n0\r\n\r\n"));
+  HttpResponse coded = gzip.ReadResponse();
+  EXPECT_EQ(coded.status, 501) << coded.error;
+  EXPECT_NE(coded.body.find("transfer coding 'gzip, chunked' is not supported"), std::string::npos)
+      << coded.body;
+
+  HttpClient fine("127.0.0.1", server->port());
+  EXPECT_EQ(fine.Get("/hello/y").status, 200);
 }
 
 TEST(ServerTest, BodyOverTheLimitGets413AndTheConnectionCloses) {

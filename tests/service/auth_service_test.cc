@@ -152,6 +152,27 @@ TEST_F(AuthServiceTest, DisabledUsersCannotLogInOrUseTheirTokens) {
             StatusCode::kUnauthenticated);
 }
 
+TEST_F(AuthServiceTest, TheLastEnabledAdminCannotBeDisabled) {
+  AddOrDie("root", Role::kAdmin);
+  Status last = auth_.SetDisabled("root", true);
+  EXPECT_EQ(last.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(last.message(),
+            "user 'root' is the last enabled admin; enable or add another admin before disabling "
+            "this one");
+  EXPECT_FALSE(auth_.GetUser("root")->disabled);
+
+  AddOrDie("root2", Role::kAdmin);
+  EXPECT_TRUE(auth_.CheckCanDisable("root").ok());
+  ASSERT_TRUE(auth_.SetDisabled("root", true).ok());  // root2 is left
+  EXPECT_EQ(auth_.SetDisabled("root2", true).code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(auth_.SetDisabled("root", true).ok());  // already disabled: no change
+  ASSERT_TRUE(auth_.SetDisabled("root", false).ok());
+  EXPECT_TRUE(auth_.SetDisabled("root2", true).ok());
+  // Other roles are not counted and not limited.
+  AddOrDie("li.op", Role::kOperator);
+  EXPECT_TRUE(auth_.SetDisabled("li.op", true).ok());
+}
+
 TEST_F(AuthServiceTest, UnknownAndEmptyTokensAreUnauthenticated) {
   EXPECT_EQ(auth_.Authenticate("").status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(auth_.Authenticate(std::string(64, 'a')).status().code(),

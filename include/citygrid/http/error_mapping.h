@@ -33,7 +33,8 @@ namespace citygrid::http {
 int HttpStatusFor(StatusCode code);
 
 // {"error":{"code":"...","message":"..."}} with the message JSON-escaped, and the detail's
-// "field", "reason_code" and "reason_args" when `detail` is given.
+// "field", "reason_code" and "reason_args" when `detail` is given. Bytes of the message and
+// detail that are not well-formed UTF-8 are written as U+FFFD.
 std::string ErrorBody(std::string_view code_name, std::string_view message,
                       const StatusDetail* detail = nullptr);
 
@@ -44,7 +45,8 @@ Response ErrorResponse(const Status& status);
 // 413 with code "resource_exhausted", naming the limit.
 Response PayloadTooLargeResponse(size_t limit_bytes);
 
-// Escapes `text` as the contents of a JSON string (without the quotes).
+// Escapes `text` as the contents of a JSON string (without the quotes); bytes that are not
+// well-formed UTF-8 become U+FFFD.
 std::string JsonEscape(std::string_view text);
 
 }  // namespace citygrid::http

@@ -82,7 +82,12 @@ class AuthService {
   Result<User> AddUser(const NewUser& user);
   // kNotFound when there is no such user.
   Status SetPassword(const std::string& username, const std::string& password);
+  // kFailedPrecondition (and nothing changed) when disabling the last enabled admin: with no
+  // admin left nobody could enable anyone again short of the command line.
   Status SetDisabled(const std::string& username, bool disabled);
+  // What SetDisabled(username, true) would refuse, without changing anything: for a caller
+  // that changes several things of a user and must refuse before the first.
+  Status CheckCanDisable(const std::string& username);
   // The name shown for the user. kInvalidArgument when empty, longer than 200 bytes or holding
   // a control character; kNotFound when there is no such user. Signed-in sessions show the new
   // name from their next request.

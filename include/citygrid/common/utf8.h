@@ -1,0 +1,32 @@
+#pragma once
+
+// UTF-8 checks shared by the layers: what the JSON and XML answers may carry, and lengths in
+// characters for limits stated in characters (Open311's 4,000, column widths).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace citygrid {
+
+// Length in bytes of the well-formed UTF-8 sequence that starts at s[i] (1 to 4), or 0 when
+// none does there: a stray continuation byte, a truncated sequence, an overlong form, a
+// surrogate (U+D800..U+DFFF) or a code point above U+10FFFF. Requires i < s.size().
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+
+// Whether all of `s` is well-formed UTF-8 (as Utf8SequenceLength defines it).
+bool IsValidUtf8(std::string_view s);
+
+// `s` with every byte that does not begin a well-formed sequence replaced by U+FFFD (one
+// replacement per such byte); `s` unchanged when it is valid.
+std::string ToValidUtf8(std::string_view s);
+
+// The number of characters of `s`: bytes that are not continuation bytes (10xxxxxx). For valid
+// UTF-8 that is the number of code points.
+size_t Utf8Length(std::string_view s);
+
+// The longest prefix of `s` of at most `max_bytes` bytes that does not cut a character: for
+// shortening a value quoted in a message.
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
+}  // namespace citygrid
