@@ -60,6 +60,16 @@ size_t Utf8Length(std::string_view s) {
   return n;
 }
 
+bool HasControlCharacter(std::string_view s, bool allow_line_breaks) {
+  for (unsigned char c : s) {
+    if (c == 0x7F) return true;
+    if (c >= 0x20) continue;
+    if (allow_line_breaks && (c == '\t' || c == '\n' || c == '\r')) continue;
+    return true;
+  }
+  return false;
+}
+
 std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   size_t end = max_bytes;

@@ -68,6 +68,15 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
+// 408 for a request that began to arrive but did not finish within its timeout (RFC 9110
+// §15.5.9); the connection closes after it.
+Response RequestTimeoutResponse(std::string_view part, std::chrono::milliseconds timeout) {
+  return Response::Json(408, ErrorBody("deadline_exceeded",
+                                       "request " + std::string(part) +
+                                           " not received within the timeout of " +
+                                           std::to_string(timeout.count()) + " ms"));
+}
+
 bool IsConnectionGone(const beast::error_code& ec) {
   return ec == net::error::operation_aborted || ec == beast::error::timeout ||
          ec == net::error::eof || ec == bhttp::error::end_of_stream ||
@@ -144,6 +153,7 @@ void Session::ForceClose() {
 
 void Session::ReadHeader() {
   phase_ = Phase::kReading;
+  timed_out_ = false;
   is_head_ = false;
   keep_alive_ = true;
   version_ = 11;
@@ -171,8 +181,12 @@ void Session::OnHeader(beast::error_code ec) {
           431, ErrorBody("resource_exhausted", "request header exceeds the limit of " +
                                                    std::to_string(state_.options.header_limit) +
                                                    " bytes")));
+    } else if (timed_out_ && parser_->got_some()) {
+      SendReadError(RequestTimeoutResponse("header", first_request_
+                                                         ? state_.options.header_timeout
+                                                         : state_.options.idle_timeout));
     } else if (IsConnectionGone(ec) || !parser_->got_some()) {
-      Close();  // the client left, or the header did not arrive in time
+      Close();  // the client left, or sent nothing before the timeout
     } else {
       SendReadError(
           Response::Json(400, ErrorBody("invalid_argument", "malformed request: " + ec.message())));
@@ -238,6 +252,7 @@ void Session::SendContinue() {
 }
 
 void Session::ReadBody() {
+  timed_out_ = false;
   SetDeadline(state_.options.read_timeout);
   bhttp::async_read(socket_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
@@ -252,7 +267,9 @@ void Session::OnBody(beast::error_code ec) {
     return;
   }
   if (ec) {
-    if (IsConnectionGone(ec)) {
+    if (timed_out_) {
+      SendReadError(RequestTimeoutResponse("body", state_.options.read_timeout));
+    } else if (IsConnectionGone(ec)) {
       Close();
     } else {
       SendReadError(Response::Json(
@@ -704,6 +721,7 @@ void Session::OnDeadlineTimer() {
     return;
   }
   ClearDeadline();
+  timed_out_ = true;
   beast::error_code ec;
   socket_.cancel(ec);  // the operation completes with operation_aborted
 }

@@ -116,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::shared_ptr<ConnectionMemo> memo_ = std::make_shared<ConnectionMemo>();
   Phase phase_ = Phase::kReading;
   bool shutdown_requested_ = false;
+  bool timed_out_ = false;  // the deadline timer cancelled the pending read
   bool first_request_ = true;
 
   // The request being served.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "citygrid/common/utf8.h"
 #include "citygrid/storage/audit_chain.h"
 
 namespace citygrid::service {
@@ -200,10 +201,8 @@ Status AuthService::SetDisplayName(const std::string& username,
     return InvalidArgumentError("display name must be 1 to 200 bytes, got " +
                                 std::to_string(display_name.size()));
   }
-  for (unsigned char ch : display_name) {
-    if (ch < 0x20 || ch == 0x7f) {
-      return InvalidArgumentError("display name must not hold control characters");
-    }
+  if (HasControlCharacter(display_name, /*allow_line_breaks=*/false)) {
+    return InvalidArgumentError("display name must not hold control characters");
   }
   CITYGRID_ASSIGN_OR_RETURN(User u, GetUser(username));
   u.display_name = display_name;

@@ -9,6 +9,7 @@
 
 #include "citygrid/common/case_number.h"
 #include "citygrid/common/image_type.h"
+#include "citygrid/common/utf8.h"
 #include "citygrid/geo/coordinates.h"
 #include "citygrid/service/deadlines.h"
 #include "citygrid/service/visibility.h"
@@ -61,6 +62,14 @@ std::string FormatCoordinate(double v) {
 Status TooLong(std::string_view field, size_t size, size_t max) {
   return InvalidArgumentError(std::string(field) + " is too long (" + std::to_string(size) +
                               " bytes; at most " + std::to_string(max) + ")");
+}
+
+// Free text may break lines (a description, a note); names and addresses are one line. Other
+// control characters (NUL, escape, ...) have no place in either and would reach every export.
+Status CheckText(std::string_view field, std::string_view text, bool multi_line) {
+  if (!HasControlCharacter(text, multi_line)) return OkStatus();
+  return InvalidArgumentError(std::string(field) + " holds a control character" +
+                              (multi_line ? " (only tab and line breaks are allowed)" : ""));
 }
 
 bool IsMediaHash(std::string_view h) {
@@ -215,6 +224,10 @@ Status CaseService::ValidateCreate(const CreateCaseRequest& r, const std::string
   if (r.reporter.phone.size() > options_.max_reporter_phone_bytes) {
     return TooLong("reporter.phone", r.reporter.phone.size(), options_.max_reporter_phone_bytes);
   }
+  CITYGRID_RETURN_IF_ERROR(CheckText("description", r.description, true));
+  CITYGRID_RETURN_IF_ERROR(CheckText("address", r.address, false));
+  CITYGRID_RETURN_IF_ERROR(CheckText("condition", r.condition, false));
+  CITYGRID_RETURN_IF_ERROR(CheckText("reporter.name", r.reporter.name, false));
   if (!r.reporter.phone.empty() && !geo::IsPlausiblePhone(r.reporter.phone)) {
     return InvalidArgumentError("reporter.phone " + Quoted(r.reporter.phone) +
                                 " is not a phone number");
@@ -581,6 +594,10 @@ Result<CaseDetail> CaseService::Act(const Actor& actor, const std::string& numbe
   if (request.condition.size() > options_.max_condition_bytes) {
     return TooLong("condition", request.condition.size(), options_.max_condition_bytes);
   }
+  CITYGRID_RETURN_IF_ERROR(CheckText("note", request.note, true));
+  CITYGRID_RETURN_IF_ERROR(CheckText("condition", request.condition, false));
+  CITYGRID_RETURN_IF_ERROR(CheckText("reason", request.params.reason, true));
+  CITYGRID_RETURN_IF_ERROR(CheckText("result", request.params.result, true));
   if (request.params.deadline) {
     return InvalidArgumentError("deadline is computed by citygrid and cannot be given");
   }
@@ -654,6 +671,7 @@ Result<CaseDetail> CaseService::AddPhotos(const Actor& actor, const std::string&
   if (note.size() > options_.max_note_bytes) {
     return TooLong("note", note.size(), options_.max_note_bytes);
   }
+  CITYGRID_RETURN_IF_ERROR(CheckText("note", note, true));
   CITYGRID_RETURN_IF_ERROR(CheckPhotos(photos));
   for (int attempt = 0;; ++attempt) {
     CITYGRID_ASSIGN_OR_RETURN(Case current, LoadVisible(actor, number));

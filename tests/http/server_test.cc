@@ -327,10 +327,24 @@ TEST(ServerTest, ExpectContinueIsHonoured) {
 TEST(ServerTest, SlowHeaderIsDisconnected) {
   ServerOptions options = TestOptions();
   options.header_timeout = 200ms;
+  options.read_timeout = 300ms;
   auto server = StartServer(EchoRouter(), options);
   HttpClient slow("127.0.0.1", server->port());
   ASSERT_TRUE(slow.SendRaw("GET /hello/x HTTP/1.1\r\nHost: t\r\n"));  // never finished
+  HttpResponse late = slow.ReadResponse();
+  EXPECT_EQ(late.status, 408) << late.error;
+  EXPECT_EQ(late.body, R"({"error":{"code":"deadline_exceeded","message":"request header not )"
+                       R"(received within the timeout of 200 ms"}})");
   EXPECT_TRUE(slow.WaitForClose(5s));
+
+  // A body announced and never sent: 408 after the read timeout, then the connection closes.
+  HttpClient bodiless("127.0.0.1", server->port());
+  ASSERT_TRUE(bodiless.SendRaw("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc"));
+  HttpResponse cut = bodiless.ReadResponse();
+  EXPECT_EQ(cut.status, 408) << cut.error;
+  EXPECT_NE(cut.body.find("request body not received within the timeout of 300 ms"),
+            std::string::npos) << cut.body;
+  EXPECT_TRUE(bodiless.WaitForClose(5s));
 
   HttpClient silent("127.0.0.1", server->port());
   ASSERT_TRUE(silent.Connect());

@@ -342,6 +342,13 @@ INSTANTIATE_TEST_SUITE_P(
                  "description is too long (2001 bytes; at most 2000)"},
         BadInput{"LongAddress", [](auto& r) { r.address = std::string(301, 'x'); },
                  "address is too long"},
+        BadInput{"NulInDescription",
+                 [](auto& r) { r.description = std::string("积水\0路面", 13); },
+                 "description holds a control character (only tab and line breaks are allowed)"},
+        BadInput{"EscapeInAddress", [](auto& r) { r.address = "大学路\x1b[31m"; },
+                 "address holds a control character"},
+        BadInput{"LineBreakInName", [](auto& r) { r.reporter.name = "张\n三"; },
+                 "reporter.name holds a control character"},
         BadInput{"LonOutOfRange", [](auto& r) { r.lon = 200; }, "lon 200 is out of range"},
         BadInput{"LatOutOfRange", [](auto& r) { r.lat = -91; }, "lat -91 is out of range"},
         BadInput{"LonNaN", [](auto& r) { r.lon = kNaN; }, "lon nan is out of range"},
@@ -379,6 +386,12 @@ TEST_F(CaseServiceTest, GcjAndBaiduInputIsStoredAsWgs84) {
   EXPECT_EQ(c.location.grid_code, "410103001001002");
   // Read as WGS84, the same numbers would be several hundred metres off.
   EXPECT_GT(geo::HaversineMetres(wgs, gcj), 300);
+}
+
+TEST_F(CaseServiceTest, ADescriptionMayBreakLines) {
+  CreateCaseRequest r = GarbageReport();
+  r.description = "路口积水\r\n第二行\t深约 10 cm";
+  EXPECT_EQ(MustCreate(r).record.description, "路口积水\r\n第二行\t深约 10 cm");
 }
 
 TEST_F(CaseServiceTest, PhotosMustBeStoredFirst) {

@@ -25,6 +25,10 @@ std::string ToValidUtf8(std::string_view s);
 // UTF-8 that is the number of code points.
 size_t Utf8Length(std::string_view s);
 
+// Whether `s` holds a control character: a C0 byte (0x00-0x1F) or DEL (0x7F). With
+// `allow_line_breaks`, tab, line feed and carriage return are allowed (multi-line free text).
+bool HasControlCharacter(std::string_view s, bool allow_line_breaks);
+
 // The longest prefix of `s` of at most `max_bytes` bytes that does not cut a character: for
 // shortening a value quoted in a message.
 std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
