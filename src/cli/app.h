@@ -35,6 +35,9 @@
 
 namespace citygrid::cli {
 
+// The administrator the CLI's export and import act as: it has the database in its hands anyway.
+inline const Actor kCliActor{"citygrid-cli", Role::kAdmin, ""};
+
 struct AppOptions {
   std::string data_dir = "citygrid-data";  // SQLite database and media (created when missing)
   std::string db_url;                      // "postgresql://..." selects PostgreSQL

@@ -48,8 +48,6 @@ constexpr const char* kExportUsage =
     "  takes one grouping, xlsx one sheet per grouping\n"
     "Reporter names and phone numbers are not exported.\n";
 
-// The administrator the CLI acts as: it has the database in its hands anyway.
-const Actor kCliActor{"citygrid-cli", Role::kAdmin, ""};
 
 struct ExportArgs {
   AppOptions app;

@@ -11,6 +11,8 @@
 //     API's layers plus the district import again and replace it.
 //   - ImportCategoriesReplacesTheTaxonomyOrNothing: a malformed file changes nothing; the
 //     shipped data/categories.json imports.
+//   - ImportLedgerWritesAllOrNothingAndNamesEachBadCell: `import ledger` as the API's import
+//     (every bad cell named, --dry-run, --valid-rows-only, CSV and the API's XLSX).
 //   - UsageErrors: unknown things to export/import exit 2; import 311 says it is not there.
 
 #include <signal.h>
@@ -366,6 +368,107 @@ TEST_F(ExportImportTest, ImportCategoriesReplacesTheTaxonomyOrNothing) {
       << out;
   EXPECT_NE(out.find("categories from"), std::string::npos) << out;
   EXPECT_EQ(version(), before + 1);
+}
+
+// The rows of the API's CSV export of a ledger (header first), as the reader reads them.
+std::vector<std::vector<std::string>> CsvRows(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows;
+  std::string_view text(csv);
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  CsvReader reader(text);
+  std::vector<std::string> row;
+  while (true) {
+    Result<bool> more = reader.Next(&row);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string CsvText(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendCsvField(out, row[i]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// `citygrid import ledger` is the API's import: all or nothing with every bad cell named (row,
+// column, value, reason), --dry-run writing nothing, --valid-rows-only writing the good rows,
+// CSV and XLSX; the running server's API sees what it wrote.
+TEST_F(ExportImportTest, ImportLedgerWritesAllOrNothingAndNamesEachBadCell) {
+  const std::string id = "old-compounds";
+  auto count = [&] {
+    HttpResponse r = Get("/api/v1/ledgers/" + id + "/rows?limit=1");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? bj::parse(r.body).at("count").as_int64() : -1;
+  };
+  auto import = [&](const std::string& file, std::vector<std::string> flags, std::string* out) {
+    std::vector<std::string> args = {"import", "ledger", id, file, "--data", *data_};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return RunProcess(CITYGRID_BINARY, args, out);
+  };
+  HttpResponse exported = Get("/api/v1/ledgers/" + id + "/export?format=csv");
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  std::vector<std::vector<std::string>> rows = CsvRows(exported.body);
+  ASSERT_GE(rows.size(), 4u);
+  const std::vector<std::string>& header = rows[0];
+  const int progress = CsvColumn(header, "进度"), households = CsvColumn(header, "户数");
+  ASSERT_GE(progress, 0);
+  ASSERT_GE(households, 0);
+  const int64_t before = count();
+
+  std::vector<std::string> changed = rows[1], added = rows[2], bad = rows[3];
+  changed[progress] = changed[progress] == "95" ? "96" : "95";
+  added[0] = "R9001";
+  bad[0] = "R9002";
+  bad[progress] = "150";
+  bad[households] = "-5";
+  const std::string mixed = *dir_ + "/mixed.csv", good = *dir_ + "/good.csv";
+  std::ofstream(mixed) << CsvText({header, changed, added, bad});
+  std::ofstream(good) << CsvText({header, changed, added});
+
+  std::string out;
+  EXPECT_EQ(import(mixed, {}, &out), 1) << out;
+  EXPECT_NE(out.find("row 4, column 进度, value '150': 150 is above the maximum 100"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("row 4, column 户数, value '-5': -5 is below the minimum 0"),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("nothing written"), std::string::npos) << out;
+  EXPECT_EQ(count(), before);
+
+  EXPECT_EQ(import(good, {"--dry-run"}, &out), 0) << out;
+  EXPECT_NE(out.find("1 created, 1 updated"), std::string::npos) << out;
+  EXPECT_NE(out.find("dry run, nothing written"), std::string::npos) << out;
+  EXPECT_EQ(count(), before);
+
+  EXPECT_EQ(import(mixed, {"--valid-rows-only"}, &out), 0) << out;
+  EXPECT_NE(out.find("3 rows read, 2 valid, 1 created, 1 updated, 0 unchanged, 2 errors; written"),
+            std::string::npos) << out;
+  EXPECT_EQ(count(), before + 1);
+  HttpResponse r9001 = Get("/api/v1/ledgers/" + id + "/rows?q=R9001");
+  ASSERT_EQ(r9001.status, 200);
+  EXPECT_EQ(bj::parse(r9001.body).at("count").as_int64(), 1) << r9001.body;
+
+  // The API's XLSX export imports back unchanged.
+  HttpResponse xlsx = Get("/api/v1/ledgers/" + id + "/export?format=xlsx");
+  ASSERT_EQ(xlsx.status, 200);
+  const std::string xlsx_file = *dir_ + "/rows.xlsx";
+  std::ofstream(xlsx_file, std::ios::binary) << xlsx.body;
+  EXPECT_EQ(import(xlsx_file, {}, &out), 0) << out;
+  EXPECT_NE(out.find("0 created, 0 updated, " + std::to_string(before + 1) + " unchanged"),
+            std::string::npos) << out;
+
+  EXPECT_EQ(import(good, {"--format", "pdf"}, &out), 2) << out;
+  EXPECT_EQ(RunProcess(CITYGRID_BINARY, {"import", "ledger", "no-such", good, "--data", *data_},
+                       &out),
+            1);
+  EXPECT_NE(out.find("no-such"), std::string::npos) << out;
 }
 
 TEST_F(ExportImportTest, UsageErrors) {
