@@ -594,9 +594,16 @@ Response Stream(ApiServices& services, const Request& request) {
     return ErrorResponse(Status(StatusCode::kUnavailable, "the live feed is not running"));
   }
   std::shared_ptr<service::FeedSubscription> sub = services.feed->Subscribe(who->ToActor());
+  // The stream outlives the request that opened it: before each delivery the token is checked
+  // again, so a logout, an expired session or a disabled user ends the stream (the error ends
+  // it; the EventSource's reconnection then gets 401) instead of feeding it on.
+  const std::string token_key = service::AuthService::TokenKey(BearerToken(request, true));
+  service::AuthService* auth = &services.auth;
   return PulledEventStream(
-      [sub](std::chrono::milliseconds wait) -> Result<std::string> {
+      [sub, auth, token_key](std::chrono::milliseconds wait) -> Result<std::string> {
         CITYGRID_ASSIGN_OR_RETURN(std::vector<service::FeedItem> items, sub->Next(wait));
+        Result<service::Principal> still = auth->AuthenticateKey(token_key);
+        if (!still.ok()) return still.status();
         std::string text;
         for (const service::FeedItem& item : items) text += FeedEventText(item);
         return text;

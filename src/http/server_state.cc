@@ -60,9 +60,29 @@ void AccessLog::RunFlusher() {
   }
 }
 
-void AccessLog::Write(std::string_view remote, std::string_view method, std::string_view target,
+std::string RedactAccessToken(std::string_view target) {
+  std::string out(target);
+  const size_t query = out.find('?');
+  if (query == std::string::npos) return out;
+  static constexpr std::string_view kName = "access_token=";
+  for (size_t at = out.find(kName, query); at != std::string::npos; at = out.find(kName, at + 1)) {
+    if (out[at - 1] != '?' && out[at - 1] != '&') continue;  // "x_access_token=" is another name
+    const size_t value = at + kName.size();
+    size_t end = out.find('&', value);
+    if (end == std::string::npos) end = out.size();
+    out.replace(value, end - value, "REDACTED");
+  }
+  return out;
+}
+
+void AccessLog::Write(std::string_view remote, std::string_view method, std::string_view raw_target,
                       int status, uint64_t bytes, std::chrono::nanoseconds duration) {
   if (out_ == nullptr) return;
+  // An EventSource sends its bearer token in the query (?access_token=): a log keeps no token.
+  const std::string redacted = raw_target.find("access_token=") == std::string_view::npos
+                                   ? std::string()
+                                   : RedactAccessToken(raw_target);
+  const std::string_view target = redacted.empty() ? raw_target : std::string_view(redacted);
   std::string line = FormatIso8601(SystemClock::Default().Now());
   line.reserve(line.size() + remote.size() + method.size() + target.size() + 48);
   line += ' ';

@@ -22,6 +22,11 @@ namespace citygrid::http::internal {
 
 class Session;
 
+// `target` with the value of every ?access_token= / &access_token= query parameter replaced by
+// "REDACTED" (the live feed's EventSource sends its bearer token there); other targets as they
+// are.
+std::string RedactAccessToken(std::string_view target);
+
 // One line per request: "<time> <remote> <method> <target> <status> <bytes> <ms>ms".
 // Lines are buffered and written in batches: when 64 KiB are pending, every 200 ms by a
 // background thread, and at Close/destruction (so a stopped server has written every line).

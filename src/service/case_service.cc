@@ -64,6 +64,13 @@ Status TooLong(std::string_view field, size_t size, size_t max) {
                               " bytes; at most " + std::to_string(max) + ")");
 }
 
+// The key the store keeps for a create: a client's key is its own, so two users sending the same
+// key (and even the same body) get two cases, and neither is answered with the other's case.
+std::string ScopedIdempotencyKey(const Actor& actor, const std::string& key) {
+  if (key.empty() || actor.role == Role::kSystem) return key;
+  return "user:" + actor.user + ":" + key;
+}
+
 // Free text may break lines (a description, a note); names and addresses are one line. Other
 // control characters (NUL, escape, ...) have no place in either and would reach every export.
 Status CheckText(std::string_view field, std::string_view text, bool multi_line) {
@@ -308,7 +315,7 @@ Result<CaseService::PreparedCreate> CaseService::PrepareCreate(
   PreparedCreate prepared;
   prepared.new_case.created = MakeCreatedEvent(opened, actor, "", request.intake);
   prepared.new_case.initial = std::move(opened);
-  prepared.new_case.idempotency_key = idempotency_key;
+  prepared.new_case.idempotency_key = ScopedIdempotencyKey(actor, idempotency_key);
   prepared.new_case.request_fingerprint = Fingerprint(request);
   prepared.data = std::move(data);
   prepared.actor = actor;

@@ -70,6 +70,11 @@ Status CheckAttributes(const Category& category, const std::vector<AttributeAnsw
     if (!def->variable) {
       return InvalidArgumentError(field + " is informational and takes no value");
     }
+    // As the description: text lines only (XML cannot carry most control characters at all).
+    if (HasControlCharacter(a.second, /*allow_line_breaks=*/def->datatype ==
+                                          AttributeDatatype::kText)) {
+      return InvalidArgumentError(field + " holds a control character");
+    }
     switch (def->datatype) {
       case AttributeDatatype::kNumber: {
         double v;

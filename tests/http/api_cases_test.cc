@@ -135,6 +135,12 @@ TEST_P(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
   EXPECT_EQ(other.status, 409) << other.body;
   EXPECT_EQ(ErrorCode(other), "already_exists");
   EXPECT_EQ(api_.CountCases(), 1);
+  // A key is its user's: another user's same key and body is a new case, and never an answer
+  // with the first user's case.
+  HttpResponse someone_else = Create(Report(), "admin", "retry-key-1");
+  ASSERT_EQ(someone_else.status, 201) << someone_else.body;
+  EXPECT_NE(Str(Body(someone_else)["number"]), Str(Body(first)["number"]));
+  EXPECT_EQ(api_.CountCases(), 2);
 }
 
 // The fixture's server has 2 threads; 64 creates at the same moment all get 201 on either

@@ -63,6 +63,34 @@ TEST(ApiStreamTest, HandlerDoesNotReceiveAnotherUnitsCases) {
   EXPECT_EQ(text.find(number), std::string::npos) << text;
 }
 
+// The stream outlives its opening request: a logout ends it before it delivers anything more.
+TEST(ApiStreamTest, ALogoutEndsTheStreamBeforeItsNextEvent) {
+  ApiFixture api;
+  ASSERT_TRUE(api.ready()) << api.error();
+  std::string op = api.Login("operator");
+  std::string watcher = api.Login("dispatcher");
+  HttpClient stream("127.0.0.1", api.port());
+  ASSERT_TRUE(stream.Connect());
+  ASSERT_TRUE(stream.SendRaw("GET /api/v1/stream?access_token=" + watcher +
+                             " HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_EQ(stream.ReadResponseHead().status, 200);
+  for (int i = 0; i < 100 && api.feed().subscriber_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  HttpResponse first = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
+  ASSERT_EQ(first.status, 201);
+  const std::string seen = Str(Body(first)["number"]);
+  EXPECT_NE(stream.ReadStreamUntil(seen, std::chrono::seconds(10)).find(seen), std::string::npos);
+
+  ASSERT_EQ(api.client().Post("/api/v1/auth/logout", "", ApiFixture::Auth(watcher)).status, 200);
+  HttpResponse second = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
+  ASSERT_EQ(second.status, 201);
+  const std::string unseen = Str(Body(second)["number"]);
+  std::string text = stream.ReadStreamUntil(unseen, std::chrono::seconds(3));
+  EXPECT_EQ(text.find(unseen), std::string::npos) << text;
+  EXPECT_TRUE(stream.WaitForClose(std::chrono::seconds(5)));
+}
+
 TEST(ApiStreamTest, StreamNeedsAToken) {
   ApiFixture api;
   ASSERT_TRUE(api.ready()) << api.error();

@@ -721,6 +721,15 @@ TEST_P(Open311Test, FormBodiesMayCarryUnencodedBrackets) {
   EXPECT_EQ(gbk.status, 400);
   EXPECT_NE(Error(gbk, "json").second.find("is not UTF-8 once percent-decoded"), std::string::npos)
       << gbk.body;
+  // An attribute's value is text as the description is: no control characters.
+  Form controlled = Report("控制字符");
+  controlled.erase(controlled.begin() + 1);
+  HttpResponse control = api_.client().Post(
+      "/open311/v2/requests.json",
+      Encode(controlled) + "&service_code=09009&attribute[plate]=A%01B", kFormHeaders);
+  EXPECT_EQ(control.status, 400) << control.body;
+  EXPECT_NE(Error(control, "json").second.find("attribute[plate] holds a control character"),
+            std::string::npos) << control.body;
   EXPECT_EQ(api_.CountCases(), 1);
   // extensions is true or false; anything else is an error rather than a silent false.
   HttpResponse ext =

@@ -20,6 +20,7 @@
 #include "citygrid/http/sse.h"
 #include "citygrid/http/static_files.h"
 #include "citygrid/http/system_routes.h"
+#include "src/http/server_state.h"
 #include "tests/testing/http_client.h"
 #include "tests/testing/paths.h"
 
@@ -633,18 +634,34 @@ TEST(ServerTest, AccessLogWritesOneLinePerRequest) {
     HttpClient client("127.0.0.1", server->port());
     client.Get("/hello/log?x=1");
     client.Get("/missing");
+    client.Get("/hello/log?access_token=s3cret-token&x=2");
   }
   std::ifstream in(dir + "/access.log");
-  std::string first, second, third;
+  std::string first, second, third, fourth;
   std::getline(in, first);
   std::getline(in, second);
-  EXPECT_FALSE(std::getline(in, third));
+  std::getline(in, third);
+  EXPECT_FALSE(std::getline(in, fourth));
+  // An EventSource's bearer token in the query is not written down.
+  EXPECT_NE(third.find(" GET /hello/log?access_token=REDACTED&x=2 200 "), std::string::npos)
+      << third;
+  EXPECT_EQ(third.find("s3cret"), std::string::npos) << third;
   // "2024-05-01T12:00:00.123+08:00 127.0.0.1:5555 GET /hello/log?x=1 200 21 0.123ms"
   EXPECT_NE(first.find(" 127.0.0.1:"), std::string::npos) << first;
   EXPECT_NE(first.find(" GET /hello/log?x=1 200 21 "), std::string::npos) << first;
   EXPECT_EQ(first.substr(first.size() - 2), "ms");
   EXPECT_NE(second.find(" GET /missing 404 "), std::string::npos) << second;
   std::filesystem::remove_all(dir);
+}
+
+TEST(AccessLogTest, RedactsEveryAccessTokenParameterAndNothingElse) {
+  using internal::RedactAccessToken;
+  EXPECT_EQ(RedactAccessToken("/api/v1/stream?access_token=abc"),
+            "/api/v1/stream?access_token=REDACTED");
+  EXPECT_EQ(RedactAccessToken("/s?a=1&access_token=abc&b=2&access_token="),
+            "/s?a=1&access_token=REDACTED&b=2&access_token=REDACTED");
+  EXPECT_EQ(RedactAccessToken("/s?my_access_token=abc"), "/s?my_access_token=abc");
+  EXPECT_EQ(RedactAccessToken("/access_token=abc"), "/access_token=abc");  // a path, no query
 }
 
 TEST(ServerTest, StartFailsOnABusyPortAndABadHost) {

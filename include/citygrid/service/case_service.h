@@ -16,9 +16,11 @@
 //      routing (service/routing.h) gives the suggested unit and the reason;
 //   3. the first stage's deadline (verify for public channels, register for inspector) comes
 //      from the category's deadline row (`condition`) and the work calendar;
-//   4. the case and its kCreated event are stored with the idempotency key: a retry with the
-//      same key and the same request returns the original case (created = false); the same key
-//      with a different request is kAlreadyExists;
+//   4. the case and its kCreated event are stored with the idempotency key, scoped to the
+//      user (stored as "user:<username>:<key>"; the system actor's keys, which Open311 scopes
+//      to its API key itself, as given): a retry by the same user with the same key and the
+//      same request returns the original case (created = false); the same key with a different
+//      request is kAlreadyExists; another user's same key is another key;
 //   5. possible duplicates: open cases of the same category within
 //      ReferenceSettings::duplicate_radius_m and created within duplicate_window before it,
 //      nearest first (in memory once EnableDuplicateIndex() ran). A video_ai report with a duplicate is merged into the nearest one at once:
