@@ -737,6 +737,54 @@ bool StateAllows(CaseState state, Action action) {
   return !IsTerminal(state);  // cancel, merge, supervise
 }
 
+namespace {
+
+bool RoleMayReport(Role role, Channel channel) {
+  switch (role) {
+    case Role::kAdmin:
+    case Role::kSystem:
+      return true;
+    case Role::kInspector:
+      return channel == Channel::kInspector;
+    case Role::kOperator:
+    case Role::kDispatcher:
+      return channel != Channel::kInspector && channel != Channel::kOpen311;
+    case Role::kLeader:
+      return channel == Channel::kLeader;
+    case Role::kHandler:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+Status CheckIntake(const Actor& actor, Channel channel) {
+  if (RoleMayReport(actor.role, channel)) return OkStatus();
+  if (actor.role == Role::kHandler) {
+    return PermissionDeniedError("role handler may not report cases (a handler's unit takes "
+                                 "them from dispatch)");
+  }
+  if (channel == Channel::kOpen311) {
+    return PermissionDeniedError(
+        "channel open311 is for Open311 clients: POST /open311/v2/requests with an api_key");
+  }
+  std::string may;
+  for (Channel c : IntakeChannels(actor.role)) may += (may.empty() ? "" : ", ") + std::string(Name(c));
+  return PermissionDeniedError("role " + std::string(Name(actor.role)) +
+                               " may not report on channel " + std::string(Name(channel)) +
+                               " (it may on " + may + ")");
+}
+
+std::vector<Channel> IntakeChannels(Role role) {
+  std::vector<Channel> channels;
+  for (Channel c : {Channel::kInspector, Channel::kPublic, Channel::kHotline, Channel::kOpen311,
+                    Channel::kVideoAi, Channel::kLeader, Channel::kMedia}) {
+    if (RoleMayReport(role, c)) channels.push_back(c);
+  }
+  return channels;
+}
+
 Status CheckAction(const Case& c, const Actor& actor, Action action) {
   CITYGRID_RETURN_IF_ERROR(CheckRole(c, actor, action));
   CITYGRID_RETURN_IF_ERROR(CheckState(c, action));

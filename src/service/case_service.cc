@@ -277,6 +277,7 @@ Result<CaseService::PreparedCreate> CaseService::PrepareCreate(
     return FailedPreconditionError("no geography is loaded; import the district first");
   }
   Channel channel = *ParseChannel(request.channel);
+  CITYGRID_RETURN_IF_ERROR(CheckIntake(actor, channel));
   geo::Crs crs = request.crs.empty() ? geo::Crs::kWgs84 : *geo::ParseCrs(request.crs);
   geo::LonLat wgs84 = geo::Convert({request.lon, request.lat}, crs, geo::Crs::kWgs84);
   LocatedPoint at = LocatePoint(*data, wgs84);

@@ -281,6 +281,42 @@ TEST(CaseStateMachineTest, EveryStateActionRoleCombinationFollowsTheSpecificatio
   EXPECT_GT(refused, 100);
 }
 
+// Who may report on which channel: every cell of role × channel, as the header's table says.
+TEST(CaseStateMachineTest, EachRoleReportsOnlyOnItsChannels) {
+  using C = Channel;
+  const std::map<Role, std::set<Channel>> may = {
+      {Role::kAdmin, {C::kInspector, C::kPublic, C::kHotline, C::kOpen311, C::kVideoAi,
+                      C::kLeader, C::kMedia}},
+      {Role::kSystem, {C::kInspector, C::kPublic, C::kHotline, C::kOpen311, C::kVideoAi,
+                       C::kLeader, C::kMedia}},
+      {Role::kInspector, {C::kInspector}},
+      {Role::kOperator, {C::kPublic, C::kHotline, C::kVideoAi, C::kLeader, C::kMedia}},
+      {Role::kDispatcher, {C::kPublic, C::kHotline, C::kVideoAi, C::kLeader, C::kMedia}},
+      {Role::kLeader, {C::kLeader}},
+      {Role::kHandler, {}},
+  };
+  for (const Actor& actor : kAllActors) {
+    const std::set<Channel>& allowed = may.at(actor.role);
+    EXPECT_EQ(IntakeChannels(actor.role), std::vector<Channel>(allowed.begin(), allowed.end()))
+        << Name(actor.role);
+    for (Channel channel : {C::kInspector, C::kPublic, C::kHotline, C::kOpen311, C::kVideoAi,
+                            C::kLeader, C::kMedia}) {
+      Status s = CheckIntake(actor, channel);
+      EXPECT_EQ(s.ok(), allowed.count(channel) == 1) << Name(actor.role) << " " << Name(channel);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), StatusCode::kPermissionDenied);
+      }
+    }
+  }
+  EXPECT_EQ(CheckIntake(kOperator, C::kInspector).message(),
+            "role operator may not report on channel inspector (it may on public, hotline, "
+            "video_ai, leader, media)");
+  EXPECT_EQ(CheckIntake(kHandler, C::kPublic).message(),
+            "role handler may not report cases (a handler's unit takes them from dispatch)");
+  EXPECT_NE(CheckIntake(kOperator, C::kOpen311).message().find("/open311/v2/requests"),
+            std::string::npos);
+}
+
 TEST(CaseStateMachineTest, VerifyInvalidEndsInInvalid) {
   Case c = In(CaseState::kReported);
   ActionParams p;

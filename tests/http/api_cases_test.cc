@@ -42,9 +42,10 @@ class ApiCasesTest : public ::testing::TestWithParam<ApiBackend> {
     return t;
   }
 
-  HttpResponse Create(const std::string& body, const std::string& user = "operator",
+  // As `user`; by default the user who may report on the body's channel.
+  HttpResponse Create(const std::string& body, const std::string& user = "",
                       const std::string& key = "") {
-    HttpHeaderList h = ApiFixture::Auth(Token(user));
+    HttpHeaderList h = ApiFixture::Auth(Token(user.empty() ? api_test::ReporterFor(body) : user));
     if (!key.empty()) h.emplace_back("Idempotency-Key", key);
     return api_.client().Post("/api/v1/cases", body, h);
   }
@@ -141,6 +142,29 @@ TEST_P(ApiCasesTest, IdempotentRetryReturnsTheSameCaseWith200) {
   ASSERT_EQ(someone_else.status, 201) << someone_else.body;
   EXPECT_NE(Str(Body(someone_else)["number"]), Str(Body(first)["number"]));
   EXPECT_EQ(api_.CountCases(), 2);
+}
+
+// A role reports only on its channels: nobody skips verification by claiming the inspector
+// channel, and a handler reports nothing (403 naming the role and channel, nothing created).
+TEST_P(ApiCasesTest, EachRoleReportsOnlyOnItsChannels) {
+  struct Refused {
+    std::string user, channel, says;
+  };
+  for (const Refused& r : std::vector<Refused>{
+           {"operator", "inspector", "role operator may not report on channel inspector"},
+           {"leader", "public", "role leader may not report on channel public"},
+           {"handler", "public", "role handler may not report cases"},
+           {"inspector", "hotline", "role inspector may not report on channel hotline"},
+           {"dispatcher", "open311", "channel open311 is for Open311 clients"}}) {
+    HttpResponse refused = Create(Report(r.channel), r.user);
+    EXPECT_EQ(refused.status, 403) << r.user << " " << r.channel << ": " << refused.body;
+    EXPECT_NE(refused.body.find(r.says), std::string::npos) << refused.body;
+  }
+  EXPECT_EQ(api_.CountCases(), 0);
+  EXPECT_EQ(Create(Report("leader"), "leader").status, 201);
+  EXPECT_EQ(Create(Report("inspector"), "inspector").status, 201);
+  EXPECT_EQ(Create(Report("media"), "dispatcher").status, 201);
+  EXPECT_EQ(api_.CountCases(), 3);
 }
 
 // The fixture's server has 2 threads; 64 creates at the same moment all get 201 on either

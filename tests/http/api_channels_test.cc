@@ -48,7 +48,7 @@ class ApiChannelsTest : public ::testing::TestWithParam<std::tuple<ApiBackend, s
   }
 
   HttpResponse Create(const std::string& body, const std::string& key) {
-    HttpHeaderList h = ApiFixture::Auth(Token("operator"));
+    HttpHeaderList h = ApiFixture::Auth(Token(api_test::ReporterFor(body)));
     h.emplace_back("Idempotency-Key", key);
     return api_.client().Post("/api/v1/cases", body, h);
   }

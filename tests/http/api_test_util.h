@@ -38,4 +38,13 @@ inline std::string Report(const std::string& channel = "public", double lon = 11
          R"(,"address":"建中街12号","reporter":{"name":"张三","phone":"13812341234"}})";
 }
 
+// The fixture's user who may report a case with this body (domain CheckIntake): the inspector on
+// the inspector channel, the admin on open311 (Open311 clients use /open311/v2), the operator
+// on the others.
+inline std::string ReporterFor(const std::string& body) {
+  if (body.find(R"("channel":"inspector")") != std::string::npos) return "inspector";
+  if (body.find(R"("channel":"open311")") != std::string::npos) return "admin";
+  return "operator";
+}
+
 }  // namespace citygrid::http::api_test

@@ -18,7 +18,7 @@ const Actor kHandlerHw = MakeActor("hw1", Role::kHandler, "U-HW");
 const Actor kHandlerCg = MakeActor("cg1", Role::kHandler, "U-CG");
 
 std::string CreateAndDispatch(ServiceEnv& env, const std::string& unit) {
-  auto created = env.service().Create(kOperator, GarbageReport("inspector"), "");
+  auto created = env.service().Create(kInspector, GarbageReport("inspector"), "");
   EXPECT_TRUE(created.ok()) << created.status().ToString();
   std::string number = created->record.number;
   ActRequest reg;

@@ -29,15 +29,22 @@ const Actor kHandlerHw = MakeActor("hw1", Role::kHandler, "U-HW");
 const Actor kHandlerCg = MakeActor("cg1", Role::kHandler, "U-CG");
 const Actor kPublic = MakeActor("public", Role::kSystem);
 
+// Who reports on a request's channel in these tests (domain CheckIntake): an inspector on its
+// own channel, the system actor (as Open311 does) on open311, an operator on the others.
+const Actor& ReporterOf(const CreateCaseRequest& r) {
+  return r.channel == "inspector" ? kInspector : r.channel == "open311" ? kPublic : kOperator;
+}
+
 class CaseServiceTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(env_.ready()); }
 
   CaseService& service() { return env_.service(); }
 
+  // Reported by `actor`, or by whoever reports on the request's channel (ReporterOf).
   CreateCaseResult MustCreate(const CreateCaseRequest& r, const std::string& key = "",
-                              const Actor& actor = kOperator) {
-    auto result = service().Create(actor, r, key);
+                              const Actor* actor = nullptr) {
+    auto result = service().Create(actor != nullptr ? *actor : ReporterOf(r), r, key);
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     return result.ok() ? *result : CreateCaseResult{};
   }
@@ -218,7 +225,7 @@ TEST_F(CaseServiceTest, HandlerOfAnotherUnitGetsNotFound) {
 }
 
 TEST_F(CaseServiceTest, ReporterIsMaskedForRolesThatDoNotNeedIt) {
-  CreateCaseResult created = MustCreate(GarbageReport(), "", kOperator);
+  CreateCaseResult created = MustCreate(GarbageReport(), "", &kOperator);
   EXPECT_EQ(created.record.reporter.name, "张三");
   std::string number = created.record.number;
   auto as_inspector = service().Get(kInspector, number);
@@ -698,7 +705,7 @@ TEST_P(DuplicateSearchTest, VideoAiDuplicateIsMergedAutomatically) {
   CreateCaseRequest ai = GarbageReport("video_ai");
   ai.reporter = {};
   ai.lat += 0.0002;  // ~22 m north
-  CreateCaseResult result = MustCreate(ai, "cam-7-frame-1234", kPublic);
+  CreateCaseResult result = MustCreate(ai, "cam-7-frame-1234", &kPublic);
   EXPECT_EQ(result.merged_into, original);
   EXPECT_EQ(result.record.state, CaseState::kMerged);
   EXPECT_EQ(result.record.merged_into, original);
@@ -708,7 +715,7 @@ TEST_P(DuplicateSearchTest, VideoAiDuplicateIsMergedAutomatically) {
   EXPECT_EQ(detail->history[1].action, Action::kMerge);
   EXPECT_EQ(detail->history[1].actor.role, Role::kSystem);
   // A retry of the same detection returns the merged case, not a new one.
-  CreateCaseResult retry = MustCreate(ai, "cam-7-frame-1234", kPublic);
+  CreateCaseResult retry = MustCreate(ai, "cam-7-frame-1234", &kPublic);
   EXPECT_FALSE(retry.created);
   EXPECT_EQ(retry.merged_into, original);
   EXPECT_EQ(env_.CountAll(), 2);
@@ -789,7 +796,7 @@ TEST_F(CaseServiceTest, DuplicateIndexAgreesWithTheStoreQueryOnRandomCases) {
     geo::LonLat p = random_point();
     r.lon = p.lon;
     r.lat = p.lat;
-    auto created = writer.Create(kOperator, r, "");
+    auto created = writer.Create(ReporterOf(r), r, "");
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     numbers.push_back(created->record.number);
     // Now and then someone closes out or moves an earlier case.

@@ -145,6 +145,20 @@ bool StateAllows(CaseState state, Action action);
 // when no postpone request is pending and for postpone_request when one already is.
 Status CheckAction(const Case& c, const Actor& actor, Action action);
 
+// Whether `actor` may report a new case on `channel` (POST /api/v1/cases and its batch), so that
+// no one skips what the channel implies (an inspector report starts verified, at pending):
+//   inspector                        inspectors;
+//   public, hotline, media, video_ai operators and dispatchers (the command center enters
+//                                    citizens' calls and letters; a detector's account);
+//   leader                           leaders, operators and dispatchers (领导交办);
+//   open311                          nobody here: Open311 clients post to /open311/v2;
+// admins and the system actor (Open311, the demo) report on any channel; handlers on none.
+// kPermissionDenied naming the role and the channel otherwise.
+Status CheckIntake(const Actor& actor, Channel channel);
+
+// The channels CheckIntake lets `role` report on, in enum order (the console's choice).
+std::vector<Channel> IntakeChannels(Role role);
+
 // The actions `actor` may take on `c` now, in enum order: exactly those CheckAction accepts.
 // The console shows one button per action.
 std::vector<Action> AvailableActions(const Case& c, const Actor& actor);

@@ -12,6 +12,7 @@
 //      max_photos), idempotency key length; then the point, converted to WGS84, must lie in the
 //      district: "point (113.6, 34.7) is outside district 410103". kFailedPrecondition when no
 //      geography is loaded. Nothing is written on any error.
+//      The caller's role must be allowed the channel (domain CheckIntake): kPermissionDenied.
 //   2. the point resolves to grid/community/sub-district and nearest road (+ road chief);
 //      routing (service/routing.h) gives the suggested unit and the reason;
 //   3. the first stage's deadline (verify for public channels, register for inspector) comes

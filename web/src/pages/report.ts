@@ -17,8 +17,20 @@ function newKey(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
+// The channels a role may report on: the server's rule (domain CheckIntake), which answers 403
+// for any other. Inspectors report on their own channel; open311 is Open311 clients' own.
+function intakeChannels(role: string): string[] {
+  if (role === 'admin') return CHANNELS;
+  if (role === 'inspector') return ['inspector'];
+  if (role === 'leader') return ['leader'];
+  if (role === 'operator' || role === 'dispatcher') return CHANNELS.filter((c) => c !== 'inspector' && c !== 'open311');
+  return [];
+}
+
 export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
   const inspector = ctx.user.role === 'inspector';
+  const allowed = intakeChannels(ctx.user.role);
+  const preferred = allowed.includes('public') ? 'public' : allowed[0];
   const mapEl = h('div', { class: 'map report-map', 'data-testid': 'report-map' });
   const placeText = h('p', { class: 'muted', 'data-testid': 'picked-place' }, t('tapMap'));
   const locate = h('button', { type: 'button', class: 'btn', 'data-testid': 'locate-me' }, `⌖ ${t('locateMe')}`);
@@ -33,7 +45,7 @@ export function renderReport(main: HTMLElement, ctx: PageContext): Dispose {
   const description = h('textarea', { name: 'description', rows: 3, 'data-testid': 'report-description' });
   const address = h('input', { name: 'address', 'data-testid': 'report-address' });
   const channel = h('select', { name: 'channel', 'data-testid': 'report-channel' },
-    CHANNELS.filter((c) => c !== 'inspector' || inspector).map((c) => option(c, channelName(c), inspector ? c === 'inspector' : c === 'public')));
+    allowed.map((c) => option(c, channelName(c), c === preferred)));
   const reporterName = h('input', { name: 'reporter_name', autocomplete: 'name' });
   const reporterPhone = h('input', { name: 'reporter_phone', type: 'tel', autocomplete: 'tel', pattern: '[0-9+\\- ]{5,20}' });
   const photos = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/webp', capture: 'environment', multiple: true, 'data-testid': 'report-photos' });
