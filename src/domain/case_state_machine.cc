@@ -770,7 +770,9 @@ Status CheckIntake(const Actor& actor, Channel channel) {
         "channel open311 is for Open311 clients: POST /open311/v2/requests with an api_key");
   }
   std::string may;
-  for (Channel c : IntakeChannels(actor.role)) may += (may.empty() ? "" : ", ") + std::string(Name(c));
+  for (Channel c : IntakeChannels(actor.role)) {
+    may += (may.empty() ? "" : ", ") + std::string(Name(c));
+  }
   return PermissionDeniedError("role " + std::string(Name(actor.role)) +
                                " may not report on channel " + std::string(Name(channel)) +
                                " (it may on " + may + ")");
