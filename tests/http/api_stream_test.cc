@@ -19,21 +19,32 @@ using citygrid::testing::ApiFixture;
 using citygrid::testing::HttpClient;
 using citygrid::testing::HttpResponse;
 
+// Opens GET /api/v1/stream`query` on `stream` with `headers` ("Name: value\r\n" lines) and, once
+// the answer's head is read, waits (bounded) until the feed has a subscriber, so that a write
+// made next is seen. Returns the head ("" status 0 when the connection failed).
+HttpResponse OpenStream(ApiFixture& api, HttpClient& stream, const std::string& query,
+                        const std::string& headers) {
+  if (!stream.Connect() ||
+      !stream.SendRaw("GET /api/v1/stream" + query + " HTTP/1.1\r\nHost: x\r\n" + headers +
+                      "\r\n")) {
+    return HttpResponse{};
+  }
+  HttpResponse head = stream.ReadResponseHead();
+  for (int i = 0; i < 100 && head.status == 200 && api.feed().subscriber_count() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return head;
+}
+
 TEST(ApiStreamTest, SubscriberReceivesTheEventOfANewCase) {
   ApiFixture api;
   ASSERT_TRUE(api.ready()) << api.error();
   std::string token = api.Login("operator");
   HttpClient stream("127.0.0.1", api.port());
-  ASSERT_TRUE(stream.Connect());
-  ASSERT_TRUE(stream.SendRaw("GET /api/v1/stream?access_token=" + token +
-                             " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"));
-  HttpResponse head = stream.ReadResponseHead();
+  HttpResponse head =
+      OpenStream(api, stream, "?access_token=" + token, "Accept: text/event-stream\r\n");
   ASSERT_EQ(head.status, 200) << head.body;
   EXPECT_NE(head.Header("Content-Type").find("text/event-stream"), std::string::npos);
-  // Let the subscription register before the write.
-  for (int i = 0; i < 100 && api.feed().subscriber_count() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
   HttpResponse created = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(token));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string number = Str(Body(created)["number"]);
@@ -49,13 +60,7 @@ TEST(ApiStreamTest, HandlerDoesNotReceiveAnotherUnitsCases) {
   std::string op = api.Login("operator");
   std::string handler2 = api.Login("handler2");
   HttpClient stream("127.0.0.1", api.port());
-  ASSERT_TRUE(stream.Connect());
-  ASSERT_TRUE(stream.SendRaw("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                             handler2 + "\r\n\r\n"));
-  ASSERT_EQ(stream.ReadResponseHead().status, 200);
-  for (int i = 0; i < 100 && api.feed().subscriber_count() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_EQ(OpenStream(api, stream, "", "Authorization: Bearer " + handler2 + "\r\n").status, 200);
   HttpResponse created = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
   ASSERT_EQ(created.status, 201);
   const std::string number = Str(Body(created)["number"]);
@@ -70,13 +75,7 @@ TEST(ApiStreamTest, ALogoutEndsTheStreamBeforeItsNextEvent) {
   std::string op = api.Login("operator");
   std::string watcher = api.Login("dispatcher");
   HttpClient stream("127.0.0.1", api.port());
-  ASSERT_TRUE(stream.Connect());
-  ASSERT_TRUE(stream.SendRaw("GET /api/v1/stream?access_token=" + watcher +
-                             " HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_EQ(stream.ReadResponseHead().status, 200);
-  for (int i = 0; i < 100 && api.feed().subscriber_count() == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  ASSERT_EQ(OpenStream(api, stream, "?access_token=" + watcher, "").status, 200);
   HttpResponse first = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
   ASSERT_EQ(first.status, 201);
   const std::string seen = Str(Body(first)["number"]);
