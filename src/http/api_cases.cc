@@ -8,11 +8,14 @@
 //   - Photos: multipart/form-data (every file part) or a raw image/* body; JPEG, PNG and WebP by
 //     content sniffing; a file over ApiServices::max_photo_bytes is 413; anything else is 415.
 //   - GET /api/v1/media/{hash}: any signed-in user (hashes are unguessable SHA-256 values).
-//   - GET /api/v1/stream takes the token from Authorization or ?access_token=.
+//   - GET /api/v1/stream takes the token from Authorization or ?access_token=; with
+//     Last-Event-ID (an EventSource's reconnection) it first replays what the client missed, or
+//     sends one `reset` event when that cannot be done.
 
 #include <boost/json.hpp>
 
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <limits>
 #include <memory>
@@ -567,6 +570,15 @@ Response GetMedia(ApiServices& services, const Request& request, std::string_vie
 // ---- GET /api/v1/stream ----
 
 std::string FeedEventText(const service::FeedItem& item) {
+  SseEvent event;
+  event.id = std::to_string(item.event.global_seq);
+  if (item.reset) {
+    object data;
+    data["reason"] = item.reset_reason;
+    event.event = "reset";
+    event.data = json::Serialize(data);
+    return FormatSseEvent(event);
+  }
   object data;
   data["number"] = item.number;
   data["version"] = item.version;
@@ -579,8 +591,6 @@ std::string FeedEventText(const service::FeedItem& item) {
   data["unit"] = item.unit;
   data["subdistrict"] = item.subdistrict;
   data["overdue"] = item.overdue;
-  SseEvent event;
-  event.id = std::to_string(item.event.global_seq);
   event.event = item.event.action ? std::string(Name(*item.event.action))
                                   : std::string(Name(item.event.type));
   event.data = json::Serialize(data);
@@ -593,7 +603,23 @@ Response Stream(ApiServices& services, const Request& request) {
   if (services.feed == nullptr) {
     return ErrorResponse(Status(StatusCode::kUnavailable, "the live feed is not running"));
   }
-  std::shared_ptr<service::FeedSubscription> sub = services.feed->Subscribe(who->ToActor());
+  // A reconnecting EventSource names the last event it received; the stream goes on from there.
+  std::shared_ptr<service::FeedSubscription> sub;
+  if (auto last = request.headers.Get("Last-Event-ID"); last && !last->empty()) {
+    int64_t after = 0;
+    auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), after);
+    if (ec != std::errc() || end != last->data() + last->size() || after < 0) {
+      return ErrorResponse(InvalidArgumentError(
+          "Last-Event-ID '" + std::string(last->substr(0, 40)) +
+          "' is not an event id of this feed (a whole number from an id: line)"));
+    }
+    Result<std::shared_ptr<service::FeedSubscription>> replaying =
+        services.feed->SubscribeAfter(who->ToActor(), after);
+    if (!replaying.ok()) return ErrorResponse(replaying.status());
+    sub = std::move(*replaying);
+  } else {
+    sub = services.feed->Subscribe(who->ToActor());
+  }
   // The stream outlives the request that opened it: before each delivery the token is checked
   // again, so a logout, an expired session or a disabled user ends the stream (the error ends
   // it; the EventSource's reconnection then gets 401) instead of feeding it on.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "citygrid/service/visibility.h"
 
@@ -89,12 +90,101 @@ size_t CaseFeed::subscriber_count() const {
 
 std::shared_ptr<FeedSubscription> CaseFeed::Subscribe(const Actor& viewer) {
   auto sub = std::make_shared<FeedSubscription>(viewer, options_.queue_capacity);
+  Register(sub);
+  return sub;
+}
+
+void CaseFeed::Register(const std::shared_ptr<FeedSubscription>& sub) {
   std::lock_guard lock(mu_);
   if (closed_) {
     sub->Close();
   } else {
     subscribers_.push_back(sub);
   }
+}
+
+namespace {
+
+// The cases of a batch of events, each read once; nullptr for a case that is gone.
+class CaseCache {
+ public:
+  explicit CaseCache(storage::CaseStore& store) : store_(store) {}
+  Result<const Case*> Get(int64_t case_id) {
+    auto it = cases_.find(case_id);
+    if (it == cases_.end()) {
+      Result<Case> c = store_.LoadCase(case_id);
+      if (!c.ok() && c.status().code() != StatusCode::kNotFound) return c.status();
+      it =
+          cases_.emplace(case_id, c.ok() ? std::optional<Case>(std::move(*c)) : std::nullopt).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  storage::CaseStore& store_;
+  std::map<int64_t, std::optional<Case>> cases_;
+};
+
+FeedItem ItemFor(const CaseEvent& e, const Case& c, Role viewer_role) {
+  FeedItem item;
+  item.event = MaskEvent(e, viewer_role);
+  item.number = c.number;
+  item.state = c.state;
+  item.category = c.category;
+  item.unit = c.unit;
+  item.subdistrict = c.location.subdistrict_code;
+  item.overdue = c.overdue;
+  item.version = c.version;
+  return item;
+}
+
+FeedItem ResetItem(int64_t position, std::string reason) {
+  FeedItem item;
+  item.reset = true;
+  item.reset_reason = std::move(reason);
+  item.event.global_seq = position;
+  return item;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<FeedSubscription>> CaseFeed::SubscribeAfter(const Actor& viewer,
+                                                                   int64_t after_seq) {
+  auto sub = std::make_shared<FeedSubscription>(viewer, options_.queue_capacity);
+  std::lock_guard apply(apply_mu_);
+  const int64_t end = position();
+  std::vector<FeedItem> items;
+  if (after_seq < 0 || after_seq > end) {
+    items.push_back(ResetItem(end, "event " + std::to_string(after_seq) +
+                                       " is not one this feed has sent (it is at event " +
+                                       std::to_string(end) + "); reload"));
+  } else if (end - after_seq > options_.replay_limit) {
+    items.push_back(ResetItem(
+        end, std::to_string(end - after_seq) + " events were missed, more than the " +
+                 std::to_string(options_.replay_limit) + " a reconnection replays; reload"));
+  } else {
+    CaseCache cases(store_);
+    for (int64_t seq = after_seq; seq < end;) {
+      CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
+                                store_.EventsAfter(seq, options_.batch));
+      if (events.empty()) break;
+      for (const CaseEvent& e : events) {
+        if (e.global_seq > end) break;
+        CITYGRID_ASSIGN_OR_RETURN(const Case* c, cases.Get(e.case_id));
+        if (c != nullptr && MayView(viewer, *c)) items.push_back(ItemFor(e, *c, viewer.role));
+      }
+      seq = events.back().global_seq;
+    }
+    if (items.size() > options_.queue_capacity) {
+      const size_t missed = items.size();
+      items.clear();
+      items.push_back(ResetItem(end, std::to_string(missed) +
+                                         " events were missed, more than a stream queues (" +
+                                         std::to_string(options_.queue_capacity) + "); reload"));
+    }
+  }
+  for (FeedItem& item : items) sub->Push(std::move(item));
+  Register(sub);
   return sub;
 }
 
@@ -102,6 +192,7 @@ Result<int> CaseFeed::PollOnce() { return FollowEventLog(store_, *this, options_
 
 Status CaseFeed::Apply(const std::vector<CaseEvent>& events) {
   if (events.empty()) return OkStatus();
+  std::lock_guard apply(apply_mu_);
   // Live subscribers (closed ones are forgotten here).
   std::vector<std::shared_ptr<FeedSubscription>> subs;
   {
@@ -115,31 +206,13 @@ Status CaseFeed::Apply(const std::vector<CaseEvent>& events) {
       return false;
     });
   }
-  std::map<int64_t, Case> cases;  // each case read once per batch
+  CaseCache cases(store_);
   for (const CaseEvent& e : events) {
     if (subs.empty()) break;
-    auto it = cases.find(e.case_id);
-    if (it == cases.end()) {
-      Result<Case> c = store_.LoadCase(e.case_id);
-      if (!c.ok()) {
-        if (c.status().code() == StatusCode::kNotFound) continue;
-        return c.status();
-      }
-      it = cases.emplace(e.case_id, std::move(*c)).first;
-    }
-    const Case& c = it->second;
+    CITYGRID_ASSIGN_OR_RETURN(const Case* c, cases.Get(e.case_id));
+    if (c == nullptr) continue;
     for (const auto& s : subs) {
-      if (!MayView(s->viewer(), c)) continue;
-      FeedItem item;
-      item.event = MaskEvent(e, s->viewer().role);
-      item.number = c.number;
-      item.state = c.state;
-      item.category = c.category;
-      item.unit = c.unit;
-      item.subdistrict = c.location.subdistrict_code;
-      item.overdue = c.overdue;
-      item.version = c.version;
-      s->Push(std::move(item));
+      if (MayView(s->viewer(), *c)) s->Push(ItemFor(e, *c, s->viewer().role));
     }
   }
   std::lock_guard lock(mu_);

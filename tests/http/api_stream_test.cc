@@ -24,9 +24,8 @@ using citygrid::testing::HttpResponse;
 // made next is seen. Returns the head ("" status 0 when the connection failed).
 HttpResponse OpenStream(ApiFixture& api, HttpClient& stream, const std::string& query,
                         const std::string& headers) {
-  if (!stream.Connect() ||
-      !stream.SendRaw("GET /api/v1/stream" + query + " HTTP/1.1\r\nHost: x\r\n" + headers +
-                      "\r\n")) {
+  if (!stream.Connect() || !stream.SendRaw("GET /api/v1/stream" + query +
+                                           " HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n")) {
     return HttpResponse{};
   }
   HttpResponse head = stream.ReadResponseHead();
@@ -88,6 +87,73 @@ TEST(ApiStreamTest, ALogoutEndsTheStreamBeforeItsNextEvent) {
   std::string text = stream.ReadStreamUntil(unseen, std::chrono::seconds(3));
   EXPECT_EQ(text.find(unseen), std::string::npos) << text;
   EXPECT_TRUE(stream.WaitForClose(std::chrono::seconds(5)));
+}
+
+// The id: of the first event in `text` ("" when none).
+std::string FirstId(const std::string& text) {
+  size_t at = text.find("id: ");
+  if (at == std::string::npos) return "";
+  return text.substr(at + 4, text.find('\n', at) - at - 4);
+}
+
+// An EventSource that reconnects sends Last-Event-ID: the stream replays what it missed.
+TEST(ApiStreamTest, AReconnectionWithLastEventIdReplaysWhatWasMissed) {
+  ApiFixture api;
+  ASSERT_TRUE(api.ready()) << api.error();
+  std::string op = api.Login("operator");
+  std::string watcher = api.Login("dispatcher");
+  std::string last_id;
+  {
+    HttpClient stream("127.0.0.1", api.port());
+    ASSERT_EQ(OpenStream(api, stream, "?access_token=" + watcher, "").status, 200);
+    HttpResponse first = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
+    ASSERT_EQ(first.status, 201);
+    std::string text = stream.ReadStreamUntil(Str(Body(first)["number"]), std::chrono::seconds(10));
+    last_id = FirstId(text);
+    ASSERT_FALSE(last_id.empty()) << text;
+  }  // the connection drops
+  for (int i = 0; i < 100 && api.feed().subscriber_count() != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  HttpResponse missed = api.client().Post("/api/v1/cases", Report(), ApiFixture::Auth(op));
+  ASSERT_EQ(missed.status, 201);
+  const std::string number = Str(Body(missed)["number"]);
+  // Wait until the feed has passed the missed event, so that only a replay can bring it.
+  const int64_t before = std::stoll(last_id);
+  for (int i = 0; i < 250 && api.feed().position() <= before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_GT(api.feed().position(), before);
+
+  HttpClient again("127.0.0.1", api.port());
+  ASSERT_EQ(OpenStream(api, again, "?access_token=" + watcher, "Last-Event-ID: " + last_id + "\r\n")
+                .status,
+            200);
+  std::string text = again.ReadStreamUntil(number, std::chrono::seconds(10));
+  EXPECT_NE(text.find("event: created"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"number\":\"" + number + "\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("id: " + last_id + "\n"), std::string::npos) << "repeated: " << text;
+  EXPECT_EQ(FirstId(text), std::to_string(before + 1)) << text;
+}
+
+TEST(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
+  ApiFixture api;
+  ASSERT_TRUE(api.ready()) << api.error();
+  std::string watcher = api.Login("dispatcher");
+  HttpClient stream("127.0.0.1", api.port());
+  ASSERT_EQ(
+      OpenStream(api, stream, "?access_token=" + watcher, "Last-Event-ID: 999999999\r\n").status,
+      200);
+  std::string text = stream.ReadStreamUntil("reload", std::chrono::seconds(10));
+  EXPECT_NE(text.find("event: reset"), std::string::npos) << text;
+  EXPECT_NE(text.find("999999999 is not one this feed has sent"), std::string::npos) << text;
+
+  for (const char* bad : {"abc", "-3", "12x", "1e3"}) {
+    HttpResponse r =
+        api.client().Get("/api/v1/stream?access_token=" + watcher, {{"Last-Event-ID", bad}});
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_NE(r.body.find("Last-Event-ID"), std::string::npos) << r.body;
+  }
 }
 
 TEST(ApiStreamTest, StreamNeedsAToken) {

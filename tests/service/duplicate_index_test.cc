@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "citygrid/domain/case_state_machine.h"
+#include "tests/service/forwarding_case_store.h"
 #include "tests/service/service_test_env.h"
 
 namespace citygrid::service {
@@ -26,48 +27,18 @@ const Actor kInspector = MakeActor("insp", Role::kInspector);
 const Actor kOperator = MakeActor("op", Role::kOperator);
 
 // The real store, with its LoadCase calls counted.
-class CountingCaseStore final : public storage::CaseStore {
+class CountingCaseStore final : public testing::ForwardingCaseStore {
  public:
-  explicit CountingCaseStore(storage::CaseStore& inner) : inner_(inner) {}
+  using ForwardingCaseStore::ForwardingCaseStore;
 
   int loads() const { return loads_.load(); }
 
-  Result<storage::CreateResult> CreateCase(
-      const storage::NewCase& new_case,
-      const std::vector<storage::CounterDelta>& counters) override {
-    return inner_.CreateCase(new_case, counters);
-  }
-  Result<std::vector<CaseEvent>> Append(
-      int64_t case_id, int64_t expected_version, std::vector<CaseEvent> events, const Case& next,
-      const std::vector<storage::CounterDelta>& counters) override {
-    return inner_.Append(case_id, expected_version, std::move(events), next, counters);
-  }
   Result<Case> LoadCase(int64_t case_id) override {
     ++loads_;
-    return inner_.LoadCase(case_id);
-  }
-  Result<Case> LoadCaseByNumber(const std::string& number) override {
-    return inner_.LoadCaseByNumber(number);
-  }
-  Result<std::vector<CaseEvent>> LoadHistory(int64_t case_id) override {
-    return inner_.LoadHistory(case_id);
-  }
-  Result<storage::CasePage> QueryCases(const storage::CaseQuery& query) override {
-    return inner_.QueryCases(query);
-  }
-  Result<int64_t> CountCases(const storage::CaseQuery& query) override {
-    return inner_.CountCases(query);
-  }
-  Result<std::vector<CaseEvent>> EventsAfter(int64_t after_seq, int limit) override {
-    return inner_.EventsAfter(after_seq, limit);
-  }
-  Result<int64_t> LastGlobalSeq() override { return inner_.LastGlobalSeq(); }
-  Result<std::vector<storage::CounterDelta>> ReadCounters(const std::string& prefix) override {
-    return inner_.ReadCounters(prefix);
+    return ForwardingCaseStore::LoadCase(case_id);
   }
 
  private:
-  storage::CaseStore& inner_;
   std::atomic<int> loads_{0};
 };
 

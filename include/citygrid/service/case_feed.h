@@ -13,8 +13,11 @@
 // falls that far behind is dropped: its queue is cleared and Next() answers kResourceExhausted,
 // so the client reconnects and reloads instead of the server growing without bound.
 //
-// Events committed before CatchUp() (or SeekToEnd()) are not replayed (a reconnecting client
-// reloads the list).
+// Replay: a client that reconnects names the last event it received (SSE's Last-Event-ID, the
+// event's global_seq) and SubscribeAfter() queues the events it missed, filtered and masked as
+// live ones, before the live ones, with no gap and no repeat. When they cannot be replayed (more
+// than `replay_limit` events behind, more than the queue holds, or an id this log never gave),
+// the subscription starts with one reset item instead: the client reloads what it shows.
 //
 // Thread safety: all methods may be called from any thread.
 
@@ -35,6 +38,11 @@
 namespace citygrid::service {
 
 struct FeedItem {
+  // A reset item (SubscribeAfter) carries no case: the missed events could not be replayed, so
+  // the client reloads; event.global_seq is the position the stream goes on from, reset_reason
+  // says why.
+  bool reset = false;
+  std::string reset_reason;
   CaseEvent event;  // reporter masked for the subscriber's role
   std::string number;
   CaseState state = CaseState::kReported;
@@ -48,6 +56,7 @@ struct FeedItem {
 struct FeedOptions {
   size_t queue_capacity = 1024;
   int batch = 500;  // events read per EventsAfter call by PollOnce() (the follower has its own)
+  int64_t replay_limit = 10000;  // events SubscribeAfter() reads at most to replay
 };
 
 class FeedSubscription {
@@ -102,12 +111,21 @@ class CaseFeed final : public EventLogSubscriber {
   void Close();
 
   std::shared_ptr<FeedSubscription> Subscribe(const Actor& viewer);
+  // Subscribe() that first queues the events after `after_seq` up to the feed's position which
+  // `viewer` may see (or one reset item, see above). Errors are the store's.
+  Result<std::shared_ptr<FeedSubscription>> SubscribeAfter(const Actor& viewer, int64_t after_seq);
   size_t subscriber_count() const;
 
  private:
+  // Registers `sub` (closes it when the feed is closed). Takes mu_.
+  void Register(const std::shared_ptr<FeedSubscription>& sub);
+
   storage::CaseStore& store_;
   const FeedOptions options_;
 
+  // Held through Apply() and SubscribeAfter(), so a replay ends exactly where Apply() goes on.
+  // Taken before mu_.
+  std::mutex apply_mu_;
   mutable std::mutex mu_;
   // State below is protected by mu_.
   int64_t position_ = 0;

@@ -240,6 +240,23 @@ export function renderCommand(main: HTMLElement, _ctx: PageContext): Dispose {
     } catch { /* the case may be invisible to this user */ }
     scheduleKpis();
   };
+  // A reconnecting EventSource sends Last-Event-ID and the server replays what was missed; when
+  // it cannot, it sends `reset`: reload the open cases and the KPIs.
+  source.addEventListener('reset', () => {
+    (async () => {
+      const open = await allCases(new URLSearchParams({ state: OPEN_STATES.join(',') }));
+      if (closed) return;
+      clusters.clearLayers();
+      markers.clear();
+      cases.clear();
+      for (const c of open) place(c);
+      drawLegend();
+      scheduleChart();
+      scheduleInView();
+      mapEl.dataset.cases = String(markers.size);
+    })().catch((e) => message.replaceChildren(errorBox(errMsg(e))));
+    scheduleKpis();
+  });
   // The event name is the action; listen to every name the feed can send.
   for (const name of ['created', 'overdue', 'photo_added', 'verify', 'register', 'reject', 'dispatch', 'accept', 'return',
     'postpone_request', 'postpone_approve', 'postpone_deny', 'suspend', 'resume', 'feedback', 'check_pass',
