@@ -71,6 +71,15 @@ std::string ScopedIdempotencyKey(const Actor& actor, const std::string& key) {
   return "user:" + actor.user + ":" + key;
 }
 
+// The store's refusal of a key already used for another request speaks of its rows (the scoped
+// key, an internal case id); the client hears what to do instead.
+Status ClientFacing(Status s) {
+  if (s.code() != StatusCode::kAlreadyExists) return s;
+  return AlreadyExistsError(
+      "this Idempotency-Key was already used for a different report: a retry must repeat the "
+      "first request's body, a new report needs a new key");
+}
+
 // Free text may break lines (a description, a note); names and addresses are one line. Other
 // control characters (NUL, escape, ...) have no place in either and would reach every export.
 Status CheckText(std::string_view field, std::string_view text, bool multi_line) {
@@ -373,9 +382,9 @@ Result<CreateCaseResult> CaseService::Create(const Actor& actor, const CreateCas
                                              const std::string& idempotency_key) {
   CITYGRID_ASSIGN_OR_RETURN(PreparedCreate prepared,
                             PrepareCreate(actor, request, idempotency_key));
-  CITYGRID_ASSIGN_OR_RETURN(storage::CreateResult stored,
-                            store_.cases().CreateCase(prepared.new_case));
-  return FinishCreate(prepared, std::move(stored));
+  Result<storage::CreateResult> stored = store_.cases().CreateCase(prepared.new_case);
+  if (!stored.ok()) return ClientFacing(stored.status());
+  return FinishCreate(prepared, std::move(*stored));
 }
 
 void CaseService::SetCompletionExecutor(Executor executor) {
@@ -399,7 +408,7 @@ void CaseService::CreateAsync(const Actor& actor, const CreateCaseRequest& reque
         auto finish = [this, kept, done = std::move(done),
                        stored = std::move(stored)]() mutable {
           if (!stored.ok()) {
-            done(stored.status());
+            done(ClientFacing(stored.status()));
             return;
           }
           done(FinishCreate(*kept, std::move(*stored)));

@@ -31,20 +31,51 @@ constexpr std::string_view kOpen311UserPrefix = "open311:";
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s.substr(0, 100)) + "'"; }
 
-bool IsHttpUrl(std::string_view url) {
-  if (url.size() > 2048) return false;
+// A media_url must be an absolute http(s) URL with a host, in one piece (the scheme in any case,
+// as RFC 3986 allows). The error names what is wrong with it.
+Status CheckMediaUrl(std::string_view url) {
+  constexpr size_t kMaxUrl = 2048;
+  if (url.size() > kMaxUrl) {
+    return InvalidArgumentError("media_url is too long (" + std::to_string(url.size()) +
+                                " bytes; at most " + std::to_string(kMaxUrl) + ")");
+  }
+  auto starts_with = [&](std::string_view scheme) {
+    return url.size() >= scheme.size() &&
+           std::equal(scheme.begin(), scheme.end(), url.begin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  };
   std::string_view rest;
-  if (url.rfind("http://", 0) == 0) {
+  if (starts_with("http://")) {
     rest = url.substr(7);
-  } else if (url.rfind("https://", 0) == 0) {
+  } else if (starts_with("https://")) {
     rest = url.substr(8);
   } else {
-    return false;
+    return InvalidArgumentError("media_url " + Quoted(url) + " is not an http(s) URL");
   }
-  if (rest.empty() || rest[0] == '/') return false;
-  return std::none_of(url.begin(), url.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-  });
+  if (rest.empty() || rest[0] == '/') {
+    return InvalidArgumentError("media_url " + Quoted(url) + " has no host");
+  }
+  if (std::any_of(url.begin(), url.end(), [](char c) {
+        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+      })) {
+    return InvalidArgumentError("media_url " + Quoted(url) +
+                                " holds a space or a control character (percent-encode them)");
+  }
+  return OkStatus();
+}
+
+// The same answer twice (attribute[x][]=a&attribute[x][]=a) is one answer, kept where it first
+// came.
+std::vector<AttributeAnswer> DistinctAnswers(std::vector<AttributeAnswer> answers) {
+  std::vector<AttributeAnswer> distinct;
+  distinct.reserve(answers.size());
+  for (AttributeAnswer& a : answers) {
+    if (std::find(distinct.begin(), distinct.end(), a) == distinct.end()) {
+      distinct.push_back(std::move(a));
+    }
+  }
+  return distinct;
 }
 
 bool ParseNumber(const std::string& text, double* out) {
@@ -381,16 +412,13 @@ Result<Open311Service::PreparedPost> Open311Service::PreparePost(
     return InvalidArgumentError("media_url: " + std::to_string(r.media_urls.size()) +
                                 " given, at most " + std::to_string(options_.max_media_urls));
   }
-  for (const std::string& url : r.media_urls) {
-    if (!IsHttpUrl(url)) {
-      return InvalidArgumentError("media_url " + Quoted(url) + " is not an http(s) URL");
-    }
-  }
+  for (const std::string& url : r.media_urls) CITYGRID_RETURN_IF_ERROR(CheckMediaUrl(url));
   if (r.address_id.size() > 200) {
     return InvalidArgumentError("address_id is too long (" + std::to_string(r.address_id.size()) +
                                 " bytes; at most 200)");
   }
-  CITYGRID_RETURN_IF_ERROR(CheckAttributes(category, r.attributes));
+  std::vector<AttributeAnswer> answers = DistinctAnswers(r.attributes);
+  CITYGRID_RETURN_IF_ERROR(CheckAttributes(category, answers));
   if (idempotency_key.size() > 128) {
     return InvalidArgumentError("Idempotency-Key is too long (" +
                                 std::to_string(idempotency_key.size()) + " bytes; at most 128)");
@@ -419,7 +447,7 @@ Result<Open311Service::PreparedPost> Open311Service::PreparePost(
   create.reporter.name = name;
   create.reporter.phone = r.phone;
   create.photos = r.photos;
-  create.intake.attributes = r.attributes;
+  create.intake.attributes = std::move(answers);
   create.intake.media_urls = r.media_urls;
   create.intake.address_id = r.address_id;
   if (options_.defer_ids) create.intake.token = RandomHex(16);
@@ -735,9 +763,7 @@ Result<Open311Update> Open311Service::PostUpdate(const ApiKey& key,
     return InvalidArgumentError("description is too long (at most " +
                                 std::to_string(options_.max_description_chars) + " characters)");
   }
-  if (!media_url.empty() && !IsHttpUrl(media_url)) {
-    return InvalidArgumentError("media_url " + Quoted(media_url) + " is not an http(s) URL");
-  }
+  if (!media_url.empty()) CITYGRID_RETURN_IF_ERROR(CheckMediaUrl(media_url));
   if (!ParseCaseNumber(service_request_id).ok()) {
     return NotFoundError("service_request_id " + Quoted(service_request_id) + " is not known");
   }

@@ -546,6 +546,10 @@ TEST_P(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
       {"outside district", "lat", "30.0", 400, "outside district"},
       {"unknown jurisdiction", "jurisdiction_id", "nyc.gov", 404, "nyc.gov"},
       {"bad media_url", "media_url", "ftp://x/y.jpg", 400, "not an http(s) URL"},
+      {"long media_url", "media_url", "https://e.com/" + std::string(5000, 'a'), 400,
+       "media_url is too long (5014 bytes; at most 2048)"},
+      {"media_url without host", "media_url", "https:///y.jpg", 400, "has no host"},
+      {"media_url with a space", "media_url", "https://e.com/a b.jpg", 400, "holds a space"},
   };
   for (const Case& c : cases) {
     Form f = Report();
@@ -989,7 +993,9 @@ TEST_P(Open311Test, AttributesAndMediaUrlsAreRecordedInTheCreatedEvent) {
   f[1].second = "09009";
   f.emplace_back("attribute[plate]", "豫A12345");
   f.emplace_back("attribute[blocking][]", "fire_lane");
+  f.emplace_back("attribute[blocking][]", "fire_lane");  // the same answer twice is one
   f.emplace_back("media_url", "https://example.com/1.jpg");
+  f.emplace_back("media_url", "HTTPS://EXAMPLE.COM/2.JPG");  // a scheme in any case
   f.emplace_back("address_id", "A-17");
   std::string id = Create(f);
   ASSERT_FALSE(id.empty());
@@ -1002,7 +1008,8 @@ TEST_P(Open311Test, AttributesAndMediaUrlsAreRecordedInTheCreatedEvent) {
   EXPECT_EQ(intake->attributes,
             (std::vector<std::pair<std::string, std::string>>{{"plate", "豫A12345"},
                                                               {"blocking", "fire_lane"}}));
-  EXPECT_EQ(intake->media_urls, std::vector<std::string>{"https://example.com/1.jpg"});
+  EXPECT_EQ(intake->media_urls,
+            (std::vector<std::string>{"https://example.com/1.jpg", "HTTPS://EXAMPLE.COM/2.JPG"}));
   EXPECT_EQ(intake->address_id, "A-17");
   EXPECT_EQ(api_.store().documents().Get(service::kOpen311RequestKind, id).status().code(),
             StatusCode::kNotFound);

@@ -440,7 +440,12 @@ TEST_F(CaseServiceTest, RetriedKeyReturnsTheSameCase) {
   EXPECT_EQ(env_.CountAll(), 1);
   CreateCaseRequest other = GarbageReport();
   other.description = "另一件事";
-  EXPECT_EQ(service().Create(kOperator, other, "abc").status().code(), StatusCode::kAlreadyExists);
+  Status reused = service().Create(kOperator, other, "abc").status();
+  EXPECT_EQ(reused.code(), StatusCode::kAlreadyExists);
+  // Told what to do, not the store's rows (the scoped key, an internal case id).
+  EXPECT_EQ(reused.message(),
+            "this Idempotency-Key was already used for a different report: a retry must repeat "
+            "the first request's body, a new report needs a new key");
   EXPECT_EQ(env_.CountAll(), 1);
 }
 
@@ -556,6 +561,7 @@ TEST_F(CaseServiceTest, CreateAsyncRejectsBadInputAtOnceAndWritesNothing) {
   AsyncCreate conflict;
   service().CreateAsync(kOperator, other, "k-1", conflict.Done());
   EXPECT_EQ(conflict.Wait().status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(conflict.Wait().status().message().find("user:"), std::string::npos);
   EXPECT_EQ(conflict.calls(), 1);
   EXPECT_EQ(jobs, 2);
   EXPECT_EQ(env_.CountAll(), 1);
