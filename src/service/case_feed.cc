@@ -164,22 +164,26 @@ Result<std::shared_ptr<FeedSubscription>> CaseFeed::SubscribeAfter(const Actor& 
                  std::to_string(options_.replay_limit) + " a reconnection replays; reload"));
   } else {
     CaseCache cases(store_);
-    for (int64_t seq = after_seq; seq < end;) {
+    bool overflow = false;  // more than the queue holds: stop reading, it is a reset
+    for (int64_t seq = after_seq; seq < end && !overflow;) {
       CITYGRID_ASSIGN_OR_RETURN(std::vector<CaseEvent> events,
                                 store_.EventsAfter(seq, options_.batch));
       if (events.empty()) break;
       for (const CaseEvent& e : events) {
         if (e.global_seq > end) break;
         CITYGRID_ASSIGN_OR_RETURN(const Case* c, cases.Get(e.case_id));
-        if (c != nullptr && MayView(viewer, *c)) items.push_back(ItemFor(e, *c, viewer.role));
+        if (c == nullptr || !MayView(viewer, *c)) continue;
+        items.push_back(ItemFor(e, *c, viewer.role));
+        if (items.size() > options_.queue_capacity) {
+          overflow = true;
+          break;
+        }
       }
       seq = events.back().global_seq;
     }
-    if (items.size() > options_.queue_capacity) {
-      const size_t missed = items.size();
+    if (overflow) {
       items.clear();
-      items.push_back(ResetItem(end, std::to_string(missed) +
-                                         " events were missed, more than a stream queues (" +
+      items.push_back(ResetItem(end, "more events were missed than a stream queues (" +
                                          std::to_string(options_.queue_capacity) + "); reload"));
     }
   }

@@ -1,7 +1,8 @@
 // Browser tests of the web console: a real `citygrid demo` (temp data dir, free port) driven by
 // Debian's Chromium through playwright-core. Four roles take one public report through
 // verify → register → dispatch → accept → feedback → check → close in the UI; a handler of another
-// unit cannot see it; the map shows grids; the language switch works; screenshots of every main
+// unit cannot see it; the map shows grids; the command center's live feed catches up after the
+// network dropped its stream; the language switch works; screenshots of every main
 // page at 1920×1080 and 390×844 go to $SCREENSHOT_DIR. Any console error fails the test.
 //
 // usage: node --test tests/browser/console.test.mjs   with CITYGRID_BINARY=path/to/citygrid
@@ -9,6 +10,7 @@
 // Exits 77 (skipped) when /usr/bin/chromium or the built console is missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import path from 'node:path';
 import { Demo, DESKTOP, PHONE, shots } from './harness.mjs';
 
@@ -249,6 +251,67 @@ test('a video-AI batch report shows its snapshot and the detector\'s confidence'
   assert.match(await created.textContent(), /识别置信度: 91%/);
   await page.waitForSelector('.photos img[src^="blob:"]');
   await context.close();
+  noConsoleErrors();
+});
+
+// A TCP relay to the server that the test can cut as a network drops connections (Chromium's
+// offline emulation leaves an open EventSource connected): while cut it closes every connection.
+function relay(port) {
+  const sockets = new Set();
+  let up = true;
+  const server = net.createServer((client) => {
+    if (!up) { client.destroy(); return; }
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => { sockets.delete(s); client.destroy(); upstream.destroy(); });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`,
+    cut() { up = false; for (const s of sockets) s.destroy(); },
+    restore() { up = true; },
+    close() { this.cut(); server.close(); },
+  })));
+}
+
+// The browser's EventSource reconnects by itself, naming the last event it received
+// (Last-Event-ID); the server replays what it missed, so a report made while the connection was
+// down still reaches the command center's feed, and nothing arrives twice.
+test('the command center\'s live feed catches up on what it missed while the network was down', async () => {
+  const { token } = await apiLogin('operator');
+  const report = async (description) => {
+    const r = await fetch(`${baseUrl}/api/v1/cases`, {
+      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: 'hotline', category: '06010', description, lon: 113.6207, lat: 34.7201 }),
+    });
+    assert.equal(r.status, 201);
+    return (await r.json()).number;
+  };
+  const network = await relay(Number(new URL(baseUrl).port));
+  const { context, page } = await session('dispatcher');
+  await page.goto(`${network.url}/command`);
+  await page.waitForSelector('[data-testid=live-status].on');
+  const online = await report('浏览器测试：在线时的报告');
+  await page.waitForSelector(`[data-testid=live-feed] li[data-number="${online}"]`, { timeout: 15000 });
+  // The network drops: the stream breaks, and the case reported now is not delivered.
+  demo.allowed = [/net::ERR_|Failed to fetch/];
+  network.cut();
+  await page.waitForSelector('[data-testid=live-status].off', { timeout: 15000 });
+  const missed = await report('浏览器测试：断网时的报告');
+  await page.waitForTimeout(1000);
+  assert.equal(await page.$(`[data-testid=live-feed] li[data-number="${missed}"]`), null);
+  network.restore();
+  await page.waitForSelector(`[data-testid=live-feed] li[data-number="${missed}"]`, { timeout: 20000 });
+  await page.waitForSelector('[data-testid=live-status].on');
+  // Each event once: the first report is listed once, not replayed.
+  assert.equal(await page.$$eval(`[data-testid=live-feed] li[data-number="${online}"]`, (l) => l.length), 1);
+  await context.close();
+  network.close();
+  demo.allowed = [];
   noConsoleErrors();
 });
 

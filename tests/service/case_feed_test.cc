@@ -236,7 +236,7 @@ TEST(CaseFeedTest, SubscribeAfterSendsAResetWhenItCannotReplay) {
   expect_reset(end + 1, "is not one this feed has sent");  // an id from another log
   expect_reset(-1, "is not one this feed has sent");
   expect_reset(start, "more than the 5 a reconnection replays");  // 6 events missed
-  expect_reset(start + 1, "more than a stream queues (3)");       // 5 events, queue of 3
+  expect_reset(start + 1, "than a stream queues (3)");  // 5 events, a queue of 3
   // Three missed events fit: replayed, no reset.
   auto fits = feed.SubscribeAfter(kOperator, end - 3);
   ASSERT_TRUE(fits.ok());
