@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 #include <sodium.h>
 
 #include "citygrid/common/case_number.h"
@@ -70,10 +71,9 @@ Status CheckMediaUrl(std::string_view url) {
 std::vector<AttributeAnswer> DistinctAnswers(std::vector<AttributeAnswer> answers) {
   std::vector<AttributeAnswer> distinct;
   distinct.reserve(answers.size());
+  std::set<AttributeAnswer> seen;  // a form may repeat one answer many times
   for (AttributeAnswer& a : answers) {
-    if (std::find(distinct.begin(), distinct.end(), a) == distinct.end()) {
-      distinct.push_back(std::move(a));
-    }
+    if (seen.insert(a).second) distinct.push_back(std::move(a));
   }
   return distinct;
 }
