@@ -15,9 +15,23 @@ namespace {
 using api_test::Body;
 using api_test::Report;
 using api_test::Str;
+using citygrid::testing::ApiBackend;
 using citygrid::testing::ApiFixture;
+using citygrid::testing::ApiFixtureOptions;
 using citygrid::testing::HttpClient;
 using citygrid::testing::HttpResponse;
+
+// The same suite on SQLite and on PostgreSQL ($CITYGRID_TEST_POSTGRES_DSN; skipped without it).
+class ApiStreamTest : public ::testing::TestWithParam<ApiBackend> {
+ protected:
+  void SetUp() override { CITYGRID_API_FIXTURE_READY_OR_SKIP(api_); }
+  static ApiFixtureOptions Options() {
+    ApiFixtureOptions o;
+    o.backend = GetParam();
+    return o;
+  }
+  ApiFixture api_{Options()};
+};
 
 // Opens GET /api/v1/stream`query` on `stream` with `headers` ("Name: value\r\n" lines) and, once
 // the answer's head is read, waits (bounded) until the feed has a subscriber, so that a write
@@ -35,9 +49,8 @@ HttpResponse OpenStream(ApiFixture& api, HttpClient& stream, const std::string& 
   return head;
 }
 
-TEST(ApiStreamTest, SubscriberReceivesTheEventOfANewCase) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, SubscriberReceivesTheEventOfANewCase) {
+  ApiFixture& api = api_;
   std::string token = api.Login("operator");
   HttpClient stream("127.0.0.1", api.port());
   HttpResponse head =
@@ -53,9 +66,8 @@ TEST(ApiStreamTest, SubscriberReceivesTheEventOfANewCase) {
   EXPECT_NE(text.find("\"state\":\"reported\""), std::string::npos) << text;
 }
 
-TEST(ApiStreamTest, HandlerDoesNotReceiveAnotherUnitsCases) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, HandlerDoesNotReceiveAnotherUnitsCases) {
+  ApiFixture& api = api_;
   std::string op = api.Login("operator");
   std::string handler2 = api.Login("handler2");
   HttpClient stream("127.0.0.1", api.port());
@@ -68,9 +80,8 @@ TEST(ApiStreamTest, HandlerDoesNotReceiveAnotherUnitsCases) {
 }
 
 // The stream outlives its opening request: a logout ends it before it delivers anything more.
-TEST(ApiStreamTest, ALogoutEndsTheStreamBeforeItsNextEvent) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, ALogoutEndsTheStreamBeforeItsNextEvent) {
+  ApiFixture& api = api_;
   std::string op = api.Login("operator");
   std::string watcher = api.Login("dispatcher");
   HttpClient stream("127.0.0.1", api.port());
@@ -97,9 +108,8 @@ std::string FirstId(const std::string& text) {
 }
 
 // An EventSource that reconnects sends Last-Event-ID: the stream replays what it missed.
-TEST(ApiStreamTest, AReconnectionWithLastEventIdReplaysWhatWasMissed) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, AReconnectionWithLastEventIdReplaysWhatWasMissed) {
+  ApiFixture& api = api_;
   std::string op = api.Login("operator");
   std::string watcher = api.Login("dispatcher");
   std::string last_id;
@@ -136,9 +146,8 @@ TEST(ApiStreamTest, AReconnectionWithLastEventIdReplaysWhatWasMissed) {
   EXPECT_EQ(FirstId(text), std::to_string(before + 1)) << text;
 }
 
-TEST(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
+  ApiFixture& api = api_;
   std::string watcher = api.Login("dispatcher");
   HttpClient stream("127.0.0.1", api.port());
   ASSERT_EQ(
@@ -156,12 +165,17 @@ TEST(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
   }
 }
 
-TEST(ApiStreamTest, StreamNeedsAToken) {
-  ApiFixture api;
-  ASSERT_TRUE(api.ready()) << api.error();
+TEST_P(ApiStreamTest, StreamNeedsAToken) {
+  ApiFixture& api = api_;
   EXPECT_EQ(api.client().Get("/api/v1/stream").status, 401);
   EXPECT_EQ(api.client().Get("/api/v1/stream?access_token=bogus").status, 401);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiStreamTest,
+                         ::testing::Values(ApiBackend::kSqlite, ApiBackend::kPostgres),
+                         [](const ::testing::TestParamInfo<ApiBackend>& info) {
+                           return std::string(citygrid::testing::Name(info.param));
+                         });
 
 }  // namespace
 }  // namespace citygrid::http
