@@ -114,6 +114,17 @@ void App::CollectMetrics(http::GaugeWriter& out) {
             static_cast<double>(sweeper_->sweeps()));
   out.Gauge("citygrid_overdue_marked", "Cases marked overdue by this process.", {},
             static_cast<double>(sweeper_->marked()));
+  const service::FeedStats feed = feed_->stats();
+  out.Gauge("citygrid_feed_subscribers", "Open live-feed streams (GET /api/v1/stream).", {},
+            static_cast<double>(feed.subscribers));
+  out.Gauge("citygrid_feed_replays",
+            "Live-feed reconnections (Last-Event-ID) that replayed what they missed.", {},
+            static_cast<double>(feed.replays));
+  out.Gauge("citygrid_feed_resets",
+            "Live-feed reconnections told to reload instead (too far behind, unknown id).", {},
+            static_cast<double>(feed.resets));
+  out.Gauge("citygrid_feed_dropped", "Live-feed streams dropped for falling behind.", {},
+            static_cast<double>(feed.dropped));
   const storage::GroupCommitStats commits = store_->group_commit_stats();
   out.Gauge("citygrid_store_commit_batches",
             "Group-commit transactions of queued writes run by this process.", {},

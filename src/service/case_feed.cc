@@ -36,18 +36,20 @@ bool FeedSubscription::dropped() const {
   return dropped_;
 }
 
-void FeedSubscription::Push(FeedItem item) {
+bool FeedSubscription::Push(FeedItem item) {
+  bool dropped_now = false;
   {
     std::lock_guard lock(mu_);
-    if (dropped_ || closed_) return;
+    if (dropped_ || closed_) return false;
     if (queue_.size() >= capacity_) {
-      dropped_ = true;
+      dropped_ = dropped_now = true;
       queue_.clear();
     } else {
       queue_.push_back(std::move(item));
     }
   }
   cv_.notify_all();
+  return dropped_now;
 }
 
 CaseFeed::CaseFeed(storage::CaseStore& store, FeedOptions options)
@@ -86,6 +88,16 @@ size_t CaseFeed::subscriber_count() const {
     if (auto s = weak.lock(); s && !s->dropped()) ++n;
   }
   return n;
+}
+
+FeedStats CaseFeed::stats() const {
+  FeedStats out;
+  out.subscribers = subscriber_count();
+  std::lock_guard lock(mu_);
+  out.replays = replays_;
+  out.resets = resets_;
+  out.dropped = dropped_;
+  return out;
 }
 
 std::shared_ptr<FeedSubscription> CaseFeed::Subscribe(const Actor& viewer) {
@@ -187,6 +199,14 @@ Result<std::shared_ptr<FeedSubscription>> CaseFeed::SubscribeAfter(const Actor& 
                                          std::to_string(options_.queue_capacity) + "); reload"));
     }
   }
+  {
+    std::lock_guard lock(mu_);
+    if (items.size() == 1 && items[0].reset) {
+      ++resets_;
+    } else {
+      ++replays_;
+    }
+  }
   for (FeedItem& item : items) sub->Push(std::move(item));
   Register(sub);
   return sub;
@@ -211,16 +231,18 @@ Status CaseFeed::Apply(const std::vector<CaseEvent>& events) {
     });
   }
   CaseCache cases(store_);
+  uint64_t dropped = 0;
   for (const CaseEvent& e : events) {
     if (subs.empty()) break;
     CITYGRID_ASSIGN_OR_RETURN(const Case* c, cases.Get(e.case_id));
     if (c == nullptr) continue;
     for (const auto& s : subs) {
-      if (MayView(s->viewer(), *c)) s->Push(ItemFor(e, *c, s->viewer().role));
+      if (MayView(s->viewer(), *c)) dropped += s->Push(ItemFor(e, *c, s->viewer().role));
     }
   }
   std::lock_guard lock(mu_);
   position_ = std::max(position_, events.back().global_seq);
+  dropped_ += dropped;
   return OkStatus();
 }
 

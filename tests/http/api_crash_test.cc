@@ -517,6 +517,11 @@ TEST(ApiDemoRerunTest, DemoKilledMidSeedIsSeededAgainOnTheNextRun) {
   EXPECT_GE(batches, 1);
   EXPECT_GE(writes, batches);
   EXPECT_GT(gauge("citygrid_store_commit_seconds"), 0);
+  // The live feed's (no stream open here).
+  EXPECT_EQ(gauge("citygrid_feed_subscribers"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_replays"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_resets"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_dropped"), 0);
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(), 0) << again.Output();
 

@@ -122,6 +122,7 @@ TEST(CaseFeedTest, DropsASubscriberThatFallsBehind) {
   EXPECT_TRUE(slow->dropped());
   EXPECT_EQ(slow->Next(Duration(0)).status().code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(feed.subscriber_count(), 0u);
+  EXPECT_EQ(feed.stats().dropped, 1u);
   // A new subscriber starts fresh.
   auto fresh = feed.Subscribe(kOperator);
   ASSERT_TRUE(env.service().Create(kOperator, GarbageReport(), "").ok());
@@ -247,6 +248,12 @@ TEST(CaseFeedTest, SubscribeAfterSendsAResetWhenItCannotReplay) {
   auto hw = feed.SubscribeAfter(kHandlerCg, end - 4);
   ASSERT_TRUE(hw.ok());
   EXPECT_EQ(Drain(**hw).size(), 3u);
+  // For /metrics: four resets, two replays; the two replaying subscriptions are still open.
+  FeedStats stats = feed.stats();
+  EXPECT_EQ(stats.resets, 4u);
+  EXPECT_EQ(stats.replays, 2u);
+  EXPECT_EQ(stats.subscribers, 2u);
+  EXPECT_EQ(stats.dropped, 0u);
 }
 
 // The real store, whose LoadCase waits while the test holds it: the feed's Apply() reads the

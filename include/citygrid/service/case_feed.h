@@ -53,6 +53,14 @@ struct FeedItem {
   int64_t version = 0;  // the case's version when the event was read
 };
 
+// What the feed has done since it started, for /metrics.
+struct FeedStats {
+  size_t subscribers = 0;  // open subscriptions (as subscriber_count())
+  uint64_t replays = 0;    // SubscribeAfter() calls that replayed (perhaps nothing)
+  uint64_t resets = 0;     // SubscribeAfter() calls answered with a reset item
+  uint64_t dropped = 0;    // subscribers dropped for falling behind
+};
+
 struct FeedOptions {
   size_t queue_capacity = 1024;
   int batch = 500;  // events read per EventsAfter call by PollOnce() (the follower has its own)
@@ -75,7 +83,8 @@ class FeedSubscription {
 
  private:
   friend class CaseFeed;
-  void Push(FeedItem item);  // drops the subscriber when full
+  // Queues `item`, or drops the subscriber when full; true when this push dropped it.
+  bool Push(FeedItem item);
 
   const Actor viewer_;
   const size_t capacity_;
@@ -115,6 +124,7 @@ class CaseFeed final : public EventLogSubscriber {
   // `viewer` may see (or one reset item, see above). Errors are the store's.
   Result<std::shared_ptr<FeedSubscription>> SubscribeAfter(const Actor& viewer, int64_t after_seq);
   size_t subscriber_count() const;
+  FeedStats stats() const;
 
  private:
   // Registers `sub` (closes it when the feed is closed). Takes mu_.
@@ -130,6 +140,9 @@ class CaseFeed final : public EventLogSubscriber {
   // State below is protected by mu_.
   int64_t position_ = 0;
   bool closed_ = false;
+  uint64_t replays_ = 0;
+  uint64_t resets_ = 0;
+  uint64_t dropped_ = 0;
   std::vector<std::weak_ptr<FeedSubscription>> subscribers_;
 };
 
