@@ -117,14 +117,16 @@ void App::CollectMetrics(http::GaugeWriter& out) {
   const service::FeedStats feed = feed_->stats();
   out.Gauge("citygrid_feed_subscribers", "Open live-feed streams (GET /api/v1/stream).", {},
             static_cast<double>(feed.subscribers));
-  out.Gauge("citygrid_feed_replays",
-            "Live-feed reconnections (Last-Event-ID) that replayed what they missed.", {},
-            static_cast<double>(feed.replays));
-  out.Gauge("citygrid_feed_resets",
-            "Live-feed reconnections told to reload instead (too far behind, unknown id).", {},
-            static_cast<double>(feed.resets));
-  out.Gauge("citygrid_feed_dropped", "Live-feed streams dropped for falling behind.", {},
-            static_cast<double>(feed.dropped));
+  out.Counter("citygrid_feed_replays_total",
+              "Live-feed reconnections (Last-Event-ID) that replayed what they missed.", {},
+              static_cast<double>(feed.replays));
+  out.Counter("citygrid_feed_resets_total",
+              "Live-feed reconnections told to reload instead (too far behind, unknown id).", {},
+              static_cast<double>(feed.resets));
+  out.Counter("citygrid_feed_dropped_total",
+              "Live-feed subscribers dropped with more than 1,024 events waiting in the feed "
+              "(a stream whose socket falls behind is citygrid_http_streams_dropped_total).",
+              {}, static_cast<double>(feed.dropped));
   const storage::GroupCommitStats commits = store_->group_commit_stats();
   out.Gauge("citygrid_store_commit_batches",
             "Group-commit transactions of queued writes run by this process.", {},

@@ -61,8 +61,14 @@ size_t Utf8Length(std::string_view s) {
 }
 
 bool HasControlCharacter(std::string_view s, bool allow_line_breaks) {
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == 0x7F) return true;
+    // C1 (U+0080-U+009F) is encoded as C2 80 - C2 9F.
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80) {
+      return true;
+    }
     if (c >= 0x20) continue;
     if (allow_line_breaks && (c == '\t' || c == '\n' || c == '\r')) continue;
     return true;

@@ -591,6 +591,7 @@ std::string FeedEventText(const service::FeedItem& item) {
   data["unit"] = item.unit;
   data["subdistrict"] = item.subdistrict;
   data["overdue"] = item.overdue;
+  data["event_version"] = item.event.version;
   event.event = item.event.action ? std::string(Name(*item.event.action))
                                   : std::string(Name(item.event.type));
   event.data = json::Serialize(data);
@@ -605,10 +606,21 @@ Response Stream(ApiServices& services, const Request& request) {
   }
   // A reconnecting EventSource names the last event it received; the stream goes on from there.
   std::shared_ptr<service::FeedSubscription> sub;
+  int given = 0;
+  for (const auto& field : request.headers) {
+    given += EqualsIgnoreCase(field.first, "Last-Event-ID");
+  }
+  if (given > 1) {
+    return ErrorResponse(InvalidArgumentError("Last-Event-ID is given " + std::to_string(given) +
+                                              " times; send the one last id received"));
+  }
   if (auto last = request.headers.Get("Last-Event-ID"); last && !last->empty()) {
     int64_t after = 0;
     auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), after);
-    if (ec != std::errc() || end != last->data() + last->size() || after < 0) {
+    if (ec == std::errc::result_out_of_range && end == last->data() + last->size() &&
+        last->front() != '-') {
+      after = std::numeric_limits<int64_t>::max();  // a whole number, but no id this feed sent
+    } else if (ec != std::errc() || end != last->data() + last->size() || after < 0) {
       return ErrorResponse(InvalidArgumentError(
           "Last-Event-ID '" + std::string(last->substr(0, 40)) +
           "' is not an event id of this feed (a whole number from an id: line)"));

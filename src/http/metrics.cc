@@ -47,6 +47,16 @@ std::string EscapeLabelValue(std::string_view value) {
 
 void GaugeWriter::Gauge(std::string_view name, std::string_view help, const Labels& labels,
                         double value) {
+  Write(name, help, "gauge", labels, value);
+}
+
+void GaugeWriter::Counter(std::string_view name, std::string_view help, const Labels& labels,
+                          double value) {
+  Write(name, help, "counter", labels, value);
+}
+
+void GaugeWriter::Write(std::string_view name, std::string_view help, std::string_view type,
+                        const Labels& labels, double value) {
   if (!IsMetricName(name)) return;  // a collector's bug must not corrupt the exposition
   if (std::find(seen_.begin(), seen_.end(), name) == seen_.end()) {
     seen_.emplace_back(name);
@@ -56,7 +66,9 @@ void GaugeWriter::Gauge(std::string_view name, std::string_view help, const Labe
     for (char c : help) out_ += (c == '\n') ? ' ' : c;
     out_ += "\n# TYPE ";
     out_ += name;
-    out_ += " gauge\n";
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
   }
   out_ += name;
   if (!labels.empty()) {
@@ -104,6 +116,8 @@ void Metrics::Observe(std::string_view route, Method method, int status,
 void Metrics::RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
 
 void Metrics::RequestFinished() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+
+void Metrics::StreamDropped() { streams_dropped_.fetch_add(1, std::memory_order_relaxed); }
 
 void Metrics::AddCollector(std::function<void(GaugeWriter&)> collector) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -161,6 +175,12 @@ std::string Metrics::RenderPrometheus() const {
         "# TYPE citygrid_http_requests_in_flight gauge\n"
         "citygrid_http_requests_in_flight " +
         std::to_string(in_flight_.load(std::memory_order_relaxed)) + "\n";
+    out +=
+        "# HELP citygrid_http_streams_dropped_total Streaming responses (the live feed) ended "
+        "because their client read too slowly: more than the stream backlog was waiting.\n"
+        "# TYPE citygrid_http_streams_dropped_total counter\n"
+        "citygrid_http_streams_dropped_total " +
+        std::to_string(streams_dropped_.load(std::memory_order_relaxed)) + "\n";
   }
   // Collectors run without the lock: they may be slow (a storage count) and must not stall
   // request accounting.

@@ -573,6 +573,7 @@ void Session::QueueChunk(std::string data) {
   if (phase_ != Phase::kStreaming || stream_ending_ || data.empty()) return;
   queued_bytes_ += data.size();
   if (queued_bytes_ > state_.options.max_stream_backlog) {
+    state_.metrics.StreamDropped();
     EndStream(false);  // the client reads too slowly to keep up
     return;
   }

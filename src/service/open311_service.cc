@@ -54,12 +54,16 @@ Status CheckMediaUrl(std::string_view url) {
   } else {
     return InvalidArgumentError("media_url " + Quoted(url) + " is not an http(s) URL");
   }
-  if (rest.empty() || rest[0] == '/') {
-    return InvalidArgumentError("media_url " + Quoted(url) + " has no host");
+  // The authority ends at the path, query or fragment; its host is what follows any userinfo
+  // and precedes any port.
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
   }
-  if (std::any_of(url.begin(), url.end(), [](char c) {
-        return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-      })) {
+  const std::string_view host =
+      authority.starts_with('[') ? authority : authority.substr(0, authority.rfind(':'));
+  if (host.empty()) return InvalidArgumentError("media_url " + Quoted(url) + " has no host");
+  if (url.find(' ') != std::string_view::npos || HasControlCharacter(url, false)) {
     return InvalidArgumentError("media_url " + Quoted(url) +
                                 " holds a space or a control character (percent-encode them)");
   }

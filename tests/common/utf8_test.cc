@@ -7,6 +7,18 @@
 namespace citygrid {
 namespace {
 
+TEST(Utf8Test, ControlCharactersAreC0DelAndC1) {
+  EXPECT_FALSE(HasControlCharacter("路边垃圾 é ¡ 🚧", false));
+  EXPECT_TRUE(HasControlCharacter(std::string("a\0b", 3), false));
+  EXPECT_TRUE(HasControlCharacter("a\x1b[31m", false));
+  EXPECT_TRUE(HasControlCharacter("a\x7f", false));
+  EXPECT_TRUE(HasControlCharacter("a\u0085b", false));  // NEL, C2 85
+  EXPECT_TRUE(HasControlCharacter("a\u009f", true));
+  EXPECT_FALSE(HasControlCharacter("\u00a0", false));   // no-break space, C2 A0: not a control
+  EXPECT_TRUE(HasControlCharacter("one\ntwo", false));
+  EXPECT_FALSE(HasControlCharacter("one\r\ntwo\tthree", true));
+}
+
 TEST(Utf8Test, SequenceLengthsOfWellFormedCharacters) {
   EXPECT_EQ(Utf8SequenceLength("a", 0), 1u);
   EXPECT_EQ(Utf8SequenceLength("é", 0), 2u);

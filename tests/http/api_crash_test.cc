@@ -519,9 +519,11 @@ TEST(ApiDemoRerunTest, DemoKilledMidSeedIsSeededAgainOnTheNextRun) {
   EXPECT_GT(gauge("citygrid_store_commit_seconds"), 0);
   // The live feed's (no stream open here).
   EXPECT_EQ(gauge("citygrid_feed_subscribers"), 0);
-  EXPECT_EQ(gauge("citygrid_feed_replays"), 0);
-  EXPECT_EQ(gauge("citygrid_feed_resets"), 0);
-  EXPECT_EQ(gauge("citygrid_feed_dropped"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_replays_total"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_resets_total"), 0);
+  EXPECT_EQ(gauge("citygrid_feed_dropped_total"), 0);
+  EXPECT_EQ(gauge("citygrid_http_streams_dropped_total"), 0);
+  EXPECT_NE(metrics.body.find("# TYPE citygrid_feed_replays_total counter"), std::string::npos);
   again.Signal(SIGTERM);
   EXPECT_EQ(again.Wait(), 0) << again.Output();
 

@@ -144,6 +144,7 @@ TEST_P(ApiStreamTest, AReconnectionWithLastEventIdReplaysWhatWasMissed) {
   EXPECT_NE(text.find("\"number\":\"" + number + "\""), std::string::npos) << text;
   EXPECT_EQ(text.find("id: " + last_id + "\n"), std::string::npos) << "repeated: " << text;
   EXPECT_EQ(FirstId(text), std::to_string(before + 1)) << text;
+  EXPECT_NE(text.find("\"event_version\":1"), std::string::npos) << text;
 }
 
 TEST_P(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
@@ -157,7 +158,20 @@ TEST_P(ApiStreamTest, AnUnknownOrBadLastEventIdIsAResetOrA400) {
   EXPECT_NE(text.find("event: reset"), std::string::npos) << text;
   EXPECT_NE(text.find("999999999 is not one this feed has sent"), std::string::npos) << text;
 
-  for (const char* bad : {"abc", "-3", "12x", "1e3"}) {
+  // A whole number past any id (even past 2^63 - 1) is a reset too, not a 400.
+  HttpClient huge("127.0.0.1", api.port());
+  ASSERT_EQ(OpenStream(api, huge, "?access_token=" + watcher,
+                       "Last-Event-ID: 18446744073709551616\r\n")
+                .status,
+            200);
+  EXPECT_NE(huge.ReadStreamUntil("reload", std::chrono::seconds(10)).find("event: reset"),
+            std::string::npos);
+  // Two ids: which one the client meant is unknown.
+  HttpResponse twice = api.client().Get("/api/v1/stream?access_token=" + watcher,
+                                        {{"Last-Event-ID", "1"}, {"Last-Event-ID", "abc"}});
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_NE(twice.body.find("Last-Event-ID is given 2 times"), std::string::npos) << twice.body;
+  for (const char* bad : {"abc", "-3", "12x", "1e3", "-18446744073709551616"}) {
     HttpResponse r =
         api.client().Get("/api/v1/stream?access_token=" + watcher, {{"Last-Event-ID", bad}});
     EXPECT_EQ(r.status, 400) << bad;

@@ -46,14 +46,19 @@ TEST(MetricsTest, HistogramBucketsAreCumulative) {
             std::string::npos);
 }
 
-TEST(MetricsTest, CollectorsAddGaugesWithOneHeaderPerName) {
+TEST(MetricsTest, CollectorsAddGaugesAndCountersWithOneHeaderPerName) {
   Metrics m;
   m.AddCollector([](GaugeWriter& w) {
     w.Gauge("citygrid_cases", "Cases by state.", {{"state", "handling"}}, 12);
     w.Gauge("citygrid_cases", "Cases by state.", {{"state", "closed"}}, 911);
     w.Gauge("bad name", "ignored", {}, 1);
+    w.Counter("citygrid_replays_total", "Replays.", {}, 3);
   });
   std::string text = m.RenderPrometheus();
+  EXPECT_NE(text.find("# HELP citygrid_replays_total Replays.\n# TYPE citygrid_replays_total "
+                      "counter\ncitygrid_replays_total 3\n"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("# HELP citygrid_cases Cases by state.\n# TYPE citygrid_cases gauge\n"
                       "citygrid_cases{state=\"handling\"} 12\ncitygrid_cases{state=\"closed\"} 911\n"),
             std::string::npos)

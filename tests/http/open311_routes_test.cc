@@ -549,6 +549,11 @@ TEST_P(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
       {"long media_url", "media_url", "https://e.com/" + std::string(5000, 'a'), 400,
        "media_url is too long (5014 bytes; at most 2048)"},
       {"media_url without host", "media_url", "https:///y.jpg", 400, "has no host"},
+      {"media_url with port, no host", "media_url", "http://:80/a", 400, "has no host"},
+      {"media_url with user, no host", "media_url", "http://user@/a", 400, "has no host"},
+      {"media_url with query, no host", "media_url", "https://?a=1", 400, "has no host"},
+      {"media_url with a C1 control", "media_url", "https://e.com/a\u0085b.jpg", 400,
+       "control character"},
       {"media_url with a space", "media_url", "https://e.com/a b.jpg", 400, "holds a space"},
   };
   for (const Case& c : cases) {

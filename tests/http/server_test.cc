@@ -437,6 +437,33 @@ TEST(ServerTest, ServerSentEventsAreDeliveredWithHeartbeats) {
   hub.Publish({"3", "case", "nobody listens"});
 }
 
+// A stream is dropped once more than its backlog waits to be sent (here the client reads
+// nothing more), and /metrics counts it: the server does not buffer for a client without bound.
+TEST(ServerTest, AStreamFallingMoreThanItsBacklogBehindIsDroppedAndCounted) {
+  EventHub hub;
+  Router router;
+  (void)router.Add(Method::kGet, "/events", [&hub](const Request&, const RouteParams&) {
+    return hub.Subscribe(nullptr, 10s);
+  });
+  ServerOptions options = TestOptions();
+  options.max_stream_backlog = 64 * 1024;
+  auto metrics = std::make_shared<Metrics>();
+  auto server = StartServer(std::move(router), options, metrics);
+  HttpClient client("127.0.0.1", server->port());
+  ASSERT_TRUE(client.SendRaw("GET /events HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_EQ(client.ReadResponseHead().status, 200);
+  ASSERT_TRUE(Eventually([&] { return hub.subscriber_count() == 1; }));
+  // The client reads nothing more: the sockets' buffers fill, then the server's backlog.
+  const std::string data(1000, 'x');
+  for (int i = 0; i < 20000 && hub.subscriber_count() == 1; ++i) {
+    hub.Publish({std::to_string(i), "case", data});
+  }
+  EXPECT_TRUE(Eventually([&] { return hub.subscriber_count() == 0; }));
+  EXPECT_NE(metrics->RenderPrometheus().find("citygrid_http_streams_dropped_total 1\n"),
+            std::string::npos)
+      << metrics->RenderPrometheus();
+}
+
 TEST(ServerTest, AnIdleStreamOutlivesTheWriteTimeout) {
   // The write timeout covers a chunk in flight, not the quiet time between chunks: with
   // heartbeats 250 ms apart a stream may stay quiet for up to 500 ms, longer than 300 ms.

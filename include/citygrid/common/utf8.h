@@ -25,7 +25,8 @@ std::string ToValidUtf8(std::string_view s);
 // UTF-8 that is the number of code points.
 size_t Utf8Length(std::string_view s);
 
-// Whether `s` holds a control character: a C0 byte (0x00-0x1F) or DEL (0x7F). With
+// Whether `s` holds a control character: C0 (U+0000-U+001F), DEL (U+007F) or C1 (U+0080-U+009F,
+// e.g. NEL). With
 // `allow_line_breaks`, tab, line feed and carriage return are allowed (multi-line free text).
 bool HasControlCharacter(std::string_view s, bool allow_line_breaks);
 

@@ -36,10 +36,15 @@ class GaugeWriter {
   // Writes `name{labels} value`. `name` must match [a-zA-Z_:][a-zA-Z0-9_:]*; label values are
   // escaped.
   void Gauge(std::string_view name, std::string_view help, const Labels& labels, double value);
+  // The same for a count that only rises (TYPE counter; by convention `name` ends in _total).
+  void Counter(std::string_view name, std::string_view help, const Labels& labels, double value);
 
   const std::string& text() const { return out_; }
 
  private:
+  void Write(std::string_view name, std::string_view help, std::string_view type,
+             const Labels& labels, double value);
+
   std::string out_;
   std::vector<std::string> seen_;
 };
@@ -55,6 +60,9 @@ class Metrics {
 
   void RequestStarted();
   void RequestFinished();
+  // A streaming response ended because its client read too slowly (ServerOptions::
+  // max_stream_backlog).
+  void StreamDropped();
 
   // Adds a collector called at each scrape (e.g. cases by state). Must not call back into this
   // object.
@@ -77,6 +85,7 @@ class Metrics {
   mutable std::mutex mu_;
   std::map<std::string, RouteStats, std::less<>> routes_;  // GUARDED_BY(mu_)
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<uint64_t> streams_dropped_{0};
   std::vector<std::function<void(GaugeWriter&)>> collectors_;  // GUARDED_BY(mu_)
 };
 

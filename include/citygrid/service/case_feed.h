@@ -44,6 +44,8 @@ struct FeedItem {
   bool reset = false;
   std::string reset_reason;
   CaseEvent event;  // reporter masked for the subscriber's role
+  // The case as it stands when the event is read (for a replay, or several events of one case
+  // in a batch, its latest state and version, not the event's).
   std::string number;
   CaseState state = CaseState::kReported;
   std::string category;
