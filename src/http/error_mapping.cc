@@ -67,10 +67,13 @@ Response ErrorResponse(const Status& status) {
   return r;
 }
 
+std::string PayloadTooLargeMessage(size_t limit_bytes) {
+  return "request body exceeds the limit of " + std::to_string(limit_bytes) + " bytes";
+}
+
 Response PayloadTooLargeResponse(size_t limit_bytes) {
-  return Response::Json(
-      413, ErrorBody(StatusCodeName(StatusCode::kResourceExhausted),
-                     "request body exceeds the limit of " + std::to_string(limit_bytes) + " bytes"));
+  return Response::Json(413, ErrorBody(StatusCodeName(StatusCode::kResourceExhausted),
+                                       PayloadTooLargeMessage(limit_bytes)));
 }
 
 }  // namespace citygrid::http

@@ -133,12 +133,17 @@ Response Answer(const Node& root, Format format, int status = 200) {
   return r;
 }
 
-Response ErrorAnswer(const Status& s, Format format, int retry_after_seconds = 0) {
-  const int status = HttpStatusOf(s);
+// The spec's error document: <errors><error><code/><description/></error></errors>.
+Response ErrorDocument(int status, std::string_view description, Format format) {
   Node errors = Node::List("errors");
   errors.Add(Node::Object("error", {Node::Integer("code", status),
-                                    Node::String("description", s.message())}));
-  Response r = Answer(errors, format, status);
+                                    Node::String("description", std::string(description))}));
+  return Answer(errors, format, status);
+}
+
+Response ErrorAnswer(const Status& s, Format format, int retry_after_seconds = 0) {
+  const int status = HttpStatusOf(s);
+  Response r = ErrorDocument(status, s.message(), format);
   if (status == 429 && retry_after_seconds > 0) {
     r.headers.Set("Retry-After", std::to_string(retry_after_seconds));
   }
@@ -688,6 +693,12 @@ Status RegisterOpen311Routes(Router& router, ApiServices& services,
                              service::ApiKeyOptions key_options) {
   auto state = std::make_shared<Open311State>(services, std::move(options), key_options);
   using Uploads = std::vector<Upload>;
+  // Errors found before an endpoint runs (a body over the limit, a method the path does not
+  // take, a timeout) in the spec's document too, JSON for .json paths and XML otherwise.
+  router.SetErrorFormat("/open311/", [](std::string_view path, int status,
+                                        std::string_view message) {
+    return ErrorDocument(status, message, path.ends_with(".json") ? Format::kJson : Format::kXml);
+  });
 
   CITYGRID_RETURN_IF_ERROR(router.Add(
       Method::kGet, "/open311/v2/{file}",

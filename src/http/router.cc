@@ -211,12 +211,11 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
       if (!allow.empty()) allow += ", ";
       allow += MethodName(static_cast<Method>(m));
     }
-    Response r = Response::Json(
-        405, ErrorBody("method_not_allowed", "method " + std::string(MethodName(method)) +
-                                                 " is not allowed on " + path_text() +
-                                                 "; allowed: " + allow));
+    const std::string message = "method " + std::string(MethodName(method)) +
+                                " is not allowed on " + path_text() + "; allowed: " + allow;
+    Response r = Response::Json(405, ErrorBody("method_not_allowed", message));
     r.headers.Set("Allow", allow);
-    match.immediate = std::move(r);
+    match.immediate = ErrorFor(path_text(), 405, message, std::move(r));
     // The route label of a known path, so metrics group 405s with their route.
     match.route = routes_[first].name;
     return match;
@@ -226,9 +225,31 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
     match.route = fallback_name_;
     return match;
   }
-  match.immediate = ErrorResponse(NotFoundError("no such endpoint: " + path_text()));
+  const std::string message = "no such endpoint: " + path_text();
+  match.immediate = ErrorFor(path_text(), 404, message, ErrorResponse(NotFoundError(message)));
   match.route = std::string(kUnmatchedRoute);
   return match;
+}
+
+void Router::SetErrorFormat(std::string prefix, ErrorFormat format) {
+  error_formats_.emplace_back(std::move(prefix), std::move(format));
+}
+
+Response Router::ErrorFor(std::string_view target, int status, std::string_view message,
+                          Response json_error) const {
+  const std::string_view path = target.substr(0, target.find('?'));
+  const ErrorFormat* best = nullptr;
+  size_t best_length = 0;
+  for (const auto& [prefix, format] : error_formats_) {
+    if (path.starts_with(prefix) && (best == nullptr || prefix.size() > best_length)) {
+      best = &format;
+      best_length = prefix.size();
+    }
+  }
+  if (best == nullptr) return json_error;
+  Response r = (*best)(path, status, message);
+  for (const auto& [name, value] : json_error.headers) r.headers.Set(name, value);
+  return r;
 }
 
 std::vector<std::string> Router::Describe() const {

@@ -70,11 +70,9 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
 
 // 408 for a request that began to arrive but did not finish within its timeout (RFC 9110
 // §15.5.9); the connection closes after it.
-Response RequestTimeoutResponse(std::string_view part, std::chrono::milliseconds timeout) {
-  return Response::Json(408, ErrorBody("deadline_exceeded",
-                                       "request " + std::string(part) +
-                                           " not received within the timeout of " +
-                                           std::to_string(timeout.count()) + " ms"));
+std::string RequestTimeoutMessage(std::string_view part, std::chrono::milliseconds timeout) {
+  return "request " + std::string(part) + " not received within the timeout of " +
+         std::to_string(timeout.count()) + " ms";
 }
 
 bool IsConnectionGone(const beast::error_code& ec) {
@@ -175,21 +173,19 @@ void Session::OnHeader(beast::error_code ec) {
   if (ec) {
     if (ec == bhttp::error::body_limit) {
       // Content-Length above the limit is refused as soon as the header is parsed.
-      SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+      SendReadError(413, "resource_exhausted", PayloadTooLargeMessage(state_.options.body_limit));
     } else if (ec == bhttp::error::header_limit) {
-      SendReadError(Response::Json(
-          431, ErrorBody("resource_exhausted", "request header exceeds the limit of " +
-                                                   std::to_string(state_.options.header_limit) +
-                                                   " bytes")));
+      SendReadError(431, "resource_exhausted",
+                    "request header exceeds the limit of " +
+                        std::to_string(state_.options.header_limit) + " bytes");
     } else if (timed_out_ && parser_->got_some()) {
-      SendReadError(RequestTimeoutResponse("header", first_request_
-                                                         ? state_.options.header_timeout
-                                                         : state_.options.idle_timeout));
+      SendReadError(408, "deadline_exceeded",
+                    RequestTimeoutMessage("header", first_request_ ? state_.options.header_timeout
+                                                                   : state_.options.idle_timeout));
     } else if (IsConnectionGone(ec) || !parser_->got_some()) {
       Close();  // the client left, or sent nothing before the timeout
     } else {
-      SendReadError(
-          Response::Json(400, ErrorBody("invalid_argument", "malformed request: " + ec.message())));
+      SendReadError(400, "invalid_argument", "malformed request: " + ec.message());
     }
     return;
   }
@@ -205,23 +201,21 @@ void Session::OnHeader(beast::error_code ec) {
 
   if (version_ >= 11 && header.find(bhttp::field::host) == header.end()) {
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
-    SendReadError(Response::Json(
-        400, ErrorBody("invalid_argument", "HTTP/1.1 request without a Host header")));
+    SendReadError(400, "invalid_argument", "HTTP/1.1 request without a Host header");
     return;
   }
   if (auto coding = header.find(bhttp::field::transfer_encoding);
       coding != header.end() && !beast::iequals(coding->value(), "chunked")) {
     // RFC 9112 §6.1: a transfer coding the server does not understand is 501. Beast would
     // remove the chunking and hand on, say, gzip bytes as if they were the body.
-    SendReadError(Response::Json(
-        501, ErrorBody("not_implemented",
-                       "transfer coding '" + std::string(coding->value().substr(0, 60)) +
-                           "' is not supported; send the body as is or chunked")));
+    SendReadError(501, "not_implemented",
+                  "transfer coding '" + std::string(coding->value().substr(0, 60)) +
+                      "' is not supported; send the body as is or chunked");
     return;
   }
   if (auto length = parser_->content_length();
       length && *length > state_.options.body_limit) {
-    SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+    SendReadError(413, "resource_exhausted", PayloadTooLargeMessage(state_.options.body_limit));
     return;
   }
   if (parser_->is_done()) {
@@ -263,17 +257,17 @@ void Session::ReadBody() {
 void Session::OnBody(beast::error_code ec) {
   if (phase_ == Phase::kClosed) return;
   if (ec == bhttp::error::body_limit) {
-    SendReadError(PayloadTooLargeResponse(state_.options.body_limit));
+    SendReadError(413, "resource_exhausted", PayloadTooLargeMessage(state_.options.body_limit));
     return;
   }
   if (ec) {
     if (timed_out_) {
-      SendReadError(RequestTimeoutResponse("body", state_.options.read_timeout));
+      SendReadError(408, "deadline_exceeded",
+                    RequestTimeoutMessage("body", state_.options.read_timeout));
     } else if (IsConnectionGone(ec)) {
       Close();
     } else {
-      SendReadError(Response::Json(
-          400, ErrorBody("invalid_argument", "malformed request body: " + ec.message())));
+      SendReadError(400, "invalid_argument", "malformed request body: " + ec.message());
     }
     return;
   }
@@ -290,7 +284,9 @@ void Session::Dispatch() {
     request.method_text = method_text_;
     if (Status s = request.SetTarget(target_); !s.ok()) {
       route_ = std::string(kUnmatchedRoute);
-      SendWhole(ErrorResponse(s), /*close=*/false);
+      SendWhole(state_.router.ErrorFor(target_, HttpStatusFor(s.code()), s.message(),
+                                       ErrorResponse(s)),
+                /*close=*/false);
       return;
     }
     for (const auto& field : message) {
@@ -461,7 +457,7 @@ void Session::OnWritten(bool keep_alive, int status, uint64_t bytes, beast::erro
   ReadHeader();
 }
 
-void Session::SendReadError(Response response) {
+void Session::SendReadError(int status, std::string_view code, const std::string& message) {
   // The request may be unread (a body over the limit): answer, then close without reading it.
   if (!counted_) {
     started_ = Clock::now();
@@ -473,7 +469,9 @@ void Session::SendReadError(Response response) {
     }
   }
   route_ = RouteLabel();
-  SendWhole(std::move(response), /*close=*/true);
+  SendWhole(state_.router.ErrorFor(target_, status, message,
+                                   Response::Json(status, ErrorBody(code, message))),
+            /*close=*/true);
   phase_ = Phase::kLingering;
 }
 

@@ -69,7 +69,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void SendWhole(Response response, bool close);
   void OnWritten(bool keep_alive, int status, uint64_t bytes, boost::beast::error_code ec);
   // Answers an error found while reading, then closes (lingering so the client sees it).
-  void SendReadError(Response response);
+  // Answers an error found while reading the request (the JSON error, or the format the router
+  // keeps for the target's API), then closes.
+  void SendReadError(int status, std::string_view code, const std::string& message);
 
   void StartStream(Response response);
   void OnStreamHeader(boost::beast::error_code ec);

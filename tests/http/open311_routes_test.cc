@@ -592,6 +592,34 @@ TEST_P(Open311Test, BadInputGetsTheSpecsErrorAndCreatesNothing) {
   EXPECT_FALSE(Create(ok).empty());
 }
 
+// Errors found before an endpoint runs are the spec's error document too, in the format the
+// path asks for: a method the path does not take, a body over the limit.
+TEST_P(Open311Test, ErrorsBeforeTheEndpointAreSpecErrorsToo) {
+  for (std::string format : {"xml", "json"}) {
+    HttpResponse put = api_.client().Put("/open311/v2/requests." + format, "x", kFormHeaders);
+    EXPECT_EQ(put.status, 405) << put.body;
+    EXPECT_EQ(put.Header("Allow"), "GET, HEAD, POST") << put.body;
+    auto [code, description] = Error(put, format);
+    EXPECT_EQ(code, "405");
+    EXPECT_NE(description.find("method PUT is not allowed"), std::string::npos) << description;
+
+    citygrid::testing::HttpClient big("127.0.0.1", api_.port());
+    ASSERT_TRUE(big.Connect());
+    ASSERT_TRUE(big.SendRaw("POST /open311/v2/requests." + format +
+                            " HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Type: application/x-www-form-urlencoded\r\n"
+                            "Content-Length: 999999999\r\n\r\n"));
+    HttpResponse too_big = big.ReadResponse();
+    EXPECT_EQ(too_big.status, 413) << too_big.body;
+    auto [big_code, big_description] = Error(too_big, format);
+    EXPECT_EQ(big_code, "413");
+    EXPECT_NE(big_description.find("request body exceeds the limit"), std::string::npos);
+  }
+  // The REST API keeps its own JSON errors.
+  HttpResponse rest = api_.client().Put("/api/v1/healthz-nope", "x");
+  EXPECT_NE(rest.body.find("\"error\""), std::string::npos) << rest.body;
+}
+
 TEST_P(Open311Test, UnknownRequestAndBadDatesAreSpecErrors) {
   for (std::string format : {"xml", "json"}) {
     HttpResponse r = api_.client().Get("/open311/v2/requests/20260310-999999." + format);

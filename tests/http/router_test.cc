@@ -37,6 +37,37 @@ Router CaseRouter() {
   return router;
 }
 
+// An API's own error format applies under its prefix (the longest that matches), keeps the
+// JSON error's headers, and leaves other paths' errors as they are.
+TEST(RouterTest, ErrorFormatsApplyUnderTheirPrefix) {
+  Router router;
+  router.SetErrorFormat("/a/", [](std::string_view path, int status, std::string_view message) {
+    return Response::Text(status, "a " + std::string(path) + " " + std::string(message));
+  });
+  router.SetErrorFormat("/a/b/", [](std::string_view, int status, std::string_view message) {
+    return Response::Text(status, "b " + std::string(message));
+  });
+  Response json = Response::Json(405, "{}");
+  json.headers.Set("Allow", "GET");
+  Response b = router.ErrorFor("/a/b/c.xml?x=1", 405, "no", json);
+  EXPECT_EQ(b.status, 405);
+  EXPECT_EQ(b.body, "b no");
+  EXPECT_EQ(b.headers.GetOr("Allow", ""), "GET");
+  EXPECT_EQ(router.ErrorFor("/a/c", 413, "big", json).body, "a /a/c big");
+  EXPECT_EQ(router.ErrorFor("/z/a/", 404, "none", json).body, "{}");
+  // The router's own 404 and 405 go through it.
+  (void)router.Add(Method::kGet, "/a/thing", [](const Request&, const RouteParams&) {
+    return Response::Text(200, "ok");
+  });
+  Router::Match put = router.Find(Method::kPut, {"a", "thing"});
+  ASSERT_TRUE(put.immediate);
+  EXPECT_EQ(put.immediate->body,
+            "a /a/thing method PUT is not allowed on /a/thing; allowed: GET, HEAD");
+  Router::Match none = router.Find(Method::kGet, {"a", "nothing"});
+  ASSERT_TRUE(none.immediate);
+  EXPECT_EQ(none.immediate->body, "a /a/nothing no such endpoint: /a/nothing");
+}
+
 TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   Router router = CaseRouter();
   Response r = HandleRequest(router, Make(Method::kPost, "/api/v1/cases/20200412-000123/actions/dispatch"));

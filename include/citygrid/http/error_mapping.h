@@ -42,8 +42,9 @@ std::string ErrorBody(std::string_view code_name, std::string_view message,
 // callers map only failures). 401 responses carry WWW-Authenticate: Bearer.
 Response ErrorResponse(const Status& status);
 
-// 413 with code "resource_exhausted", naming the limit.
+// 413 with code "resource_exhausted", naming the limit; its message.
 Response PayloadTooLargeResponse(size_t limit_bytes);
+std::string PayloadTooLargeMessage(size_t limit_bytes);
 
 // Escapes `text` as the contents of a JSON string (without the quotes); bytes that are not
 // well-formed UTF-8 become U+FFFD.

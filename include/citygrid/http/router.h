@@ -72,6 +72,19 @@ class Router {
   // client-side routes). Without one, unmatched requests get 404.
   void SetFallback(Handler handler, std::string name = "static");
 
+  // Errors answered before a handler runs (an unknown path or method, a malformed target, a
+  // body or header over the limit, a timeout) are ErrorResponse's JSON. An API with its own
+  // error format (Open311) registers here how to write them for the paths under `prefix`:
+  // `format` gets the path, the HTTP status and the message.
+  using ErrorFormat =
+      std::function<Response(std::string_view path, int status, std::string_view message)>;
+  void SetErrorFormat(std::string prefix, ErrorFormat format);
+  // The error answer for `target` (a path, with or without its query): written by the format of
+  // the longest registered prefix of its path, with `json_error`'s headers (Allow, ...); else
+  // `json_error` itself.
+  Response ErrorFor(std::string_view target, int status, std::string_view message,
+                    Response json_error) const;
+
   // Everything a dispatch decided: the handler to run and its parameters, or an immediate
   // response (404, 405).
   struct Match {
@@ -117,6 +130,7 @@ class Router {
   std::vector<PrefixNode> nodes_ = std::vector<PrefixNode>(1);  // nodes_[0]: the root
   Handler fallback_;
   std::string fallback_name_;
+  std::vector<std::pair<std::string, ErrorFormat>> error_formats_;
 };
 
 // Runs `request` through `router` and returns the response, synchronously: 404 for an unknown
