@@ -215,7 +215,7 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
                                 " is not allowed on " + path_text() + "; allowed: " + allow;
     Response r = Response::Json(405, ErrorBody("method_not_allowed", message));
     r.headers.Set("Allow", allow);
-    match.immediate = ErrorFor(path_text(), 405, message, std::move(r));
+    match.immediate = ErrorFor(path_text(), message, std::move(r));
     // The route label of a known path, so metrics group 405s with their route.
     match.route = routes_[first].name;
     return match;
@@ -226,7 +226,7 @@ Router::Match Router::Find(Method method, const std::vector<std::string>& path_s
     return match;
   }
   const std::string message = "no such endpoint: " + path_text();
-  match.immediate = ErrorFor(path_text(), 404, message, ErrorResponse(NotFoundError(message)));
+  match.immediate = ErrorFor(path_text(), message, ErrorResponse(NotFoundError(message)));
   match.route = std::string(kUnmatchedRoute);
   return match;
 }
@@ -235,7 +235,7 @@ void Router::SetErrorFormat(std::string prefix, ErrorFormat format) {
   error_formats_.emplace_back(std::move(prefix), std::move(format));
 }
 
-Response Router::ErrorFor(std::string_view target, int status, std::string_view message,
+Response Router::ErrorFor(std::string_view target, std::string_view message,
                           Response json_error) const {
   const std::string_view path = target.substr(0, target.find('?'));
   const ErrorFormat* best = nullptr;
@@ -247,7 +247,7 @@ Response Router::ErrorFor(std::string_view target, int status, std::string_view 
     }
   }
   if (best == nullptr) return json_error;
-  Response r = (*best)(path, status, message);
+  Response r = (*best)(path, json_error.status, message);
   for (const auto& [name, value] : json_error.headers) r.headers.Set(name, value);
   return r;
 }

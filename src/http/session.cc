@@ -284,9 +284,7 @@ void Session::Dispatch() {
     request.method_text = method_text_;
     if (Status s = request.SetTarget(target_); !s.ok()) {
       route_ = std::string(kUnmatchedRoute);
-      SendWhole(state_.router.ErrorFor(target_, HttpStatusFor(s.code()), s.message(),
-                                       ErrorResponse(s)),
-                /*close=*/false);
+      SendWhole(state_.router.ErrorFor(target_, s.message(), ErrorResponse(s)), /*close=*/false);
       return;
     }
     for (const auto& field : message) {
@@ -469,9 +467,8 @@ void Session::SendReadError(int status, std::string_view code, const std::string
     }
   }
   route_ = RouteLabel();
-  SendWhole(state_.router.ErrorFor(target_, status, message,
-                                   Response::Json(status, ErrorBody(code, message))),
-            /*close=*/true);
+  Response json = Response::Json(status, ErrorBody(code, message));
+  SendWhole(state_.router.ErrorFor(target_, message, std::move(json)), /*close=*/true);
   phase_ = Phase::kLingering;
 }
 

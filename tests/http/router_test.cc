@@ -49,12 +49,12 @@ TEST(RouterTest, ErrorFormatsApplyUnderTheirPrefix) {
   });
   Response json = Response::Json(405, "{}");
   json.headers.Set("Allow", "GET");
-  Response b = router.ErrorFor("/a/b/c.xml?x=1", 405, "no", json);
+  Response b = router.ErrorFor("/a/b/c.xml?x=1", "no", json);
   EXPECT_EQ(b.status, 405);
   EXPECT_EQ(b.body, "b no");
   EXPECT_EQ(b.headers.GetOr("Allow", ""), "GET");
-  EXPECT_EQ(router.ErrorFor("/a/c", 413, "big", json).body, "a /a/c big");
-  EXPECT_EQ(router.ErrorFor("/z/a/", 404, "none", json).body, "{}");
+  EXPECT_EQ(router.ErrorFor("/a/c", "big", Response::Json(413, "{}")).body, "a /a/c big");
+  EXPECT_EQ(router.ErrorFor("/z/a/", "none", json).body, "{}");
   // The router's own 404 and 405 go through it.
   (void)router.Add(Method::kGet, "/a/thing", [](const Request&, const RouteParams&) {
     return Response::Text(200, "ok");

@@ -26,8 +26,8 @@ std::string ToValidUtf8(std::string_view s);
 size_t Utf8Length(std::string_view s);
 
 // Whether `s` holds a control character: C0 (U+0000-U+001F), DEL (U+007F) or C1 (U+0080-U+009F,
-// e.g. NEL). With
-// `allow_line_breaks`, tab, line feed and carriage return are allowed (multi-line free text).
+// e.g. NEL). With `allow_line_breaks`, tab, line feed and carriage return are allowed
+// (multi-line free text).
 bool HasControlCharacter(std::string_view s, bool allow_line_breaks);
 
 // The longest prefix of `s` of at most `max_bytes` bytes that does not cut a character: for

@@ -79,11 +79,10 @@ class Router {
   using ErrorFormat =
       std::function<Response(std::string_view path, int status, std::string_view message)>;
   void SetErrorFormat(std::string prefix, ErrorFormat format);
-  // The error answer for `target` (a path, with or without its query): written by the format of
-  // the longest registered prefix of its path, with `json_error`'s headers (Allow, ...); else
-  // `json_error` itself.
-  Response ErrorFor(std::string_view target, int status, std::string_view message,
-                    Response json_error) const;
+  // The error answer for `target` (a path, with or without its query): `json_error` (whose
+  // status it keeps) written with `message` by the format of the longest registered prefix of
+  // the path, with `json_error`'s headers (Allow, ...); else `json_error` itself.
+  Response ErrorFor(std::string_view target, std::string_view message, Response json_error) const;
 
   // Everything a dispatch decided: the handler to run and its parameters, or an immediate
   // response (404, 405).
